@@ -1,0 +1,25 @@
+"""Installable StarGAN / CycleGAN face-translation framework on Chainer 7.8.1."""
+from setuptools import find_packages, setup
+
+setup(
+    name='chainer-stargan-faces',
+    version='0.1.0',
+    description='StarGAN multi-domain face translation (with a CycleGAN '
+                'baseline) on Chainer',
+    python_requires='>=3.8',
+    packages=find_packages(
+        include=['stargan', 'stargan.*', 'datasets', 'datasets.*',
+                 'updaters', 'updaters.*', 'extensions', 'extensions.*']),
+    py_modules=['train'],
+    install_requires=[
+        'chainer==7.8.1',
+        'numpy>=1.21,<2',
+        'opencv-python>=4.5,<5',
+        'pillow>=9',
+        'matplotlib>=3.5',
+    ],
+    extras_require={
+        'gpu': ['cupy-cuda12x'],
+        'test': ['pytest>=7', 'hypothesis>=6'],
+    },
+)

@@ -1,0 +1,1 @@
+"""Networks, losses, label utilities and pure maths; no file I/O here."""

@@ -1,0 +1,80 @@
+"""Label vectors: layout, random targets and single-attribute edits.
+
+A label vector concatenates *groups*. A group of size > 1 is exclusive (one
+hot: an expression, a hair colour); a group of size 1 is a binary attribute
+(e.g. CelebA's ``Male``). A single-label dataset has one exclusive group.
+"""
+import numpy
+
+
+def group_slices(group_sizes):
+    """Returns the slice of each group in the label vector.
+
+    Args:
+        group_sizes (sequence of int): Length of each group.
+
+    Returns:
+        list of slice: One slice per group, in order.
+    """
+    slices, start = [], 0
+    for size in group_sizes:
+        if size < 1:
+            raise ValueError('label group sizes must be >= 1, got {}'.format(
+                list(group_sizes)))
+        slices.append(slice(start, start + size))
+        start += size
+    return slices
+
+
+def is_multi_label(group_sizes):
+    """True unless the labels form a single exclusive group (softmax case)."""
+    return not (len(group_sizes) == 1 and group_sizes[0] > 1)
+
+
+def random_labels(rng, n, group_sizes):
+    """Draws ``n`` random valid label vectors.
+
+    Args:
+        rng (numpy.random.RandomState): Source of randomness.
+        n (int): How many.
+        group_sizes (sequence of int): Label layout.
+
+    Returns:
+        numpy.ndarray: float32 ``(n, sum(group_sizes))``; one-hot within each
+        exclusive group, 0/1 for each binary attribute.
+    """
+    out = numpy.zeros((n, sum(group_sizes)), dtype=numpy.float32)
+    for sl, size in zip(group_slices(group_sizes), group_sizes):
+        if size == 1:
+            out[:, sl.start] = rng.randint(0, 2, size=n)
+        else:
+            out[numpy.arange(n), sl.start + rng.randint(0, size, size=n)] = 1
+    return out
+
+
+def edit_targets(labels, group_sizes):
+    """Every single-attribute edit of each label: the columns of a sample grid.
+
+    For each exclusive group and each of its values, the labels with that
+    group set to that value; for each binary attribute, the labels with it
+    flipped. Other groups keep their original values.
+
+    Args:
+        labels (numpy.ndarray): float32 ``(N, L)`` original labels.
+        group_sizes (sequence of int): Label layout, ``sum == L``.
+
+    Returns:
+        list of (int, numpy.ndarray): ``(label_index, targets (N, L))`` per
+        column, ``label_index`` naming the label position that was set.
+    """
+    columns = []
+    for sl, size in zip(group_slices(group_sizes), group_sizes):
+        for j in range(sl.start, sl.stop):
+            target = numpy.array(labels, dtype=numpy.float32, copy=True)
+            if size == 1:
+                target[:, j] = 1 - target[:, j]
+            else:
+                target[:, sl] = 0
+                target[:, j] = 1
+            columns.append((j, target))
+    return columns

@@ -1,0 +1,2 @@
+"""Training steps (``chainer.training.StandardUpdater`` subclasses)."""
+from updaters.stargan import StarGANUpdater  # NOQA

@@ -1,0 +1,127 @@
+"""StarGAN training step: WGAN-GP critic every iteration, generator every
+``n_critic``."""
+import numpy
+
+import chainer
+from chainer import training
+
+from stargan import labels as label_utils
+from stargan import losses
+
+
+class StarGANUpdater(training.updaters.StandardUpdater):
+    """Alternates StarGAN's discriminator and generator updates.
+
+    Reports ``dis/loss``, ``dis/loss_real``, ``dis/loss_fake``,
+    ``dis/loss_cls``, ``dis/loss_gp``, ``dis/acc`` and, on generator steps,
+    ``gen/loss``, ``gen/loss_fake``, ``gen/loss_cls``, ``gen/loss_rec``.
+
+    Args:
+        iterator: Yields batches of ``(image float32 (3, S, S) in [-1, 1],
+            label float32 (L,))`` examples.
+        generator (~stargan.networks.Generator): G, owned by ``gen_opt``.
+        discriminator (~stargan.networks.Discriminator): D, owned by
+            ``dis_opt``.
+        gen_opt (~chainer.Optimizer): Optimizer set up with G.
+        dis_opt (~chainer.Optimizer): Optimizer set up with D.
+        group_sizes (sequence of int): Label layout (see
+            :mod:`stargan.labels`).
+        n_critic (int): One G step every ``n_critic`` iterations.
+        lambda_cls (float): Weight of the domain-classification losses.
+        lambda_rec (float): Weight of G's cycle reconstruction L1.
+        lambda_gp (float): Weight of the gradient penalty.
+        device: Where batches go (a ``chainer.get_device`` specifier).
+        seed (int): Seed of the updater's own random stream (targets and
+            interpolation points); saved with snapshots.
+    """
+
+    def __init__(self, iterator, generator, discriminator, gen_opt, dis_opt,
+                 group_sizes, n_critic=5, lambda_cls=1., lambda_rec=10.,
+                 lambda_gp=10., device='@numpy', seed=0):
+        super().__init__(iterator, {'gen': gen_opt, 'dis': dis_opt},
+                         device=device)
+        self.generator, self.discriminator = generator, discriminator
+        self.group_sizes = tuple(group_sizes)
+        self.n_critic = n_critic
+        self.lambda_cls, self.lambda_rec = lambda_cls, lambda_rec
+        self.lambda_gp = lambda_gp
+        self.rng = numpy.random.RandomState(seed)
+
+    def update_core(self):
+        x_real, c_org = self.converter(self.get_iterator('main').next(),
+                                       self.input_device)
+        c_trg = self.input_device.send(label_utils.random_labels(
+            self.rng, len(x_real), self.group_sizes))
+        self.get_optimizer('dis').update(self.dis_loss, x_real, c_org, c_trg)
+        if (self.iteration + 1) % self.n_critic == 0:
+            self.get_optimizer('gen').update(self.gen_loss, x_real, c_org,
+                                             c_trg)
+
+    def dis_loss(self, x_real, c_org, c_trg):
+        """D's objective: WGAN critic + classification of reals + GP."""
+        dis = self.discriminator
+        src_real, cls_real = dis(x_real)
+        with chainer.no_backprop_mode():
+            x_fake = self.generator(x_real, c_trg)
+        src_fake, _ = dis(x_fake)
+        loss_adv = losses.wgan_dis_loss(src_real, src_fake)
+        loss_cls = losses.classification_loss(cls_real, c_org,
+                                              self.group_sizes)
+        alpha = self.input_device.send(
+            self.rng.uniform(size=(len(x_real), 1, 1, 1)).astype(x_real.dtype))
+        x_hat = losses.interpolate(x_real, x_fake, alpha)
+        loss_gp = losses.gradient_penalty(lambda x: dis(x)[0], x_hat)
+        loss = (loss_adv + self.lambda_cls * loss_cls
+                + self.lambda_gp * loss_gp)
+        chainer.report({
+            'loss': loss, 'loss_real': -chainer.functions.mean(src_real),
+            'loss_fake': chainer.functions.mean(src_fake),
+            'loss_cls': loss_cls, 'loss_gp': loss_gp,
+            'acc': _accuracy(cls_real, c_org, self.group_sizes)}, dis)
+        return loss
+
+    def gen_loss(self, x_real, c_org, c_trg):
+        """G's objective: fool D, be classified as c_trg, reconstruct x."""
+        x_fake = self.generator(x_real, c_trg)
+        src_fake, cls_fake = self.discriminator(x_fake)
+        x_rec = self.generator(x_fake, c_org)
+        loss_fake = losses.wgan_gen_loss(src_fake)
+        loss_cls = losses.classification_loss(cls_fake, c_trg,
+                                              self.group_sizes)
+        loss_rec = losses.reconstruction_loss(x_real, x_rec)
+        loss = (loss_fake + self.lambda_cls * loss_cls
+                + self.lambda_rec * loss_rec)
+        chainer.report({'loss': loss, 'loss_fake': loss_fake,
+                        'loss_cls': loss_cls, 'loss_rec': loss_rec},
+                       self.generator)
+        return loss
+
+    def serialize(self, serializer):
+        super().serialize(serializer)
+        _serialize_random_state(serializer['rng'], self.rng)
+
+
+def _accuracy(logits, labels, group_sizes):
+    """Fraction of label groups the classifier gets right (a float)."""
+    logits, labels = chainer.as_array(logits), chainer.as_array(labels)
+    xp = chainer.backend.get_array_module(logits)
+    hits = []
+    for sl, size in zip(label_utils.group_slices(group_sizes), group_sizes):
+        if size == 1:
+            hits.append((logits[:, sl] > 0) == (labels[:, sl] > 0.5))
+        else:
+            hits.append((logits[:, sl].argmax(1) == labels[:, sl].argmax(1))
+                        [:, None])
+    return float(xp.concatenate(hits, axis=1).mean())
+
+
+def _serialize_random_state(serializer, rng):
+    """Saves or restores a ``numpy.random.RandomState`` through a serializer.
+    """
+    name, keys, pos, has_gauss, gauss = rng.get_state()
+    keys = serializer('keys', keys)
+    pos = serializer('pos', pos)
+    has_gauss = serializer('has_gauss', has_gauss)
+    gauss = serializer('cached_gaussian', gauss)
+    if isinstance(serializer, chainer.Deserializer):
+        rng.set_state((name, keys, int(pos), int(has_gauss), float(gauss)))
