@@ -1,0 +1,1 @@
+"""Lets pytest import the project from a plain checkout too."""
