@@ -6,6 +6,8 @@ hot: an expression, a hair colour); a group of size 1 is a binary attribute
 """
 import numpy
 
+import chainer
+
 
 def group_slices(group_sizes):
     """Returns the slice of each group in the label vector.
@@ -78,3 +80,29 @@ def edit_targets(labels, group_sizes):
                 target[:, j] = 1
             columns.append((j, target))
     return columns
+
+
+def accuracy(logits, labels, group_sizes):
+    """Share of label groups a classifier gets right.
+
+    An exclusive group counts as right when its arg-max matches; a binary
+    attribute when the logit's sign matches.
+
+    Args:
+        logits (array or ~chainer.Variable): float32 ``(N, L)``.
+        labels (array): float32 ``(N, L)`` 0/1 labels.
+        group_sizes (sequence of int): Label layout.
+
+    Returns:
+        float: Accuracy in [0, 1] over all samples and groups.
+    """
+    logits, labels = chainer.as_array(logits), chainer.as_array(labels)
+    xp = chainer.backend.get_array_module(logits)
+    hits = []
+    for sl, size in zip(group_slices(group_sizes), group_sizes):
+        if size == 1:
+            hits.append((logits[:, sl] > 0) == (labels[:, sl] > 0.5))
+        else:
+            hits.append((logits[:, sl].argmax(1) == labels[:, sl].argmax(1))
+                        [:, None])
+    return float(xp.concatenate(hits, axis=1).mean())

@@ -1,7 +1,8 @@
 """Network size presets: the paper's, and smaller ones that train on a CPU.
 
-Each preset is a plain dict of constructor values; scripts may override any
-of them. ``d_down`` is the number of stride-2 discriminator layers; it fixes
+Each preset is a plain dict of constructor values and training defaults
+(batch size, iterations); scripts may override any of them. ``d_down`` is
+the number of stride-2 discriminator layers; it fixes
 the smallest image size (``2 ** d_down``) and the classifier head's kernel.
 """
 
@@ -9,17 +10,17 @@ PRESETS = {
     # Choi et al. 2018: 128 px, G 64 channels and 6 residual blocks, D six
     # stride-2 layers 64 -> 2048, batch 16.
     'paper': dict(image_size=128, g_conv_dim=64, g_res=6, d_conv_dim=64,
-                  d_down=6, batch_size=16),
+                  d_down=6, batch_size=16, iterations=200000),
     # 64 px, a quarter of the paper's width: a laptop GPU or a patient CPU.
     'medium': dict(image_size=64, g_conv_dim=32, g_res=4, d_conv_dim=32,
-                   d_down=5, batch_size=16),
+                   d_down=5, batch_size=16, iterations=50000),
     # The CPU default: 32 px faces learn visible expression changes in
     # minutes on 2 cores.
     'small': dict(image_size=32, g_conv_dim=16, g_res=2, d_conv_dim=32,
-                  d_down=4, batch_size=16),
+                  d_down=4, batch_size=16, iterations=2000),
     # For tests and smoke runs only.
-    'tiny': dict(image_size=16, g_conv_dim=8, g_res=1, d_conv_dim=8,
-                 d_down=3, batch_size=4),
+    'tiny': dict(image_size=32, g_conv_dim=8, g_res=1, d_conv_dim=8,
+                 d_down=3, batch_size=4, iterations=20),
 }
 
 #: Preset used when no GPU is requested.

@@ -77,7 +77,8 @@ class StarGANUpdater(training.updaters.StandardUpdater):
             'loss': loss, 'loss_real': -chainer.functions.mean(src_real),
             'loss_fake': chainer.functions.mean(src_fake),
             'loss_cls': loss_cls, 'loss_gp': loss_gp,
-            'acc': _accuracy(cls_real, c_org, self.group_sizes)}, dis)
+            'acc': label_utils.accuracy(cls_real, c_org, self.group_sizes)},
+            dis)
         return loss
 
     def gen_loss(self, x_real, c_org, c_trg):
@@ -99,20 +100,6 @@ class StarGANUpdater(training.updaters.StandardUpdater):
     def serialize(self, serializer):
         super().serialize(serializer)
         _serialize_random_state(serializer['rng'], self.rng)
-
-
-def _accuracy(logits, labels, group_sizes):
-    """Fraction of label groups the classifier gets right (a float)."""
-    logits, labels = chainer.as_array(logits), chainer.as_array(labels)
-    xp = chainer.backend.get_array_module(logits)
-    hits = []
-    for sl, size in zip(label_utils.group_slices(group_sizes), group_sizes):
-        if size == 1:
-            hits.append((logits[:, sl] > 0) == (labels[:, sl] > 0.5))
-        else:
-            hits.append((logits[:, sl].argmax(1) == labels[:, sl].argmax(1))
-                        [:, None])
-    return float(xp.concatenate(hits, axis=1).mean())
 
 
 def _serialize_random_state(serializer, rng):

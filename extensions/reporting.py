@@ -1,0 +1,79 @@
+"""Trainer wiring shared by the training scripts: logs, plots, triggers."""
+import numpy
+
+from chainer import training
+from chainer.training import extensions as E
+
+#: Columns printed to the terminal.
+PRINT_KEYS = ['iteration', 'elapsed_time', 'dis/loss', 'dis/loss_gp',
+              'dis/acc', 'gen/loss_fake', 'gen/loss_cls', 'gen/loss_rec']
+
+#: ``file name -> keys`` of the loss curves drawn by PlotReport.
+PLOTS = {
+    'loss_adv.png': ['dis/loss_real', 'dis/loss_fake', 'gen/loss_fake'],
+    'loss_cls.png': ['dis/loss_cls', 'gen/loss_cls'],
+    'loss_rec_gp.png': ['gen/loss_rec', 'dis/loss_gp'],
+}
+
+
+def every(interval, last):
+    """A trigger firing every ``interval`` iterations and at ``last``.
+
+    Args:
+        interval (int): Period in iterations.
+        last (int): Final iteration, always included.
+
+    Returns:
+        ~chainer.training.triggers.ManualScheduleTrigger: The trigger.
+    """
+    points = sorted(set(range(interval, last + 1, interval)) | {last})
+    return training.triggers.ManualScheduleTrigger(points, 'iteration')
+
+
+def add_reports(trainer, log_interval, last, print_keys=PRINT_KEYS,
+                plots=PLOTS):
+    """Adds LogReport, PrintReport, ProgressBar and PlotReports.
+
+    Args:
+        trainer (~chainer.training.Trainer): The trainer.
+        log_interval (int): Iterations between log entries.
+        last (int): Final iteration (always logged).
+        print_keys (list of str): Columns for PrintReport.
+        plots (dict): ``file name -> keys`` for PlotReport.
+    """
+    # Triggers keep state, so each extension gets its own.
+    trainer.extend(E.LogReport(trigger=every(log_interval, last)))
+    trainer.extend(E.PrintReport(print_keys),
+                   trigger=every(log_interval, last))
+    trainer.extend(E.ProgressBar(update_interval=max(1, log_interval // 2)))
+    if E.PlotReport.available():
+        for name, keys in plots.items():
+            trainer.extend(E.PlotReport(keys, 'iteration',
+                                        trigger=every(log_interval, last),
+                                        filename=name))
+
+
+def pick_samples(dataset, n, seed):
+    """Picks ``n`` fixed examples spread over the domains for sample grids.
+
+    Args:
+        dataset: Has ``label_of(i)`` and ``get_example(i)``.
+        n (int): How many (at most ``len(dataset)``).
+        seed (int): Which examples, reproducibly.
+
+    Returns:
+        tuple: float32 images ``(n, 3, S, S)`` and labels ``(n, L)``.
+    """
+    order = numpy.random.RandomState(seed).permutation(len(dataset))
+    by_domain = {}
+    for i in order:
+        by_domain.setdefault(int(dataset.label_of(i).argmax()), []).append(i)
+    queues = [by_domain[k] for k in sorted(by_domain)]
+    picked = []
+    while len(picked) < min(n, len(dataset)):
+        for q in queues:
+            if q and len(picked) < n:
+                picked.append(q.pop(0))
+    examples = [dataset.get_example(i) for i in picked]
+    return (numpy.stack([x for x, _ in examples]),
+            numpy.stack([c for _, c in examples]))

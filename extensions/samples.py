@@ -1,0 +1,95 @@
+"""Sample grids: fixed test inputs translated to every target domain."""
+import os
+
+import numpy
+
+import chainer
+from chainer import training
+
+from extensions import images as image_utils
+from stargan import labels as label_utils
+
+
+def translate_all(generator, x, c_org, group_sizes, device, batch_size=16):
+    """Translates each input to every single-attribute edit of its label.
+
+    Args:
+        generator (callable): ``G(x, c)`` as :class:`stargan.networks.
+            Generator`.
+        x (numpy.ndarray): float32 ``(N, 3, H, W)`` in [-1, 1].
+        c_org (numpy.ndarray): float32 ``(N, L)`` the inputs' labels.
+        group_sizes (sequence of int): Label layout.
+        device (chainer.backend.Device): Where G lives.
+        batch_size (int): Images per forward pass.
+
+    Returns:
+        tuple: ``(indices, outputs)``: the label index set by each column and
+        float32 numpy ``(N, K, 3, H, W)`` translations.
+    """
+    columns = label_utils.edit_targets(c_org, group_sizes)
+    outs = numpy.empty((len(x), len(columns)) + x.shape[1:], numpy.float32)
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        for k, (_, c_trg) in enumerate(columns):
+            for s in range(0, len(x), batch_size):
+                y = generator(device.send(x[s:s + batch_size]),
+                              device.send(c_trg[s:s + batch_size]))
+                outs[s:s + batch_size, k] = chainer.backend.CpuDevice().send(
+                    y.array)
+    return [j for j, _ in columns], outs
+
+
+class SampleGrid(training.Extension):
+    """Saves a PNG: one row per fixed input, columns = input then each target.
+
+    Files are named ``samples_iter_<iteration>.png`` under ``out_dir`` (the
+    trainer's out dir by default); the newest is also copied to
+    ``samples_latest.png`` for a quick look.
+
+    Args:
+        generator (~stargan.networks.Generator): The model to show.
+        images (numpy.ndarray): float32 ``(N, 3, H, W)`` fixed inputs.
+        labels (numpy.ndarray): float32 ``(N, L)`` their labels.
+        label_names (sequence of str): Name of each label position.
+        group_sizes (sequence of int): Label layout.
+        device: ``chainer.get_device`` specifier of the generator.
+        out_dir (str): Where to write; ``None`` means the trainer's out.
+    """
+
+    trigger = 1000, 'iteration'
+    priority = training.PRIORITY_READER
+
+    def __init__(self, generator, images, labels, label_names, group_sizes,
+                 device='@numpy', out_dir=None):
+        self.generator = generator
+        self.images = numpy.asarray(images, numpy.float32)
+        self.labels = numpy.asarray(labels, numpy.float32)
+        self.label_names = list(label_names)
+        self.group_sizes = tuple(group_sizes)
+        self.device = chainer.get_device(device)
+        self.out_dir = out_dir
+
+    def render(self):
+        """Builds the grid now.
+
+        Returns:
+            PIL.Image.Image: The labelled grid.
+        """
+        indices, outs = translate_all(self.generator, self.images,
+                                      self.labels, self.group_sizes,
+                                      self.device)
+        cells = numpy.concatenate(
+            [image_utils.to_uint8(self.images)[:, None]]
+            + [image_utils.to_uint8(outs[:, k])[:, None]
+               for k in range(outs.shape[1])], axis=1)
+        names = ['input'] + [self.label_names[j] for j in indices]
+        return image_utils.tile_grid(cells, names)
+
+    def __call__(self, trainer):
+        out_dir = self.out_dir or trainer.out
+        grid = self.render()
+        path = os.path.join(
+            out_dir, 'samples_iter_{:08d}.png'.format(
+                trainer.updater.iteration))
+        image_utils.save_image_atomic(grid, path)
+        image_utils.save_image_atomic(
+            grid, os.path.join(out_dir, 'samples_latest.png'))

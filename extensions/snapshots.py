@@ -1,0 +1,76 @@
+"""Reading and writing model and trainer files without pickle."""
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy
+
+from chainer import serializers
+
+
+class UnsafeFileError(ValueError):
+    """A model or snapshot file that cannot be loaded safely or at all."""
+
+
+def load_npz(path, target, strict=True):
+    """Loads a ``.npz`` written by ``chainer.serializers.save_npz`` safely.
+
+    Unlike ``chainer.serializers.load_npz``, the file is opened with
+    ``allow_pickle=False``: a file holding object arrays (which could run
+    code when unpickled) is refused instead of executed.
+
+    Args:
+        path (str): The file.
+        target: A Link, Optimizer, Trainer or anything serializable.
+        strict (bool): Fail when a key the target expects is missing.
+
+    Raises:
+        UnsafeFileError: The file is missing, not an npz, holds object
+            arrays, or does not match the target.
+    """
+    if not os.path.isfile(path):
+        raise UnsafeFileError('{} does not exist'.format(path))
+    try:
+        with numpy.load(path, allow_pickle=False) as npz:
+            serializers.NpzDeserializer(npz, strict=strict).load(target)
+    except ValueError as e:
+        if 'Object arrays' in str(e):
+            raise UnsafeFileError(
+                '{} holds pickled object arrays; refusing to load it because '
+                'unpickling can run arbitrary code. Only load files you made '
+                'with this project.'.format(path)) from e
+        if 'pickled data' in str(e):
+            raise UnsafeFileError(
+                '{} is not an npz archive (it holds pickled or unknown '
+                'data); refusing to load it'.format(path)) from e
+        raise UnsafeFileError('{} does not match this model: {}'.format(
+            path, e)) from e
+    except KeyError as e:
+        raise UnsafeFileError(
+            '{} lacks {}; was it written for another model, preset or label '
+            'set?'.format(path, e)) from e
+    except (OSError, zipfile.BadZipFile, EOFError) as e:
+        raise UnsafeFileError('{} is not a readable npz file: {}'.format(
+            path, e)) from e
+
+
+def write_json_atomic(obj, path):
+    """Writes ``obj`` as indented JSON so ``path`` is never half-written.
+
+    Args:
+        obj: JSON-serialisable value.
+        path (str): Destination file.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'w') as f:
+            json.dump(obj, f, indent=2, sort_keys=True)
+            f.write('\n')
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise

@@ -1,0 +1,231 @@
+#!/usr/bin/env python
+"""Train StarGAN to translate faces between domains (expressions, hair, ...).
+
+Without --dataset it trains on procedurally drawn anime faces (five
+expressions) that the project generates itself, so `python train.py` works on
+a fresh machine with no download. Sample grids (rows: fixed test faces;
+columns: the input, then every target domain) appear in the out dir as
+samples_iter_*.png and samples_latest.png, loss curves as loss_*.png.
+"""
+import argparse
+import os
+import sys
+
+os.environ.setdefault('MPLBACKEND', 'Agg')  # headless machines have no display
+
+import chainer  # NOQA: E402
+from chainer import training  # NOQA: E402
+from chainer.training import extensions as E  # NOQA: E402
+
+import datasets  # NOQA: E402
+from datasets.folder import DatasetError, FolderDataset  # NOQA: E402
+from extensions import reporting  # NOQA: E402
+from extensions import snapshots  # NOQA: E402
+from extensions.samples import SampleGrid  # NOQA: E402
+from stargan import networks  # NOQA: E402
+from stargan import presets  # NOQA: E402
+from updaters import StarGANUpdater  # NOQA: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    data = p.add_argument_group('data')
+    data.add_argument('--dataset', default=None, metavar='DIR', help=(
+        'a folder with one sub-folder of images per domain '
+        '(DIR/<domain>/*.png|jpg); omitted: synthetic anime faces'))
+    data.add_argument('--attributes', nargs='+', default=['expression'],
+                      choices=['expression', 'hair'], help=(
+                          'label groups of the synthetic faces; add "hair" '
+                          'for multi-label training'))
+    data.add_argument('--n-train', type=int, default=2000,
+                      help='synthetic training faces')
+    data.add_argument('--n-test', type=int, default=200,
+                      help='synthetic test faces')
+    data.add_argument('--test-fraction', type=float, default=0.1,
+                      help='share of each --dataset domain held out')
+    model = p.add_argument_group('model')
+    model.add_argument('--preset', choices=sorted(presets.PRESETS),
+                       default=None, help=(
+                           'network size; default: {} on CPU, {} with --gpu'
+                           .format(presets.CPU_DEFAULT, presets.GPU_DEFAULT)))
+    model.add_argument('--image-size', type=int, default=None,
+                       help='pixels (default: the preset\'s)')
+    train = p.add_argument_group('training')
+    train.add_argument('--batch-size', type=int, default=None,
+                       help='default: the preset\'s')
+    train.add_argument('--iterations', type=int, default=None,
+                       help='D steps in all (default: the preset\'s)')
+    train.add_argument('--decay-start', type=int, default=None, help=(
+        'iteration where learning rates start decaying linearly to 0 '
+        '(default: half of --iterations)'))
+    train.add_argument('--n-critic', type=int, default=5,
+                       help='D steps per G step')
+    train.add_argument('--lambda-cls', type=float, default=1.,
+                       help='weight of domain classification')
+    train.add_argument('--lambda-rec', type=float, default=10.,
+                       help='weight of cycle reconstruction')
+    train.add_argument('--lambda-gp', type=float, default=10.,
+                       help='weight of the gradient penalty')
+    train.add_argument('--g-lr', type=float, default=1e-4, help='G Adam lr')
+    train.add_argument('--d-lr', type=float, default=1e-4, help='D Adam lr')
+    train.add_argument('--beta1', type=float, default=0.5, help='Adam beta1')
+    train.add_argument('--beta2', type=float, default=0.999,
+                       help='Adam beta2')
+    run = p.add_argument_group('run')
+    run.add_argument('--gpu', type=int, default=-1,
+                     help='GPU id (needs CuPy and CUDA); -1 trains on CPU')
+    run.add_argument('--seed', type=int, default=0, help='random seed')
+    run.add_argument('--out', default='result', help='output directory')
+    run.add_argument('--log-interval', type=int, default=10,
+                     help='iterations between log lines')
+    run.add_argument('--sample-interval', type=int, default=None, help=(
+        'iterations between sample grids (default: iterations / 10)'))
+    run.add_argument('--snapshot-interval', type=int, default=None, help=(
+        'iterations between trainer snapshots (default: iterations / 4)'))
+    run.add_argument('--n-samples', type=int, default=8,
+                     help='test faces (rows) in each sample grid')
+    run.add_argument('--resume', default=None, metavar='SNAPSHOT',
+                     help='continue from a trainer snapshot file')
+    return p, p.parse_args(argv)
+
+
+def resolve(args):
+    """Fills preset-dependent defaults; returns the options as a plain dict.
+    """
+    opts = vars(args).copy()
+    name = opts['preset'] or (presets.GPU_DEFAULT if args.gpu >= 0
+                              else presets.CPU_DEFAULT)
+    preset = presets.get_preset(name)
+    opts['preset'] = name
+    for key in ('image_size', 'batch_size', 'iterations'):
+        if opts[key] is None:
+            opts[key] = preset[key]
+    for key in ('g_conv_dim', 'g_res', 'd_conv_dim', 'd_down'):
+        opts[key] = preset[key]
+    n = opts['iterations']
+    opts['decay_start'] = n // 2 if opts['decay_start'] is None \
+        else opts['decay_start']
+    opts['sample_interval'] = opts['sample_interval'] or max(1, n // 10)
+    opts['snapshot_interval'] = opts['snapshot_interval'] or max(1, n // 4)
+    return opts
+
+
+def check_options(parser, opts):
+    """Rejects impossible values with a message naming the flag."""
+    positive = ('image_size', 'batch_size', 'iterations', 'n_critic',
+                'log_interval', 'sample_interval', 'snapshot_interval',
+                'n_train', 'n_test', 'n_samples')
+    for key in positive:
+        if opts[key] < 1:
+            parser.error('--{} must be positive, got {}'.format(
+                key.replace('_', '-'), opts[key]))
+    if opts['image_size'] % 2 ** opts['d_down']:
+        parser.error('--image-size {} must be a multiple of {} for preset '
+                     '{}'.format(opts['image_size'], 2 ** opts['d_down'],
+                                 opts['preset']))
+    if opts['resume'] and not os.path.isfile(opts['resume']):
+        parser.error('--resume {}: no such file'.format(opts['resume']))
+
+
+def get_device(parser, gpu):
+    """``chainer.get_device`` for ``--gpu``, failing clearly without CUDA."""
+    if gpu < 0:
+        return chainer.get_device('@numpy')
+    from chainer.backends import cuda
+    if not cuda.available:
+        parser.error(
+            '--gpu {}: CuPy with CUDA is not available on this machine. '
+            'Install the GPU extra (pip install -e ".[gpu]") on a machine with '
+            'an NVIDIA GPU, or leave out --gpu to train on the CPU.'.format(
+                gpu))
+    return chainer.get_device('@cupy:{}'.format(gpu))
+
+
+def load_data(opts):
+    """Returns ``(train, test)`` datasets with ``label_names`` and
+    ``attribute_groups``."""
+    if opts['dataset'] is None:
+        make = lambda n, split: datasets.SyntheticFaceDataset(  # NOQA: E731
+            n, opts['image_size'], split, opts['seed'],
+            tuple(opts['attributes']))
+        return make(opts['n_train'], 'train'), make(opts['n_test'], 'test')
+    make = lambda split, flip: FolderDataset(  # NOQA: E731
+        opts['dataset'], opts['image_size'], split, opts['test_fraction'],
+        opts['seed'], flip)
+    return make('train', True), make('test', False)
+
+
+def build_stargan(opts, n_labels):
+    """Returns ``(generator, discriminator)`` sized by the options."""
+    gen = networks.Generator(n_labels, opts['g_conv_dim'], opts['g_res'])
+    dis = networks.Discriminator(opts['image_size'], n_labels,
+                                 opts['d_conv_dim'], opts['d_down'])
+    return gen, dis
+
+
+def make_adam(model, lr, opts):
+    opt = chainer.optimizers.Adam(lr, opts['beta1'], opts['beta2'])
+    opt.setup(model)
+    return opt
+
+
+def make_trainer(opts, train, test, device):
+    """Wires models, optimizers, updater and extensions into a Trainer."""
+    group_sizes = [len(v) for _, v in train.attribute_groups]
+    gen, dis = build_stargan(opts, len(train.label_names))
+    gen_opt = make_adam(gen, opts['g_lr'], opts)
+    dis_opt = make_adam(dis, opts['d_lr'], opts)
+    iterator = chainer.iterators.SerialIterator(train, opts['batch_size'])
+    updater = StarGANUpdater(
+        iterator, gen, dis, gen_opt, dis_opt, group_sizes,
+        n_critic=opts['n_critic'], lambda_cls=opts['lambda_cls'],
+        lambda_rec=opts['lambda_rec'], lambda_gp=opts['lambda_gp'],
+        device=device, seed=opts['seed'])
+    n = opts['iterations']
+    trainer = training.Trainer(updater, (n, 'iteration'), out=opts['out'])
+    for opt, lr in ((gen_opt, opts['g_lr']), (dis_opt, opts['d_lr'])):
+        trainer.extend(E.LinearShift('alpha', (lr, 0.),
+                                     (opts['decay_start'], n), opt))
+    reporting.add_reports(trainer, opts['log_interval'], n)
+    x, c = reporting.pick_samples(test, opts['n_samples'], opts['seed'])
+    trainer.extend(SampleGrid(gen, x, c, train.label_names, group_sizes,
+                              device),
+                   trigger=reporting.every(opts['sample_interval'], n),
+                   call_before_training=True)
+    trainer.extend(E.snapshot(filename='snapshot_iter_{.updater.iteration}',
+                              n_retains=3),
+                   trigger=reporting.every(opts['snapshot_interval'], n))
+    return trainer
+
+
+def main(argv=None):
+    parser, args = parse_args(argv)
+    opts = resolve(args)
+    check_options(parser, opts)
+    device = get_device(parser, opts['gpu'])
+    device.use()
+    try:
+        train, test = load_data(opts)
+    except (DatasetError, ValueError) as e:
+        parser.error(str(e))
+    trainer = make_trainer(opts, train, test, device)
+    if opts['resume']:
+        try:
+            snapshots.load_npz(opts['resume'], trainer)
+        except snapshots.UnsafeFileError as e:
+            parser.error('--resume: {}'.format(e))
+    snapshots.write_json_atomic(opts, os.path.join(opts['out'], 'args.json'))
+    print('StarGAN | preset {} | {} px | {} train / {} test images | '
+          'domains: {} | device {} | out {}'.format(
+              opts['preset'], opts['image_size'], len(train), len(test),
+              ', '.join(train.label_names), device, opts['out']))
+    trainer.run()
+    print('Done. Samples: {}'.format(
+        os.path.join(opts['out'], 'samples_latest.png')))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
