@@ -20,6 +20,6 @@ setup(
     ],
     extras_require={
         'gpu': ['cupy-cuda12x'],
-        'test': ['pytest>=7', 'hypothesis>=6'],
+        'test': ['pytest>=7', 'hypothesis>=6', 'mock'],
     },
 )

@@ -1,12 +1,13 @@
 """Turning model outputs into labelled picture grids, and writing them safely.
 """
 import os
-import tempfile
 
 import numpy
 from PIL import Image
 from PIL import ImageDraw
 from PIL import ImageFont
+
+from extensions import atomic
 
 
 def to_uint8(images):
@@ -59,17 +60,8 @@ def save_image_atomic(image, path):
         image (PIL.Image.Image): The picture.
         path (str): Destination; its extension picks the format.
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            image.save(f, format=_format_of(path))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic.atomic_open(path) as f:
+        image.save(f, format=_format_of(path))
 
 
 def _format_of(path):

@@ -1,12 +1,13 @@
 """Reading and writing model and trainer files without pickle."""
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy
 
 from chainer import serializers
+
+from extensions import atomic
 
 
 class UnsafeFileError(ValueError):
@@ -33,7 +34,10 @@ def load_npz(path, target, strict=True):
         raise UnsafeFileError('{} does not exist'.format(path))
     try:
         with numpy.load(path, allow_pickle=False) as npz:
-            serializers.NpzDeserializer(npz, strict=strict).load(target)
+            # Reading every array up front refuses object arrays before
+            # anything is restored into the target.
+            arrays = {key: npz[key] for key in npz.files}
+        serializers.NpzDeserializer(arrays, strict=strict).load(target)
     except ValueError as e:
         if 'Object arrays' in str(e):
             raise UnsafeFileError(
@@ -62,15 +66,6 @@ def write_json_atomic(obj, path):
         obj: JSON-serialisable value.
         path (str): Destination file.
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as f:
-            json.dump(obj, f, indent=2, sort_keys=True)
-            f.write('\n')
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic.atomic_open(path, 'w') as f:
+        json.dump(obj, f, indent=2, sort_keys=True)
+        f.write('\n')

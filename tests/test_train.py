@@ -1,0 +1,77 @@
+"""train.py end to end, on tiny synthetic faces."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import chainer
+
+import train
+
+TINY = ['--preset', 'tiny', '--n-train', '40', '--n-test', '10',
+        '--n-samples', '3', '--log-interval', '2']
+
+
+def test_short_run_writes_grids_log_plots_snapshot_and_args(tmp_path):
+    out = str(tmp_path / 'run')
+    assert train.main(TINY + ['--iterations', '6', '--sample-interval', '3',
+                              '--snapshot-interval', '6', '--out', out]) == 0
+    files = set(os.listdir(out))
+    assert {'samples_iter_00000000.png', 'samples_iter_00000003.png',
+            'samples_iter_00000006.png', 'samples_latest.png', 'log',
+            'loss_adv.png', 'loss_cls.png', 'loss_rec_gp.png',
+            'snapshot_iter_6', 'args.json'} <= files
+    log = json.load(open(os.path.join(out, 'log')))
+    assert [e['iteration'] for e in log] == [2, 4, 6]
+    assert 'gen/loss_rec' in log[-1] and 'dis/loss_gp' in log[-1]
+    args = json.load(open(os.path.join(out, 'args.json')))
+    assert args['preset'] == 'tiny' and args['g_conv_dim'] == 8
+    assert args['iterations'] == 6 and args['decay_start'] == 3
+
+
+def test_resume_continues_from_the_snapshot(tmp_path):
+    out = str(tmp_path / 'run')
+    train.main(TINY + ['--iterations', '5', '--snapshot-interval', '5',
+                       '--out', out])
+    out2 = str(tmp_path / 'run2')
+    train.main(TINY + ['--iterations', '7', '--out', out2, '--resume',
+                       os.path.join(out, 'snapshot_iter_5')])
+    # The log is part of the snapshot, so it continues where it stopped.
+    log = json.load(open(os.path.join(out2, 'log')))
+    assert [e['iteration'] for e in log] == [2, 4, 5, 6, 7]
+    assert 'snapshot_iter_7' in os.listdir(out2)
+
+
+def _exit_message(capsys, argv):
+    with pytest.raises(SystemExit) as e:
+        train.main(argv)
+    assert e.value.code == 2
+    return capsys.readouterr().err
+
+
+@pytest.mark.skipif(chainer.backends.cuda.available, reason='has CUDA')
+def test_gpu_without_cuda_fails_clearly(capsys, tmp_path):
+    err = _exit_message(capsys, ['--gpu', '0', '--out', str(tmp_path)])
+    assert '--gpu 0' in err and 'CuPy' in err
+
+
+def test_bad_dataset_is_named(capsys, tmp_path):
+    err = _exit_message(capsys, TINY + ['--dataset', str(tmp_path / 'nope'),
+                                        '--out', str(tmp_path)])
+    assert 'nope' in err
+
+
+def test_bad_values_name_their_flag(capsys, tmp_path):
+    err = _exit_message(capsys, TINY + ['--batch-size', '0'])
+    assert '--batch-size' in err
+    err = _exit_message(capsys, TINY + ['--image-size', '36'])
+    assert '--image-size 36' in err
+
+
+def test_resume_refuses_pickled_files(capsys, tmp_path):
+    evil = str(tmp_path / 'evil.npz')
+    np.savez(evil, x=np.array([object()], dtype=object))
+    err = _exit_message(capsys, TINY + ['--resume', evil,
+                                        '--out', str(tmp_path / 'o')])
+    assert 'object arrays' in err

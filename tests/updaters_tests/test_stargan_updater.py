@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+
+import chainer
+
+from stargan import networks
+from updaters import StarGANUpdater
+
+
+def _make(n_critic=3, seed=0, n=12, size=16, c_dim=3):
+    rng = np.random.RandomState(seed)
+    x = rng.uniform(-1, 1, (n, 3, size, size)).astype(np.float32)
+    c = np.eye(c_dim, dtype=np.float32)[np.arange(n) % c_dim]
+    it = chainer.iterators.SerialIterator(
+        chainer.datasets.TupleDataset(x, c), 4, shuffle=False)
+    np.random.seed(seed)
+    gen = networks.Generator(c_dim, conv_dim=4, n_res=1)
+    dis = networks.Discriminator(size, c_dim, conv_dim=4, n_down=3)
+    opts = []
+    for model in (gen, dis):
+        opt = chainer.optimizers.Adam(1e-4, 0.5, 0.999)
+        opt.setup(model)
+        opts.append(opt)
+    updater = StarGANUpdater(it, gen, dis, opts[0], opts[1], [c_dim],
+                             n_critic=n_critic, seed=seed)
+    reporter = chainer.Reporter()
+    reporter.add_observer('gen', gen)
+    reporter.add_observer('dis', dis)
+    return updater, reporter
+
+
+def _step(updater, reporter):
+    obs = {}
+    with reporter.scope(obs):
+        updater.update()
+    return obs
+
+
+def test_d_every_iteration_g_every_n_critic():
+    updater, reporter = _make(n_critic=3)
+    gen_steps = []
+    for i in range(7):
+        obs = _step(updater, reporter)
+        gen_steps.append('gen/loss' in obs)
+        assert 'dis/loss' in obs
+    assert gen_steps == [False, False, True, False, False, True, False]
+    assert updater.get_optimizer('dis').t == 7
+    assert updater.get_optimizer('gen').t == 2
+
+
+def test_every_loss_term_is_reported_and_finite():
+    updater, reporter = _make(n_critic=1)
+    obs = _step(updater, reporter)
+    keys = {'dis/loss', 'dis/loss_real', 'dis/loss_fake', 'dis/loss_cls',
+            'dis/loss_gp', 'dis/acc', 'gen/loss', 'gen/loss_fake',
+            'gen/loss_cls', 'gen/loss_rec'}
+    assert keys <= set(obs)
+    for k in keys:
+        assert np.isfinite(float(chainer.as_array(obs[k])))
+
+
+def test_d_step_changes_only_d_and_g_step_changes_g():
+    updater, reporter = _make(n_critic=2)
+    gen, dis = updater.generator, updater.discriminator
+    g0 = [p.array.copy() for p in gen.params()]
+    d0 = [p.array.copy() for p in dis.params()]
+    _step(updater, reporter)  # D only
+    assert all(np.array_equal(a, p.array) for a, p in zip(g0, gen.params()))
+    assert not all(np.array_equal(a, p.array)
+                   for a, p in zip(d0, dis.params()))
+    _step(updater, reporter)  # D and G
+    assert not all(np.array_equal(a, p.array)
+                   for a, p in zip(g0, gen.params()))
+
+
+def test_random_stream_survives_serialization():
+    updater, reporter = _make(n_critic=1)
+    _step(updater, reporter)
+    saved = {}
+    updater.serialize(chainer.serializers.DictionarySerializer(saved))
+    expected = updater.rng.uniform(size=5)
+    other, _ = _make(n_critic=1, seed=7)
+    other.serialize(chainer.serializers.NpzDeserializer(saved))
+    np.testing.assert_array_equal(other.rng.uniform(size=5), expected)
+    assert other.iteration == updater.iteration
