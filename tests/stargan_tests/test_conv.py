@@ -93,11 +93,14 @@ def test_chunked_batch_equals_whole_batch(monkeypatch):
         np.testing.assert_allclose(chunked, ref, rtol=1e-10)
 
 
-def _gradient_penalty_through(conv_fn):
+def _gradient_penalty_through(conv_fn, xp=np):
     rng = np.random.default_rng(4)
-    x = chainer.Variable(rng.standard_normal((2, 3, 8, 8)).astype('f'))
-    W1 = chainer.Variable(rng.standard_normal((4, 3, 4, 4)).astype('f'))
-    W2 = chainer.Variable(rng.standard_normal((1, 4, 3, 3)).astype('f'))
+
+    def param(*shape):
+        return chainer.Variable(xp.asarray(
+            rng.standard_normal(shape).astype('f')))
+
+    x, W1, W2 = param(2, 3, 8, 8), param(4, 3, 4, 4), param(1, 4, 3, 3)
     y = conv_fn(F.leaky_relu(conv_fn(x, W1, None, 2, 1)), W2, None, 1, 1)
     gx, = chainer.grad([F.sum(y)], [x], enable_double_backprop=True)
     F.sum(gx * gx).backward()
@@ -115,3 +118,30 @@ def test_stock_chainer_fails_where_ours_works():
         assert 'unpack' in str(e)
     else:
         np.testing.assert_allclose(ours, stock, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not chainer.backends.cuda.available,
+                    reason='needs CuPy with CUDA')
+@pytest.mark.parametrize('hw, k, s, p', CASES)
+def test_own_path_on_gpu_matches_cudnn_with_double_backprop(hw, k, s, p):
+    import cupy
+    rng = np.random.default_rng(5)
+    x, W = _rand(rng, 2, 3, *hw), _rand(rng, 4, 3, k, k)
+    xg, Wg = cupy.asarray(x), cupy.asarray(W)
+    ours = conv.convolution_2d(xg, Wg, None, s, p, use_stock=False)
+    stock = conv.convolution_2d(xg, Wg, None, s, p, use_stock=True)
+    cupy.testing.assert_allclose(ours.array, stock.array, rtol=1e-8)
+    gy = cupy.asarray(_rand(rng, *ours.shape))
+
+    def f(x, W):
+        return conv.convolution_2d(x, W, None, s, p, use_stock=False)
+
+    gradient_check.check_double_backward(
+        f, (xg, Wg), gy, (cupy.asarray(_rand(rng, *x.shape)),
+                          cupy.asarray(_rand(rng, *W.shape))),
+        dtype=np.float64)
+    # The stock path is what runs by default on GPU: the penalty must work.
+    critic = _gradient_penalty_through(
+        lambda *a: conv.convolution_2d(*a, use_stock=True), xp=cupy)
+    assert bool(cupy.isfinite(critic).all())
