@@ -17,14 +17,17 @@ import chainer  # NOQA: E402
 from chainer import training  # NOQA: E402
 from chainer.training import extensions as E  # NOQA: E402
 
-import datasets  # NOQA: E402
-from datasets.folder import DatasetError, FolderDataset  # NOQA: E402
+from datasets.folder import DatasetError  # NOQA: E402
 from extensions import reporting  # NOQA: E402
+from extensions import runs  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
 from extensions.samples import SampleGrid  # NOQA: E402
-from stargan import networks  # NOQA: E402
 from stargan import presets  # NOQA: E402
 from updaters import StarGANUpdater  # NOQA: E402
+
+
+#: ``--model`` name -> ``fn(opts, n_labels) -> (generator, discriminator)``.
+MODELS = {'stargan': runs.make_stargan}
 
 
 def parse_args(argv=None):
@@ -32,9 +35,17 @@ def parse_args(argv=None):
         description=__doc__,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     data = p.add_argument_group('data')
-    data.add_argument('--dataset', default=None, metavar='DIR', help=(
+    data.add_argument('--dataset', default=None, metavar='PATH', help=(
         'a folder with one sub-folder of images per domain '
-        '(DIR/<domain>/*.png|jpg); omitted: synthetic anime faces'))
+        '(DIR/<domain>/*.png|jpg), a CelebA-style root holding '
+        'list_attr_celeba.txt (with --attrs), or an .npz pack written by '
+        'prepare.py; omitted: synthetic anime faces'))
+    data.add_argument('--attrs', nargs='+', default=None, metavar='NAME',
+                      help=('CelebA attributes to learn, e.g. Black_Hair '
+                            'Blond_Hair Brown_Hair Male Young (hair colours '
+                            'form one exclusive group)'))
+    data.add_argument('--skip-bad', action='store_true', help=(
+        'skip unreadable images (and report how many) instead of stopping'))
     data.add_argument('--attributes', nargs='+', default=['expression'],
                       choices=['expression', 'hair'], help=(
                           'label groups of the synthetic faces; add "hair" '
@@ -46,6 +57,8 @@ def parse_args(argv=None):
     data.add_argument('--test-fraction', type=float, default=0.1,
                       help='share of each --dataset domain held out')
     model = p.add_argument_group('model')
+    model.add_argument('--model', choices=sorted(MODELS), default='stargan',
+                       help='what to train')
     model.add_argument('--preset', choices=sorted(presets.PRESETS),
                        default=None, help=(
                            'network size; default: {} on CPU, {} with --gpu'
@@ -143,28 +156,6 @@ def get_device(parser, gpu):
     return chainer.get_device('@cupy:{}'.format(gpu))
 
 
-def load_data(opts):
-    """Returns ``(train, test)`` datasets with ``label_names`` and
-    ``attribute_groups``."""
-    if opts['dataset'] is None:
-        make = lambda n, split: datasets.SyntheticFaceDataset(  # NOQA: E731
-            n, opts['image_size'], split, opts['seed'],
-            tuple(opts['attributes']))
-        return make(opts['n_train'], 'train'), make(opts['n_test'], 'test')
-    make = lambda split, flip: FolderDataset(  # NOQA: E731
-        opts['dataset'], opts['image_size'], split, opts['test_fraction'],
-        opts['seed'], flip)
-    return make('train', True), make('test', False)
-
-
-def build_stargan(opts, n_labels):
-    """Returns ``(generator, discriminator)`` sized by the options."""
-    gen = networks.Generator(n_labels, opts['g_conv_dim'], opts['g_res'])
-    dis = networks.Discriminator(opts['image_size'], n_labels,
-                                 opts['d_conv_dim'], opts['d_down'])
-    return gen, dis
-
-
 def make_adam(model, lr, opts):
     opt = chainer.optimizers.Adam(lr, opts['beta1'], opts['beta2'])
     opt.setup(model)
@@ -173,8 +164,8 @@ def make_adam(model, lr, opts):
 
 def make_trainer(opts, train, test, device):
     """Wires models, optimizers, updater and extensions into a Trainer."""
-    group_sizes = [len(v) for _, v in train.attribute_groups]
-    gen, dis = build_stargan(opts, len(train.label_names))
+    group_sizes = runs.group_sizes(train)
+    gen, dis = MODELS[opts['model']](opts, len(train.label_names))
     gen_opt = make_adam(gen, opts['g_lr'], opts)
     dis_opt = make_adam(dis, opts['d_lr'], opts)
     iterator = chainer.iterators.SerialIterator(train, opts['batch_size'])
@@ -207,7 +198,7 @@ def main(argv=None):
     device = get_device(parser, opts['gpu'])
     device.use()
     try:
-        train, test = load_data(opts)
+        train, test = runs.make_datasets(opts)
     except (DatasetError, ValueError) as e:
         parser.error(str(e))
     trainer = make_trainer(opts, train, test, device)

@@ -2,61 +2,53 @@
 import os
 
 import numpy
-from PIL import Image
-from PIL import ImageOps
 
-import chainer
+from datasets import image_files
+from datasets.image_files import BadImageWarning  # NOQA: F401 (re-export)
+from datasets.image_files import DatasetError
+from datasets.image_files import IMAGE_EXTENSIONS
+from datasets.image_files import read_image  # NOQA: F401 (re-export)
 
-from datasets import transforms
-
-IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.webp', '.gif',
-                    '.tif', '.tiff')
-
-
-class DatasetError(ValueError):
-    """Bad dataset input; the message names the file and what to do."""
+SPLITS = ('train', 'test', 'all')
 
 
-def read_image(path):
-    """Reads any common image file as RGB.
+def check_split(split):
+    """Raises ValueError unless ``split`` is ``'train'``, ``'test'`` or
+    ``'all'``."""
+    if split not in SPLITS:
+        raise ValueError("split must be 'train', 'test' or 'all', got "
+                         "{!r}".format(split))
 
-    Grayscale, palette, RGBA, 16-bit and CMYK images are converted to RGB and
-    EXIF orientation is applied.
+
+def image_files_in(directory):
+    """Sorted paths of the pictures directly inside ``directory``.
 
     Args:
-        path (str): Image file.
+        directory (str): Folder to list (not recursively).
 
     Returns:
-        numpy.ndarray: uint8 ``(H, W, 3)``.
-
-    Raises:
-        DatasetError: The file is missing, empty or not a readable image.
+        list of str: Files whose extension is in ``IMAGE_EXTENSIONS``.
     """
-    try:
-        with Image.open(path) as img:
-            img = ImageOps.exif_transpose(img)
-            if img.mode in ('I;16', 'I;16B', 'I;16L', 'I'):
-                img = img.point(lambda v: v / 256).convert('L')
-            return numpy.asarray(img.convert('RGB'))
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) \
-            as e:
-        raise DatasetError('cannot read image {}: {}. Remove or replace the '
-                           'file.'.format(path, e)) from e
+    return sorted(os.path.join(directory, f) for f in os.listdir(directory)
+                  if f.lower().endswith(IMAGE_EXTENSIONS)
+                  and not f.startswith('.')
+                  and os.path.isfile(os.path.join(directory, f)))
 
 
-def list_domains(root):
+def list_domains(root, min_domains=2):
     """Finds the domain folders and their images.
 
     Args:
         root (str): Directory holding one sub-directory per domain.
+        min_domains (int): Fewest domain folders accepted.
 
     Returns:
         list of (str, list of str): Sorted domain names with their sorted
         image paths.
 
     Raises:
-        DatasetError: ``root`` is missing, has no domain folders, or a domain
-            folder holds no images.
+        DatasetError: ``root`` is missing, has too few domain folders, or a
+            domain folder holds no images.
     """
     if not os.path.isdir(root):
         raise DatasetError('dataset directory {} does not exist; give a '
@@ -64,15 +56,13 @@ def list_domains(root):
     domains = sorted(d for d in os.listdir(root)
                      if os.path.isdir(os.path.join(root, d))
                      and not d.startswith('.'))
-    if len(domains) < 2:
+    if len(domains) < min_domains:
         raise DatasetError(
             '{} has {} domain folder(s); StarGAN needs at least two '
             '(ROOT/<domain>/*.png)'.format(root, len(domains)))
     found = []
     for d in domains:
-        files = sorted(os.path.join(root, d, f)
-                       for f in os.listdir(os.path.join(root, d))
-                       if f.lower().endswith(IMAGE_EXTENSIONS))
+        files = image_files_in(os.path.join(root, d))
         if not files:
             raise DatasetError('domain folder {} holds no images ({}); add '
                                'some or remove it'.format(
@@ -83,21 +73,24 @@ def list_domains(root):
 
 
 def split_files(files, split, test_fraction, seed):
-    """Deterministic per-domain train/test split.
+    """Deterministic train/test split of one list (e.g. one domain).
 
-    The files (sorted) are shuffled with ``RandomState(seed)``; the last
-    ``ceil(test_fraction * n)`` (at least one when there are two or more) are
-    the test set.
+    The files, in the order given, are shuffled with ``RandomState(seed)``;
+    the last ``ceil(test_fraction * n)`` (at least one when there are two or
+    more and ``test_fraction > 0``) are the test set. The result keeps the
+    original order. The same files, order and seed always give the same
+    split.
 
     Args:
-        files (list of str): One domain's files.
+        files (list): One domain's files (or any items, e.g. indices).
         split (str): ``'train'``, ``'test'`` or ``'all'``.
-        test_fraction (float): Share held out for testing.
+        test_fraction (float): Share held out for testing, in [0, 1).
         seed (int): Split seed.
 
     Returns:
-        list of str: The files of that split.
+        list: The items of that split.
     """
+    check_split(split)
     if split == 'all':
         return list(files)
     order = numpy.random.RandomState(seed).permutation(len(files))
@@ -109,7 +102,7 @@ def split_files(files, split, test_fraction, seed):
     return [files[i] for i in sorted(picked)]
 
 
-class FolderDataset(chainer.dataset.DatasetMixin):
+class FolderDataset(image_files.LabeledImageDataset):
     """Single-label images from a folder per domain.
 
     ============== ================ ======== ==========================
@@ -120,7 +113,9 @@ class FolderDataset(chainer.dataset.DatasetMixin):
     ============== ================ ======== ==========================
 
     Images are centre-cropped to a square and resized to ``size``; training
-    examples are mirrored at random when ``flip`` is set.
+    examples are mirrored at random when ``flip`` is set. Each domain is
+    split on its own with :func:`split_files`, so every domain appears in
+    both splits.
 
     Args:
         root (str): ``ROOT/<domain>/<image>``; domains sorted by name.
@@ -129,41 +124,39 @@ class FolderDataset(chainer.dataset.DatasetMixin):
         test_fraction (float): Share of each domain held out as test.
         seed (int): Split seed (the split is stable for a given seed).
         flip (bool): Random horizontal flips (for training).
+        skip_bad (bool): Leave out unreadable files (counted in
+            ``n_skipped``, with a warning) instead of failing on them.
+
+    Attributes:
+        label_names (list of str): Domain names.
+        attribute_groups (list): ``[('domain', tuple(label_names))]``.
+        domains (list of int): Domain index of each example.
+        n_skipped (int): Unreadable files left out.
     """
 
     def __init__(self, root, size=128, split='train', test_fraction=0.1,
-                 seed=0, flip=False):
-        if split not in ('train', 'test', 'all'):
-            raise ValueError("split must be 'train', 'test' or 'all', got "
-                             "{!r}".format(split))
+                 seed=0, flip=False, skip_bad=False):
+        check_split(split)
         domains = list_domains(root)
         self.label_names = [d for d, _ in domains]
         self.attribute_groups = [('domain', tuple(self.label_names))]
-        self.files, self.domains = [], []
-        for k, (_, files) in enumerate(domains):
-            picked = split_files(files, split, test_fraction, seed)
-            self.files += picked
-            self.domains += [k] * len(picked)
-        if not self.files:
+        files, index = [], []
+        for k, (_, in_domain) in enumerate(domains):
+            picked = split_files(in_domain, split, test_fraction, seed)
+            files += picked
+            index += [k] * len(picked)
+        if not files:
             raise DatasetError('the {} split of {} is empty; add images or '
                                'lower the test fraction'.format(split, root))
-        self.size, self.flip = size, flip
-        self.rng = numpy.random.RandomState(seed)
-
-    def __len__(self):
-        return len(self.files)
-
-    def label_of(self, i):
-        """float32 ``(L,)`` one-hot label of example ``i``."""
-        label = numpy.zeros(len(self.label_names), numpy.float32)
-        label[self.domains[i]] = 1
-        return label
-
-    def get_example(self, i):
-        img = transforms.resize(
-            transforms.center_crop_square(read_image(self.files[i])),
-            self.size)
-        img = transforms.to_chw_float(img)
-        if self.flip:
-            img = transforms.random_flip(img, self.rng)
-        return img, self.label_of(i)
+        labels = numpy.eye(len(domains), dtype=numpy.float32)[index]
+        super(FolderDataset, self).__init__(
+            files, labels, size, None, flip, seed, skip_bad,
+            where='the {} split of {}'.format(split, root))
+        self.domains = [int(k) for k in self.labels.argmax(axis=1)]
+        # Only skipping can empty a domain that the split had.
+        missing = sorted({self.label_names[k] for k in index} -
+                         {self.label_names[k] for k in self.domains})
+        if missing:
+            raise DatasetError('the {} split of {} has no readable image of '
+                               'domain(s) {}; add pictures there'.format(
+                                   split, root, ', '.join(missing)))

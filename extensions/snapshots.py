@@ -14,7 +14,7 @@ class UnsafeFileError(ValueError):
     """A model or snapshot file that cannot be loaded safely or at all."""
 
 
-def load_npz(path, target, strict=True):
+def load_npz(path, target, strict=True, prefix=''):
     """Loads a ``.npz`` written by ``chainer.serializers.save_npz`` safely.
 
     Unlike ``chainer.serializers.load_npz``, the file is opened with
@@ -25,6 +25,9 @@ def load_npz(path, target, strict=True):
         path (str): The file.
         target: A Link, Optimizer, Trainer or anything serializable.
         strict (bool): Fail when a key the target expects is missing.
+        prefix (str): Load only the part under this key, e.g.
+            ``'updater/model:gen/'`` for a generator inside a trainer
+            snapshot.
 
     Raises:
         UnsafeFileError: The file is missing, not an npz, holds object
@@ -37,7 +40,8 @@ def load_npz(path, target, strict=True):
             # Reading every array up front refuses object arrays before
             # anything is restored into the target.
             arrays = {key: npz[key] for key in npz.files}
-        serializers.NpzDeserializer(arrays, strict=strict).load(target)
+        serializers.NpzDeserializer(arrays, path=prefix,
+                                    strict=strict).load(target)
     except ValueError as e:
         if 'Object arrays' in str(e):
             raise UnsafeFileError(
@@ -69,3 +73,21 @@ def write_json_atomic(obj, path):
     with atomic.atomic_open(path, 'w') as f:
         json.dump(obj, f, indent=2, sort_keys=True)
         f.write('\n')
+
+
+def has_key_prefix(path, prefix):
+    """True when the npz at ``path`` holds a key starting with ``prefix``.
+
+    Args:
+        path (str): An npz file.
+        prefix (str): Key prefix such as ``'updater/model:gen/'``.
+
+    Raises:
+        UnsafeFileError: The file is not a readable npz archive.
+    """
+    try:
+        with numpy.load(path, allow_pickle=False) as npz:
+            return any(k.startswith(prefix) for k in npz.files)
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise UnsafeFileError('{} is not a readable npz file: {}'.format(
+            path, e)) from e

@@ -94,22 +94,24 @@ def _augment(x, rng):
     return numpy.ascontiguousarray(numpy.roll(x, (dy, dx), axis=(2, 3)))
 
 
-def predict(classifier, images, batch_size=64):
-    """Logits for many images without building a graph.
+def predict(classifier, images, batch_size=64, features=False):
+    """Logits (or penultimate features) for many images without a graph.
 
     Args:
         classifier (DomainClassifier): On the device the images go to.
         images (numpy.ndarray): float32 ``(N, 3, S, S)``.
         batch_size (int): Images per forward pass.
+        features (bool): Return features ``(N, F)`` instead of logits.
 
     Returns:
-        numpy.ndarray: float32 ``(N, L)`` logits.
+        numpy.ndarray: float32 ``(N, L)`` logits or ``(N, F)`` features.
     """
     device = classifier.device
+    fn = classifier.features if features else classifier
     out = []
     with chainer.using_config('train', False), chainer.no_backprop_mode():
         for s in range(0, len(images), batch_size):
-            y = classifier(device.send(images[s:s + batch_size]))
+            y = fn(device.send(images[s:s + batch_size]))
             out.append(chainer.backend.CpuDevice().send(y.array))
     return numpy.concatenate(out)
 

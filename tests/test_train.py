@@ -4,6 +4,7 @@ import os
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import chainer
 
@@ -75,3 +76,45 @@ def test_resume_refuses_pickled_files(capsys, tmp_path):
     err = _exit_message(capsys, TINY + ['--resume', evil,
                                         '--out', str(tmp_path / 'o')])
     assert 'object arrays' in err
+
+
+def _folder_tree(root):
+    rng = np.random.RandomState(0)
+    for domain in ('calm', 'happy'):
+        (root / domain).mkdir(parents=True)
+        for i in range(4):
+            Image.fromarray(rng.randint(0, 256, (40, 36, 3)).astype(
+                np.uint8)).save(str(root / domain / '{}.png'.format(i)))
+    return str(root)
+
+
+def _celeba_root(root):
+    from tests.datasets_tests.test_celeba import _write_celeba, ROWS
+    return str(_write_celeba(root, rows=ROWS[:7], size=(180, 200)))
+
+
+def _pack_file(root):
+    from datasets import pack
+    images = np.random.RandomState(0).randint(0, 256, (8, 32, 32, 3)).astype(
+        np.uint8)
+    labels = np.eye(2, dtype=np.float32)[np.arange(8) % 2]
+    path = str(root / 'faces.npz')
+    pack.write_pack(path, images, labels, ['calm', 'happy'],
+                    [('domain', ('calm', 'happy'))])
+    return path
+
+
+@pytest.mark.parametrize('make, extra', [
+    (_folder_tree, []),
+    (_celeba_root, ['--attrs', 'Black_Hair', 'Blond_Hair', 'Brown_Hair',
+                    'Male']),
+    (_pack_file, []),
+])
+def test_every_dataset_kind_trains(tmp_path, make, extra):
+    out = str(tmp_path / 'run')
+    data = make(tmp_path / 'data')
+    assert train.main(TINY + ['--dataset', data, '--iterations', '2',
+                              '--test-fraction', '0.25', '--out', out]
+                      + extra) == 0
+    assert os.path.exists(os.path.join(out, 'samples_latest.png'))
+    assert len(json.load(open(os.path.join(out, 'log')))) == 1

@@ -1,0 +1,110 @@
+#!/usr/bin/env python
+"""Measure a trained StarGAN offline: target-domain accuracy, feature
+distances, reconstruction error and (on synthetic faces) error against the
+ground truth.
+
+A small domain classifier trained on the run's real training images judges
+the translations (the StarGAN paper's protocol); it is cached per dataset, so
+only the first evaluation pays for it. Writes OUT/metrics.json, OUT/report.md
+and two figures (translations.png, per_domain.png). Deterministic for a seed.
+
+Example: python evaluate.py result/snapshot_iter_2000 --out result/eval
+"""
+import argparse
+import os
+import sys
+
+os.environ.setdefault('MPLBACKEND', 'Agg')
+
+import chainer  # NOQA: E402
+import numpy  # NOQA: E402
+
+from datasets.folder import DatasetError  # NOQA: E402
+from extensions import evaluation  # NOQA: E402
+from extensions import report  # NOQA: E402
+from extensions import runs  # NOQA: E402
+from extensions import snapshots  # NOQA: E402
+from stargan import metrics  # NOQA: E402
+
+
+def default_cache_dir():
+    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(
+        os.path.expanduser('~'), '.cache')
+    return os.path.join(base, 'stargan-chainer')
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument('snapshot', help=(
+        'a trainer snapshot (snapshot_iter_N) or generator file written by '
+        'train.py'))
+    p.add_argument('--run-dir', default=None, help=(
+        'the out dir of the training run (holds args.json); default: the '
+        'snapshot\'s folder'))
+    p.add_argument('--out', default=None,
+                   help='where to write the report (default: RUN_DIR/eval)')
+    p.add_argument('--n-test', type=int, default=200,
+                   help='test images translated to every other domain')
+    p.add_argument('--metrics', nargs='+', default=list(metrics.METRICS),
+                   choices=list(metrics.METRICS), help='what to measure')
+    p.add_argument('--classifier-iterations', type=int, default=600,
+                   help='training steps of the judging classifier')
+    p.add_argument('--cache-dir', default=default_cache_dir(),
+                   help='where trained judging classifiers are kept')
+    p.add_argument('--gpu', type=int, default=-1, help='GPU id; -1: CPU')
+    p.add_argument('--seed', type=int, default=0,
+                   help='classifier training seed')
+    return p, p.parse_args(argv)
+
+
+def _ground_truth(dataset):
+    if not hasattr(dataset, 'render_label'):
+        return None
+    return lambda rows, labels: numpy.stack(
+        [dataset.render_label(int(i), c) for i, c in zip(rows, labels)])
+
+
+def run(args):
+    """Evaluates and writes the report; returns the metrics dict."""
+    run_dir = args.run_dir or os.path.dirname(os.path.abspath(args.snapshot))
+    opts = runs.read_options(run_dir)
+    train, test = runs.make_datasets(opts)
+    sizes = runs.group_sizes(train)
+    device = chainer.get_device('@numpy' if args.gpu < 0
+                                else '@cupy:{}'.format(args.gpu))
+    gen = runs.load_generator(args.snapshot, opts, len(train.label_names))
+    gen.to_device(device)
+    print('Training or loading the judging classifier...', flush=True)
+    x_tr, c_tr = evaluation.dataset_arrays(train)
+    x, c = evaluation.dataset_arrays(test, args.n_test)
+    clf, clf_acc = evaluation.get_classifier(
+        x_tr, c_tr, sizes, x, c, args.cache_dir, args.classifier_iterations,
+        seed=args.seed, device=device)
+    data = evaluation.make_eval_data(gen, clf, x, c, sizes,
+                                     train.label_names, device,
+                                     _ground_truth(test))
+    result = metrics.compute(data, args.metrics)
+    result.update(classifier_accuracy_real=clf_acc, n_test=len(x),
+                  snapshot=os.path.abspath(args.snapshot))
+    out = args.out or os.path.join(run_dir, 'eval')
+    report.write_report(out, result, data, train.label_names)
+    return result
+
+
+def main(argv=None):
+    parser, args = parse_args(argv)
+    if args.n_test < 2:
+        parser.error('--n-test must be at least 2, got {}'.format(
+            args.n_test))
+    try:
+        result = run(args)
+    except (DatasetError, snapshots.UnsafeFileError) as e:
+        parser.error(str(e))
+    print(report.summary(result))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

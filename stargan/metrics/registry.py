@@ -1,0 +1,149 @@
+"""The metrics themselves, registered by name."""
+import numpy
+
+from stargan import labels as label_utils
+from stargan.metrics import distances
+
+#: ``name -> function(EvalData) -> dict``.
+METRICS = {}
+
+
+def register(name):
+    """Decorator adding a metric function to :data:`METRICS` under ``name``.
+    """
+    def wrap(fn):
+        METRICS[name] = fn
+        return fn
+    return wrap
+
+
+def compute(data, names=None):
+    """Runs metrics and merges their results.
+
+    Args:
+        data (~stargan.metrics.EvalData): What to measure.
+        names (list of str): Metric names (default: all registered).
+
+    Returns:
+        dict: Every metric's values; a metric that cannot run on this data
+        says so under ``skipped``.
+
+    Raises:
+        ValueError: For an unknown name, listing the known ones.
+    """
+    names = list(METRICS) if names is None else names
+    unknown = [n for n in names if n not in METRICS]
+    if unknown:
+        raise ValueError('unknown metric(s) {}; choose from {}'.format(
+            ', '.join(unknown), ', '.join(METRICS)))
+    result = {'skipped': {}}
+    for name in names:
+        out = METRICS[name](data)
+        if 'skipped' in out:
+            result['skipped'][name] = out['skipped']
+        else:
+            result.update(out)
+    return result
+
+
+def _group_of(j, group_sizes):
+    for sl, size in zip(label_utils.group_slices(group_sizes), group_sizes):
+        if sl.start <= j < sl.stop:
+            return sl, size
+
+
+def _hits(logits, c_trg, j, group_sizes):
+    """bool ``(M,)``: the classifier puts each image in its target for the
+    group holding label ``j``."""
+    sl, size = _group_of(j, group_sizes)
+    if size == 1:
+        return (logits[:, j] > 0) == (c_trg[:, j] > 0.5)
+    return logits[:, sl].argmax(1) == c_trg[:, sl].argmax(1)
+
+
+@register('target_accuracy')
+def target_accuracy(data):
+    """Share of translations the domain classifier assigns to the target.
+
+    Returns ``target_accuracy`` (overall), ``target_accuracy_per_target``
+    and, for a single exclusive group, ``target_accuracy_table`` (source
+    name -> target name -> accuracy).
+    """
+    total, per_target, table = [], {}, {}
+    single = not label_utils.is_multi_label(data.group_sizes)
+    src = data.c_org.argmax(1)
+    for k, j in enumerate(data.targets):
+        rows = data.changed[k]
+        if not rows.any():
+            continue
+        hits = _hits(data.classify(data.fake[k][rows]), data.c_trg[k][rows],
+                     j, data.group_sizes)
+        total.append(hits)
+        per_target[data.label_names[j]] = float(hits.mean())
+        if single:
+            for s in numpy.unique(src[rows]):
+                table.setdefault(data.label_names[s], {})[
+                    data.label_names[j]] = float(hits[src[rows] == s].mean())
+    out = {'target_accuracy': float(numpy.concatenate(total).mean()),
+           'target_accuracy_per_target': per_target}
+    if single:
+        out['target_accuracy_table'] = table
+    return out
+
+
+def _domains(data):
+    """Yields ``(name, reals, fakes)`` per target domain value."""
+    for k, j in enumerate(data.targets):
+        _, size = _group_of(j, data.group_sizes)
+        for v in ((1.,) if size > 1 else (1., 0.)):
+            reals = data.x[data.c_org[:, j] == v]
+            fakes = data.fake[k][data.changed[k] & (data.c_trg[k][:, j] == v)]
+            name = data.label_names[j] if v else 'not ' + data.label_names[j]
+            if len(reals) >= 2 and len(fakes) >= 2:
+                yield name, reals, fakes
+
+
+@register('feature_distances')
+def feature_distances(data):
+    """Frechet and kernel distances between real images of each target
+    domain and translations into it, in the classifier's features.
+
+    Returns ``frechet_distance`` and ``kernel_distance`` (means over
+    domains), ``kernel_distance_std`` and per-domain dicts.
+    """
+    fd, kid, kid_std = {}, {}, {}
+    for name, reals, fakes in _domains(data):
+        f_real, f_fake = data.features(reals), data.features(fakes)
+        fd[name] = distances.frechet_distance_of_features(f_real, f_fake)
+        kid[name], kid_std[name] = distances.kernel_distance(f_real, f_fake)
+    if not fd:
+        return {'skipped': 'too few test images per domain (need 2+)'}
+    return {'frechet_distance': float(numpy.mean(list(fd.values()))),
+            'kernel_distance': float(numpy.mean(list(kid.values()))),
+            'kernel_distance_std': float(numpy.mean(list(kid_std.values()))),
+            'frechet_distance_per_domain': fd,
+            'kernel_distance_per_domain': kid}
+
+
+@register('reconstruction')
+def reconstruction(data):
+    """Mean L1 of ``G(G(x, c_trg), c_org)`` against ``x`` (pixels in
+    [-1, 1])."""
+    err = numpy.abs(data.rec - data.x[None]).mean(axis=(2, 3, 4))
+    return {'reconstruction_l1': float(err[data.changed].mean())}
+
+
+@register('ground_truth')
+def ground_truth(data):
+    """L1 and PSNR of translations against the true rendering of the same
+    identity in the target domain (synthetic data only)."""
+    if data.ground_truth is None:
+        return {'skipped': 'this dataset has no ground-truth renderings'}
+    l1, psnr = [], []
+    for k in range(len(data.targets)):
+        rows = numpy.flatnonzero(data.changed[k])
+        truth = data.ground_truth(rows, data.c_trg[k][rows])
+        l1.append(numpy.abs(data.fake[k][rows] - truth).mean(axis=(1, 2, 3)))
+        psnr.append(distances.psnr(data.fake[k][rows], truth))
+    return {'ground_truth_l1': float(numpy.concatenate(l1).mean()),
+            'ground_truth_psnr': float(numpy.concatenate(psnr).mean())}
