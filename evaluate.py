@@ -21,16 +21,11 @@ import numpy  # NOQA: E402
 
 from datasets.folder import DatasetError  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
+from extensions import inception  # NOQA: E402
 from extensions import report  # NOQA: E402
 from extensions import runs  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
 from stargan import metrics  # NOQA: E402
-
-
-def default_cache_dir():
-    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(
-        os.path.expanduser('~'), '.cache')
-    return os.path.join(base, 'stargan-chainer')
 
 
 def parse_args(argv=None):
@@ -51,8 +46,11 @@ def parse_args(argv=None):
                    choices=list(metrics.METRICS), help='what to measure')
     p.add_argument('--classifier-iterations', type=int, default=600,
                    help='training steps of the judging classifier')
-    p.add_argument('--cache-dir', default=default_cache_dir(),
+    p.add_argument('--cache-dir', default=evaluation.default_cache_dir(),
                    help='where trained judging classifiers are kept')
+    p.add_argument('--inception', default=None, metavar='PATH', help=(
+        'GoogLeNet (Inception v1) weights in chainer npz form for an '
+        'Inception-style FID; without it that metric is skipped'))
     p.add_argument('--gpu', type=int, default=-1, help='GPU id; -1: CPU')
     p.add_argument('--seed', type=int, default=0,
                    help='classifier training seed')
@@ -85,6 +83,9 @@ def run(args):
     data = evaluation.make_eval_data(gen, clf, x, c, sizes,
                                      train.label_names, device,
                                      _ground_truth(test))
+    if args.inception and 'inception_fid' in args.metrics:
+        data.inception = inception.load_feature_network(args.inception,
+                                                        device)
     result = metrics.compute(data, args.metrics)
     result.update(classifier_accuracy_real=clf_acc, n_test=len(x),
                   snapshot=os.path.abspath(args.snapshot))

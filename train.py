@@ -18,6 +18,7 @@ from chainer import training  # NOQA: E402
 from chainer.training import extensions as E  # NOQA: E402
 
 from datasets.folder import DatasetError  # NOQA: E402
+from extensions import evaluation  # NOQA: E402
 from extensions import reporting  # NOQA: E402
 from extensions import runs  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
@@ -101,6 +102,16 @@ def parse_args(argv=None):
                      help='test faces (rows) in each sample grid')
     run.add_argument('--resume', default=None, metavar='SNAPSHOT',
                      help='continue from a trainer snapshot file')
+    ev = p.add_argument_group('evaluation during training')
+    ev.add_argument('--eval-interval', type=int, default=None, help=(
+        'iterations between eval/* metrics judged by a domain classifier '
+        '(default: the snapshot interval; 0 turns evaluation off)'))
+    ev.add_argument('--n-eval', type=int, default=100,
+                    help='test images translated at each evaluation')
+    ev.add_argument('--classifier-iterations', type=int, default=600,
+                    help='training steps of the judging classifier')
+    ev.add_argument('--cache-dir', default=evaluation.default_cache_dir(),
+                    help='where judging classifiers are cached')
     return p, p.parse_args(argv)
 
 
@@ -122,6 +133,8 @@ def resolve(args):
         else opts['decay_start']
     opts['sample_interval'] = opts['sample_interval'] or max(1, n // 10)
     opts['snapshot_interval'] = opts['snapshot_interval'] or max(1, n // 4)
+    if opts['eval_interval'] is None:
+        opts['eval_interval'] = opts['snapshot_interval']
     return opts
 
 
@@ -129,11 +142,15 @@ def check_options(parser, opts):
     """Rejects impossible values with a message naming the flag."""
     positive = ('image_size', 'batch_size', 'iterations', 'n_critic',
                 'log_interval', 'sample_interval', 'snapshot_interval',
-                'n_train', 'n_test', 'n_samples')
+                'n_train', 'n_test', 'n_samples', 'n_eval',
+                'classifier_iterations')
     for key in positive:
         if opts[key] < 1:
             parser.error('--{} must be positive, got {}'.format(
                 key.replace('_', '-'), opts[key]))
+    if opts['eval_interval'] < 0:
+        parser.error('--eval-interval must be 0 (off) or positive, got '
+                     '{}'.format(opts['eval_interval']))
     if opts['image_size'] % 2 ** opts['d_down']:
         parser.error('--image-size {} must be a multiple of {} for preset '
                      '{}'.format(opts['image_size'], 2 ** opts['d_down'],
@@ -188,7 +205,26 @@ def make_trainer(opts, train, test, device):
     trainer.extend(E.snapshot(filename='snapshot_iter_{.updater.iteration}',
                               n_retains=3),
                    trigger=reporting.every(opts['snapshot_interval'], n))
+    if opts['eval_interval']:
+        add_evaluation(trainer, opts, train, test, gen, device)
     return trainer
+
+
+def add_evaluation(trainer, opts, train, test, gen, device):
+    """Reports eval/* metrics (judged by a domain classifier) and plots
+    them."""
+    n = opts['iterations']
+    x, c = evaluation.dataset_arrays(test, opts['n_eval'])
+    judge = evaluation.judge_for(train, test, opts['n_eval'],
+                                 opts['cache_dir'],
+                                 opts['classifier_iterations'], opts['seed'],
+                                 device)
+    trainer.extend(evaluation.Evaluate(gen, judge, x, c,
+                                       runs.group_sizes(train),
+                                       train.label_names, device),
+                   trigger=reporting.every(opts['eval_interval'], n))
+    reporting.add_plots(trainer, reporting.EVAL_PLOTS, opts['log_interval'],
+                        n)
 
 
 def main(argv=None):

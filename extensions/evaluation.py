@@ -18,6 +18,13 @@ from stargan import metrics
 TRAINING_METRICS = ('target_accuracy', 'feature_distances', 'reconstruction')
 
 
+def default_cache_dir():
+    """``$XDG_CACHE_HOME/stargan-chainer`` (``~/.cache/...`` by default)."""
+    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(
+        os.path.expanduser('~'), '.cache')
+    return os.path.join(base, 'stargan-chainer')
+
+
 def dataset_arrays(dataset, limit=None):
     """Stacks a dataset's examples into arrays.
 
@@ -116,11 +123,13 @@ class Evaluate(training.Extension):
     """Reports ``eval/<metric>`` for a fixed set of test images.
 
     Runs before LogReport in the same iteration, so the values appear in the
-    log and can be plotted.
+    log and can be plotted. The judging classifier is obtained on the first
+    call, so training starts without waiting for it.
 
     Args:
         generator (callable): The generator being trained.
-        classifier (~stargan.classifier.DomainClassifier): The judge.
+        get_judge (callable): Returns the
+            :class:`~stargan.classifier.DomainClassifier` (called once).
         x (numpy.ndarray): float32 ``(N, 3, S, S)`` fixed test images.
         c (numpy.ndarray): float32 ``(N, L)`` their labels.
         group_sizes (sequence of int): Label layout.
@@ -131,17 +140,19 @@ class Evaluate(training.Extension):
 
     priority = training.PRIORITY_WRITER
 
-    def __init__(self, generator, classifier, x, c, group_sizes, label_names,
+    def __init__(self, generator, get_judge, x, c, group_sizes, label_names,
                  device='@numpy', names=TRAINING_METRICS):
-        self.generator, self.classifier = generator, classifier
+        self.generator, self.get_judge, self.judge = generator, get_judge, None
         self.x, self.c = x, c
         self.group_sizes, self.label_names = group_sizes, label_names
         self.device, self.names = device, list(names)
 
     def evaluate(self):
         """Returns the scalar metrics as ``{'eval/<name>': float}``."""
-        data = make_eval_data(self.generator, self.classifier, self.x,
-                              self.c, self.group_sizes, self.label_names,
+        if self.judge is None:
+            self.judge = self.get_judge()
+        data = make_eval_data(self.generator, self.judge, self.x, self.c,
+                              self.group_sizes, self.label_names,
                               self.device)
         result = metrics.compute(data, self.names)
         return {'eval/' + k: v for k, v in result.items()
@@ -149,3 +160,32 @@ class Evaluate(training.Extension):
 
     def __call__(self, trainer):
         chainer.report(self.evaluate())
+
+
+def judge_for(train, test, n_test, cache_dir, iterations, seed, device):
+    """A zero-argument function that trains or loads the judge for a run.
+
+    Args:
+        train: Training dataset (the judge learns its real images).
+        test: Test dataset (its first ``n_test`` images measure the judge).
+        n_test (int): Test images used.
+        cache_dir (str): Classifier cache (None: no cache).
+        iterations (int): Classifier training steps.
+        seed (int): Classifier seed.
+        device: ``chainer.get_device`` specifier.
+
+    Returns:
+        callable: Returns the classifier, printing its held-out accuracy.
+    """
+    def get():
+        print('Training or loading the judging domain classifier...',
+              flush=True)
+        x, c = dataset_arrays(train)
+        x_test, c_test = dataset_arrays(test, n_test)
+        sizes = [len(v) for _, v in train.attribute_groups]
+        clf, acc = get_classifier(x, c, sizes, x_test, c_test, cache_dir,
+                                  iterations, seed=seed, device=device)
+        print('Judge accuracy on real test images: {:.3f}'.format(acc),
+              flush=True)
+        return clf
+    return get

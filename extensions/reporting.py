@@ -6,13 +6,22 @@ from chainer.training import extensions as E
 
 #: Columns printed to the terminal.
 PRINT_KEYS = ['iteration', 'elapsed_time', 'dis/loss', 'dis/loss_gp',
-              'dis/acc', 'gen/loss_fake', 'gen/loss_cls', 'gen/loss_rec']
+              'dis/acc', 'gen/loss_fake', 'gen/loss_cls', 'gen/loss_rec',
+              'eval/target_accuracy']
 
 #: ``file name -> keys`` of the loss curves drawn by PlotReport.
 PLOTS = {
     'loss_adv.png': ['dis/loss_real', 'dis/loss_fake', 'gen/loss_fake'],
     'loss_cls.png': ['dis/loss_cls', 'gen/loss_cls'],
     'loss_rec_gp.png': ['gen/loss_rec', 'dis/loss_gp'],
+}
+
+
+#: Plots of the metrics reported by :class:`extensions.evaluation.Evaluate`.
+EVAL_PLOTS = {
+    'eval_target_accuracy.png': ['eval/target_accuracy'],
+    'eval_distances.png': ['eval/frechet_distance',
+                           'eval/reconstruction_l1'],
 }
 
 
@@ -46,11 +55,18 @@ def add_reports(trainer, log_interval, last, print_keys=PRINT_KEYS,
     trainer.extend(E.PrintReport(print_keys),
                    trigger=every(log_interval, last))
     trainer.extend(E.ProgressBar(update_interval=max(1, log_interval // 2)))
-    if E.PlotReport.available():
-        for name, keys in plots.items():
-            trainer.extend(E.PlotReport(keys, 'iteration',
-                                        trigger=every(log_interval, last),
-                                        filename=name))
+    add_plots(trainer, plots, log_interval, last)
+
+
+def add_plots(trainer, plots, interval, last):
+    """Adds one PlotReport per ``file name -> keys`` entry (if matplotlib
+    works)."""
+    if not E.PlotReport.available():
+        return
+    for name, keys in plots.items():
+        trainer.extend(E.PlotReport(keys, 'iteration',
+                                    trigger=every(interval, last),
+                                    filename=name))
 
 
 def pick_samples(dataset, n, seed):

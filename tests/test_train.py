@@ -11,7 +11,7 @@ import chainer
 import train
 
 TINY = ['--preset', 'tiny', '--n-train', '40', '--n-test', '10',
-        '--n-samples', '3', '--log-interval', '2']
+        '--n-samples', '3', '--log-interval', '2', '--eval-interval', '0']
 
 
 def test_short_run_writes_grids_log_plots_snapshot_and_args(tmp_path):
@@ -42,6 +42,21 @@ def test_resume_continues_from_the_snapshot(tmp_path):
     log = json.load(open(os.path.join(out2, 'log')))
     assert [e['iteration'] for e in log] == [2, 4, 5, 6, 7]
     assert 'snapshot_iter_7' in os.listdir(out2)
+
+
+def test_evaluation_during_training_is_logged_and_plotted(tmp_path):
+    out = str(tmp_path / 'run')
+    argv = TINY[:-2] + ['--iterations', '4', '--eval-interval', '2',
+                        '--n-eval', '10', '--classifier-iterations', '3',
+                        '--cache-dir', str(tmp_path / 'cache'), '--out', out]
+    assert train.main(argv) == 0
+    log = json.load(open(os.path.join(out, 'log')))
+    assert [e['iteration'] for e in log if 'eval/target_accuracy' in e] == [
+        2, 4]
+    assert 0 <= log[-1]['eval/target_accuracy'] <= 1
+    assert 'eval/frechet_distance' in log[-1]
+    assert os.path.exists(os.path.join(out, 'eval_target_accuracy.png'))
+    assert len(os.listdir(str(tmp_path / 'cache'))) == 1  # judge cached
 
 
 def _exit_message(capsys, argv):

@@ -32,6 +32,8 @@ class EvalData:
         ground_truth (callable or None): ``(index array (M,), labels (M, L))
             -> images (M, 3, S, S)``: the true rendering of each test
             identity in a domain (synthetic data only).
+        inception (callable or None): images -> ``(M, F)`` features of a
+            pretrained network the user supplied (Inception-style FID).
     """
     x: numpy.ndarray
     c_org: numpy.ndarray
@@ -45,6 +47,7 @@ class EvalData:
     classify: Callable
     features: Callable
     ground_truth: Optional[Callable] = None
+    inception: Optional[Callable] = None
 
 
 def _run(generator, x, c, device, batch_size):

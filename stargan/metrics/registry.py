@@ -147,3 +147,16 @@ def ground_truth(data):
         psnr.append(distances.psnr(data.fake[k][rows], truth))
     return {'ground_truth_l1': float(numpy.concatenate(l1).mean()),
             'ground_truth_psnr': float(numpy.concatenate(psnr).mean())}
+
+
+@register('inception_fid')
+def inception_fid(data):
+    """Frechet distance between all real test images and all translations
+    in the features of a user-supplied pretrained network."""
+    if data.inception is None:
+        return {'skipped': 'no pretrained Inception-style weights were given '
+                           '(evaluate.py --inception PATH); nothing is '
+                           'downloaded'}
+    fakes = data.fake[data.changed]
+    return {'inception_fid': distances.frechet_distance_of_features(
+        data.inception(data.x), data.inception(fakes))}

@@ -1,0 +1,75 @@
+"""evaluate.py end to end on a tiny synthetic run."""
+import json
+import os
+
+import numpy as np
+import pytest
+
+import evaluate
+import train
+
+
+@pytest.fixture(scope='module')
+def run_dir(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp('run'))
+    train.main(['--preset', 'tiny', '--n-train', '30', '--n-test', '15',
+                '--iterations', '2', '--eval-interval', '0', '--out', out])
+    return out
+
+
+def test_report_for_a_synthetic_run(run_dir, tmp_path):
+    out = str(tmp_path / 'eval')
+    argv = [os.path.join(run_dir, 'snapshot_iter_2'), '--out', out,
+            '--n-test', '15', '--classifier-iterations', '5',
+            '--cache-dir', str(tmp_path / 'cache')]
+    assert evaluate.main(argv) == 0
+    assert {'metrics.json', 'report.md', 'translations.png',
+            'per_domain.png'} <= set(os.listdir(out))
+    result = json.load(open(os.path.join(out, 'metrics.json')))
+    for key in ('target_accuracy', 'frechet_distance', 'kernel_distance',
+                'kernel_distance_std', 'reconstruction_l1',
+                'ground_truth_l1', 'ground_truth_psnr',
+                'classifier_accuracy_real'):
+        assert np.isfinite(result[key]), key
+    assert set(result['target_accuracy_table']) <= {
+        'neutral', 'smile', 'sad', 'surprised', 'angry'}
+    report = open(os.path.join(out, 'report.md')).read()
+    assert '| target_accuracy |' in report and 'source \\ target' in report
+    # Deterministic for a seed (the cached judge is reused).
+    assert evaluate.main(argv) == 0
+    assert json.load(open(os.path.join(out, 'metrics.json'))) == result
+
+
+def test_inception_fid_is_skipped_with_a_reason(run_dir, tmp_path):
+    out = str(tmp_path / 'eval')
+    evaluate.main([os.path.join(run_dir, 'snapshot_iter_2'), '--out', out,
+                   '--n-test', '10', '--classifier-iterations', '2',
+                   '--metrics', 'reconstruction', 'inception_fid',
+                   '--cache-dir', str(tmp_path / 'cache')])
+    result = json.load(open(os.path.join(out, 'metrics.json')))
+    assert 'inception' in result['skipped']['inception_fid'].lower()
+
+
+def test_bad_snapshot_and_missing_run_options(run_dir, tmp_path, capsys):
+    bad = tmp_path / 'bad.npz'
+    bad.write_bytes(b'nonsense')
+    with pytest.raises(SystemExit):
+        evaluate.main([str(bad), '--run-dir', run_dir])
+    assert 'bad.npz' in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        evaluate.main([str(bad)])
+    assert 'args.json' in capsys.readouterr().err
+
+
+def test_inception_fid_with_a_local_weights_file(run_dir, tmp_path):
+    import chainer
+    import chainer.links as L
+    weights = str(tmp_path / 'googlenet.npz')
+    chainer.serializers.save_npz(weights, L.GoogLeNet(pretrained_model=None))
+    out = str(tmp_path / 'eval')
+    evaluate.main([os.path.join(run_dir, 'snapshot_iter_2'), '--out', out,
+                   '--n-test', '6', '--classifier-iterations', '2',
+                   '--metrics', 'inception_fid', '--inception', weights,
+                   '--cache-dir', str(tmp_path / 'cache')])
+    result = json.load(open(os.path.join(out, 'metrics.json')))
+    assert np.isfinite(result['inception_fid']) and result['inception_fid'] > 0
