@@ -14,13 +14,16 @@ import sys
 os.environ.setdefault('MPLBACKEND', 'Agg')  # headless machines have no display
 
 import chainer  # NOQA: E402
+import numpy  # NOQA: E402
 from chainer import training  # NOQA: E402
 from chainer.training import extensions as E  # NOQA: E402
 
+from datasets import order  # NOQA: E402
 from datasets.folder import DatasetError  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
 from extensions import reporting  # NOQA: E402
 from extensions import runs  # NOQA: E402
+from extensions import safety  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
 from extensions.samples import SampleGrid  # NOQA: E402
 from stargan import presets  # NOQA: E402
@@ -100,8 +103,14 @@ def parse_args(argv=None):
         'iterations between trainer snapshots (default: iterations / 4)'))
     run.add_argument('--n-samples', type=int, default=8,
                      help='test faces (rows) in each sample grid')
-    run.add_argument('--resume', default=None, metavar='SNAPSHOT',
-                     help='continue from a trainer snapshot file')
+    run.add_argument('--resume', default=None, metavar='SNAPSHOT', help=(
+        'continue from a trainer snapshot file, or "auto" for the newest '
+        'complete one in --out; models, optimizers, data order, learning '
+        'rates and random streams are restored exactly'))
+    run.add_argument('--force', action='store_true', help=(
+        'train into an --out that holds a run with other options'))
+    run.add_argument('--keep-snapshots', type=int, default=3,
+                     help='how many trainer snapshots to keep')
     ev = p.add_argument_group('evaluation during training')
     ev.add_argument('--eval-interval', type=int, default=None, help=(
         'iterations between eval/* metrics judged by a domain classifier '
@@ -142,7 +151,7 @@ def check_options(parser, opts):
     """Rejects impossible values with a message naming the flag."""
     positive = ('image_size', 'batch_size', 'iterations', 'n_critic',
                 'log_interval', 'sample_interval', 'snapshot_interval',
-                'n_train', 'n_test', 'n_samples', 'n_eval',
+                'n_train', 'n_test', 'n_samples', 'n_eval', 'keep_snapshots',
                 'classifier_iterations')
     for key in positive:
         if opts[key] < 1:
@@ -155,8 +164,6 @@ def check_options(parser, opts):
         parser.error('--image-size {} must be a multiple of {} for preset '
                      '{}'.format(opts['image_size'], 2 ** opts['d_down'],
                                  opts['preset']))
-    if opts['resume'] and not os.path.isfile(opts['resume']):
-        parser.error('--resume {}: no such file'.format(opts['resume']))
 
 
 def get_device(parser, gpu):
@@ -180,19 +187,25 @@ def make_adam(model, lr, opts):
 
 
 def make_trainer(opts, train, test, device):
-    """Wires models, optimizers, updater and extensions into a Trainer."""
+    """Wires models, optimizers, updater and extensions into a Trainer.
+
+    Returns:
+        tuple: ``(trainer, stop trigger, snapshot extension)``.
+    """
     group_sizes = runs.group_sizes(train)
     gen, dis = MODELS[opts['model']](opts, len(train.label_names))
     gen_opt = make_adam(gen, opts['g_lr'], opts)
     dis_opt = make_adam(dis, opts['d_lr'], opts)
-    iterator = chainer.iterators.SerialIterator(train, opts['batch_size'])
+    iterator = order.make_iterator(train, opts['batch_size'], opts['seed'])
     updater = StarGANUpdater(
         iterator, gen, dis, gen_opt, dis_opt, group_sizes,
         n_critic=opts['n_critic'], lambda_cls=opts['lambda_cls'],
         lambda_rec=opts['lambda_rec'], lambda_gp=opts['lambda_gp'],
-        device=device, seed=opts['seed'])
+        device=device, seed=opts['seed'], flip=opts['dataset'] is not None)
     n = opts['iterations']
-    trainer = training.Trainer(updater, (n, 'iteration'), out=opts['out'])
+    stop = safety.GracefulStop((n, 'iteration'))
+    trainer = training.Trainer(updater, stop, out=opts['out'])
+    trainer.extend(safety.DivergenceGuard())
     for opt, lr in ((gen_opt, opts['g_lr']), (dis_opt, opts['d_lr'])):
         trainer.extend(E.LinearShift('alpha', (lr, 0.),
                                      (opts['decay_start'], n), opt))
@@ -202,12 +215,13 @@ def make_trainer(opts, train, test, device):
                               device),
                    trigger=reporting.every(opts['sample_interval'], n),
                    call_before_training=True)
-    trainer.extend(E.snapshot(filename='snapshot_iter_{.updater.iteration}',
-                              n_retains=3),
+    snapshot = E.snapshot(filename='snapshot_iter_{.updater.iteration}',
+                          n_retains=opts['keep_snapshots'])
+    trainer.extend(snapshot,
                    trigger=reporting.every(opts['snapshot_interval'], n))
     if opts['eval_interval']:
         add_evaluation(trainer, opts, train, test, gen, device)
-    return trainer
+    return trainer, stop, snapshot
 
 
 def add_evaluation(trainer, opts, train, test, gen, device):
@@ -227,17 +241,72 @@ def add_evaluation(trainer, opts, train, test, gen, device):
                         n)
 
 
+def prepare_out_dir(parser, opts):
+    """Checks the out dir and resolves ``--resume auto``."""
+    out = opts['out']
+    try:
+        safety.check_writable(out)
+    except OSError as e:
+        parser.error('--out {}: cannot write there ({}); choose another '
+                     'directory'.format(out, e.strerror or e))
+    if opts['resume'] == 'auto':
+        opts['resume'] = safety.latest_snapshot(out)
+        if opts['resume'] is None:
+            parser.error('--resume auto: no complete snapshot_iter_* in {}'
+                         .format(out))
+    elif opts['resume'] and not os.path.isfile(opts['resume']):
+        parser.error('--resume {}: no such file'.format(opts['resume']))
+    conflicts = safety.conflicting_options(out, opts)
+    if conflicts and not (opts['resume'] or opts['force']):
+        parser.error(
+            '--out {} holds a run with other options ({}); pass --resume '
+            'auto to continue it, --force to train over it, or choose '
+            'another --out'.format(out, '; '.join(conflicts)))
+
+
+def run_training(trainer, stop, snapshot, opts):
+    """Runs the trainer; on SIGINT/SIGTERM saves a snapshot and says how to
+    resume. Returns the exit code."""
+    stop.install()
+    try:
+        trainer.run()
+    except safety.DivergenceError as e:
+        print('error: {}'.format(e), file=sys.stderr)
+        return 1
+    except Exception as e:
+        if isinstance(e, MemoryError) or 'OutOfMemory' in type(e).__name__:
+            print('error: out of memory ({}). Try a smaller --batch-size or '
+                  '--preset.'.format(type(e).__name__), file=sys.stderr)
+            return 1
+        raise
+    finally:
+        stop.uninstall()
+    if stop.received:
+        snapshot(trainer)
+        print('\nStopped by {} at iteration {}; snapshot written. Resume '
+              'with the same options plus: --resume auto --out {}'.format(
+                  stop.received, trainer.updater.iteration, opts['out']))
+    else:
+        print('Done. Samples: {}'.format(
+            os.path.join(opts['out'], 'samples_latest.png')))
+    return 0
+
+
 def main(argv=None):
     parser, args = parse_args(argv)
     opts = resolve(args)
     check_options(parser, opts)
     device = get_device(parser, opts['gpu'])
     device.use()
+    prepare_out_dir(parser, opts)
     try:
         train, test = runs.make_datasets(opts)
     except (DatasetError, ValueError) as e:
         parser.error(str(e))
-    trainer = make_trainer(opts, train, test, device)
+    # chainer's initializers draw from numpy's global stream: seeding it here
+    # (the script, not the library) makes a run reproducible from --seed.
+    numpy.random.seed(opts['seed'])
+    trainer, stop, snapshot = make_trainer(opts, train, test, device)
     if opts['resume']:
         try:
             snapshots.load_npz(opts['resume'], trainer)
@@ -248,10 +317,7 @@ def main(argv=None):
           'domains: {} | device {} | out {}'.format(
               opts['preset'], opts['image_size'], len(train), len(test),
               ', '.join(train.label_names), device, opts['out']))
-    trainer.run()
-    print('Done. Samples: {}'.format(
-        os.path.join(opts['out'], 'samples_latest.png')))
-    return 0
+    return run_training(trainer, stop, snapshot, opts)
 
 
 if __name__ == '__main__':

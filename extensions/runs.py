@@ -38,13 +38,15 @@ def make_datasets(opts):
                 tuple(opts['attributes']))
         return make(opts['n_train'], 'train'), make(opts['n_test'], 'test')
 
-    def make(split, flip):
+    # Mirroring happens in the updater, whose random state is saved with
+    # snapshots, so that a resumed run sees the same flips.
+    def make(split):
         return open_dataset(opts['dataset'], opts['image_size'], split,
                             attrs=opts.get('attrs'),
                             test_fraction=opts['test_fraction'],
-                            seed=opts['seed'], flip=flip,
+                            seed=opts['seed'],
                             skip_bad=opts.get('skip_bad', False))
-    return make('train', True), make('test', False)
+    return make('train'), make('test')
 
 
 def group_sizes(dataset):

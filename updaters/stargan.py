@@ -31,13 +31,14 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         lambda_rec (float): Weight of G's cycle reconstruction L1.
         lambda_gp (float): Weight of the gradient penalty.
         device: Where batches go (a ``chainer.get_device`` specifier).
-        seed (int): Seed of the updater's own random stream (targets and
-            interpolation points); saved with snapshots.
+        seed (int): Seed of the updater's own random stream (targets,
+            interpolation points, flips); saved with snapshots.
+        flip (bool): Mirror each real image left-right with probability 1/2.
     """
 
     def __init__(self, iterator, generator, discriminator, gen_opt, dis_opt,
                  group_sizes, n_critic=5, lambda_cls=1., lambda_rec=10.,
-                 lambda_gp=10., device='@numpy', seed=0):
+                 lambda_gp=10., device='@numpy', seed=0, flip=False):
         super().__init__(iterator, {'gen': gen_opt, 'dis': dis_opt},
                          device=device)
         self.generator, self.discriminator = generator, discriminator
@@ -45,17 +46,26 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         self.n_critic = n_critic
         self.lambda_cls, self.lambda_rec = lambda_cls, lambda_rec
         self.lambda_gp = lambda_gp
+        self.flip = flip
         self.rng = numpy.random.RandomState(seed)
 
     def update_core(self):
         x_real, c_org = self.converter(self.get_iterator('main').next(),
                                        self.input_device)
+        if self.flip:
+            x_real = self._random_flip(x_real)
         c_trg = self.input_device.send(label_utils.random_labels(
             self.rng, len(x_real), self.group_sizes))
         self.get_optimizer('dis').update(self.dis_loss, x_real, c_org, c_trg)
         if (self.iteration + 1) % self.n_critic == 0:
             self.get_optimizer('gen').update(self.gen_loss, x_real, c_org,
                                              c_trg)
+
+    def _random_flip(self, x):
+        mask = self.rng.uniform(size=len(x)) < 0.5
+        xp = chainer.backend.get_array_module(x)
+        mask = self.input_device.send(mask.reshape(-1, 1, 1, 1))
+        return xp.where(mask, x[..., ::-1], x)
 
     def dis_loss(self, x_real, c_org, c_trg):
         """D's objective: WGAN critic + classification of reals + GP."""

@@ -1,0 +1,332 @@
+"""Generator-only model files: what ``translate.py`` and users load.
+
+An export is one ``.npz`` file in chainer's npz layout (``c_in/W``,
+``res/0/n1/gamma``, ...: ``chainer.serializers.load_npz`` reads it as it
+reads any generator file) plus one more array, ``export_config``: a 0-d
+unicode array holding the JSON config below. Keeping the config inside the
+weights file means the two can never be separated or disagree, and the file
+is written in one atomic step.
+
+================= ==========================================================
+config key        meaning
+================= ==========================================================
+format_version    :data:`FORMAT_VERSION`
+model             ``'stargan'``
+preset            preset name the run used (``small``, ``paper``, ...)
+image_size        side S of the faces the generator was trained on
+g_conv_dim        generator width (channels of its first layer)
+g_res             generator residual blocks
+label_names       name of each label position, length L
+attribute_groups  ``[[group_name, [value, ...]], ...]`` whose values
+                  concatenated are ``label_names``; a group of one value is a
+                  binary attribute, a larger one is exclusive (one-hot)
+face_margin       context around each detected face, per side, as a fraction
+                  of the face (prepare.py's ``--margin``; 0.25 unless the
+                  run's dataset was prepared with another)
+================= ==========================================================
+
+Every array is read with ``allow_pickle=False`` and checked against the
+config before anything is loaded.
+"""
+import json
+import os
+import re
+import zipfile
+
+import numpy
+
+import chainer
+from chainer import serializers
+
+from extensions import atomic
+from extensions import runs
+from extensions.snapshots import UnsafeFileError
+from stargan import networks
+
+FORMAT_VERSION = 1
+CONFIG_KEY = 'export_config'
+#: Name ``train.py`` gives the export in its out dir.
+EXPORT_NAME = 'generator.npz'
+#: prepare.py's default ``--margin``: the crops the runs are trained on.
+DEFAULT_FACE_MARGIN = 0.25
+_INT_KEYS = ('image_size', 'g_conv_dim', 'g_res')
+
+
+def config_from_options(opts, train_dataset):
+    """The export config of a training run.
+
+    Args:
+        opts (dict): The run's resolved options (``train.py``'s args.json).
+        train_dataset: Its training set (has ``label_names`` and
+            ``attribute_groups``).
+
+    Returns:
+        dict: JSON-serialisable config (see the module table).
+    """
+    if opts.get('model', 'stargan') != 'stargan':
+        raise ValueError('only StarGAN generators can be exported, not {!r}'
+                         .format(opts['model']))
+    config = {
+        'format_version': FORMAT_VERSION, 'model': 'stargan',
+        'preset': opts.get('preset'),
+        'label_names': [str(n) for n in train_dataset.label_names],
+        'attribute_groups': [[str(g), [str(v) for v in values]]
+                             for g, values in train_dataset.attribute_groups],
+        'face_margin': _face_margin(opts.get('dataset'))}
+    config.update((k, int(opts[k])) for k in _INT_KEYS)
+    return config
+
+
+def _face_margin(dataset):
+    """prepare.py's margin for a dataset it wrote, else its default."""
+    if dataset and os.path.isdir(dataset):
+        try:
+            with open(os.path.join(dataset, 'prepare_report.json')) as f:
+                return float(json.load(f)['options']['margin'])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return DEFAULT_FACE_MARGIN
+
+
+def export_generator(path, generator, config):
+    """Writes a generator and its config as one npz, atomically.
+
+    Args:
+        path (str): Destination, e.g. ``OUT/generator.npz``.
+        generator (~stargan.networks.Generator): The weights (any device).
+        config (dict): From :func:`config_from_options`.
+
+    Raises:
+        ValueError: The config is incomplete or does not fit the weights.
+    """
+    check_config(config, path)
+    ser = serializers.DictionarySerializer()
+    ser.save(generator)
+    arrays = {k: chainer.backend.CpuDevice().send(v)
+              for k, v in ser.target.items()}
+    _check_weights(arrays, _build(config), config, path)
+    arrays[CONFIG_KEY] = numpy.array(json.dumps(config, sort_keys=True))
+    with atomic.atomic_open(path, 'wb') as f:
+        numpy.savez_compressed(f, **arrays)
+
+
+def load_exported(path):
+    """Loads an export written by :func:`export_generator`.
+
+    Args:
+        path (str): The npz file.
+
+    Returns:
+        tuple: ``(generator, config)``: a CPU
+        :class:`~stargan.networks.Generator` and the config dict.
+
+    Raises:
+        UnsafeFileError: The file is missing, not an npz, holds object
+            arrays (refused unread), lacks arrays or its config, or its
+            config does not match its weights; the message names the file.
+    """
+    arrays = _read_arrays(path)
+    if CONFIG_KEY not in arrays:
+        raise UnsafeFileError(
+            '{} has no {} array, so it is not a generator export; export a '
+            'run with export_from_run, or pass the run dir or snapshot'
+            .format(path, CONFIG_KEY))
+    config = _parse_config(arrays.pop(CONFIG_KEY), path)
+    check_config(config, path)
+    gen = _build(config)
+    _check_weights(arrays, gen, config, path)
+    serializers.NpzDeserializer(arrays, strict=True).load(gen)
+    return gen, config
+
+
+def is_export(path):
+    """True when ``path`` is an npz holding an export config."""
+    try:
+        with numpy.load(path, allow_pickle=False) as npz:
+            return CONFIG_KEY in npz.files
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, AttributeError):
+        return False
+
+
+def _read_arrays(path):
+    if not os.path.isfile(path):
+        raise UnsafeFileError('{} does not exist'.format(path))
+    try:
+        with numpy.load(path, allow_pickle=False) as npz:
+            # Reading everything first refuses object arrays before any
+            # weight is used.
+            return {key: npz[key] for key in npz.files}
+    except ValueError as e:
+        if 'Object arrays' in str(e):
+            raise UnsafeFileError(
+                '{} holds pickled object arrays; refusing to load it because '
+                'unpickling can run arbitrary code'.format(path)) from e
+        raise UnsafeFileError('{} is not a readable npz file: {}'.format(
+            path, e)) from e
+    except (OSError, zipfile.BadZipFile, EOFError, AttributeError) as e:
+        raise UnsafeFileError('{} is not a readable npz file: {}'.format(
+            path, e)) from e
+
+
+def _parse_config(array, path):
+    if array.dtype.kind != 'U' or array.ndim != 0:
+        raise UnsafeFileError('{}: {} must be a JSON text (0-d unicode '
+                              'array), got {} {}'.format(
+                                  path, CONFIG_KEY, array.dtype, array.shape))
+    try:
+        return json.loads(str(array[()]))
+    except ValueError as e:
+        raise UnsafeFileError('{}: {} is not valid JSON: {}'.format(
+            path, CONFIG_KEY, e)) from e
+
+
+def check_config(config, path):
+    """Checks an export config's keys and types.
+
+    Args:
+        config (dict): The config.
+        path (str): The file, for messages.
+
+    Raises:
+        UnsafeFileError: What is wrong, naming ``path``.
+    """
+    def bad(why):
+        return UnsafeFileError('{}: bad export config: {}'.format(path, why))
+    if not isinstance(config, dict):
+        raise bad('not a JSON object')
+    missing = [k for k in ('format_version', 'model', 'label_names',
+                           'attribute_groups') + _INT_KEYS
+               if k not in config]
+    if missing:
+        raise bad('missing ' + ', '.join(missing))
+    if config['format_version'] != FORMAT_VERSION:
+        raise bad('format version {!r}; this code reads version {}'.format(
+            config['format_version'], FORMAT_VERSION))
+    if config['model'] != 'stargan':
+        raise bad('model {!r} is not stargan'.format(config['model']))
+    for k in _INT_KEYS:
+        # bool is an int subclass; true/false in the JSON is a mistake.
+        if type(config[k]) is not int or config[k] < 1:
+            raise bad('{} must be a positive integer, got {!r}'.format(
+                k, config[k]))
+    groups, names = config['attribute_groups'], config['label_names']
+    try:
+        flat = [v for _, values in groups for v in values]
+        ok = all(values and all(isinstance(v, str) for v in values)
+                 for _, values in groups)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or not isinstance(names, list) or flat != names or not names:
+        raise bad('attribute_groups {!r} do not list label_names {!r} in '
+                  'order'.format(groups, names))
+    margin = config.get('face_margin', DEFAULT_FACE_MARGIN)
+    if not isinstance(margin, (int, float)) or margin < 0:
+        raise bad('face_margin must be a number >= 0, got {!r}'.format(
+            margin))
+
+
+def _build(config):
+    return networks.Generator(len(config['label_names']),
+                              config['g_conv_dim'], config['g_res'])
+
+
+def _check_weights(arrays, gen, config, path):
+    """Refuses weights whose names or shapes differ from ``gen``'s."""
+    want = {name.lstrip('/'): p.shape for name, p in gen.namedparams()}
+    missing = sorted(set(want) - set(arrays))
+    extra = sorted(set(arrays) - set(want))
+    wrong = sorted(k for k in set(want) & set(arrays)
+                   if arrays[k].shape != want[k]
+                   or arrays[k].dtype.kind != 'f')
+    if missing or extra or wrong:
+        parts = []
+        if missing:
+            parts.append('missing arrays ' + ', '.join(missing[:5]))
+        if extra:
+            parts.append('unexpected arrays ' + ', '.join(extra[:5]))
+        if wrong:
+            parts.append('wrong shapes ' + ', '.join(
+                '{} {} (config expects {})'.format(
+                    k, arrays[k].shape, want[k]) for k in wrong[:5]))
+        raise UnsafeFileError(
+            '{}: the weights do not match the config ({} labels, '
+            'g_conv_dim {}, g_res {}): {}'.format(
+                path, len(config['label_names']), config['g_conv_dim'],
+                config['g_res'], '; '.join(parts)))
+
+
+def find_snapshot(path):
+    """Resolves a run dir or a snapshot file.
+
+    Args:
+        path (str): A run's out dir (its latest ``snapshot_iter_N`` is used)
+            or a snapshot file inside one.
+
+    Returns:
+        tuple of str: ``(snapshot, run_dir)``.
+
+    Raises:
+        UnsafeFileError: Nothing usable is there.
+    """
+    if os.path.isdir(path):
+        found = [(int(m.group(1)), name) for name in os.listdir(path)
+                 for m in [re.match(r'snapshot_iter_(\d+)$', name)] if m]
+        if not found:
+            raise UnsafeFileError(
+                '{} holds no {} and no snapshot_iter_*; pass an export or a '
+                'run dir of train.py'.format(path, EXPORT_NAME))
+        return os.path.join(path, max(found)[1]), path
+    if not os.path.isfile(path):
+        raise UnsafeFileError('{} does not exist'.format(path))
+    return path, os.path.dirname(os.path.abspath(path))
+
+
+def load_from_run(path):
+    """Builds the generator and export config of a training run.
+
+    Args:
+        path (str): As in :func:`find_snapshot`; the run's args.json and
+            dataset give the config.
+
+    Returns:
+        tuple: ``(generator, config)``.
+
+    Raises:
+        UnsafeFileError: Bad snapshot.
+        ~datasets.image_files.DatasetError: Missing args.json or dataset.
+    """
+    snapshot, run_dir = find_snapshot(path)
+    opts = runs.read_options(run_dir)
+    train, _ = runs.make_datasets(opts)
+    config = config_from_options(opts, train)
+    gen = runs.load_generator(snapshot, opts, len(config['label_names']))
+    return gen, config
+
+
+def export_from_run(run_dir_or_snapshot, out_path):
+    """Writes the export of a run's snapshot; returns its config.
+
+    Args:
+        run_dir_or_snapshot (str): As in :func:`find_snapshot`.
+        out_path (str): Destination npz.
+    """
+    gen, config = load_from_run(run_dir_or_snapshot)
+    export_generator(out_path, gen, config)
+    return config
+
+
+def load_model(path):
+    """Loads any model a user may point at.
+
+    Args:
+        path (str): An export; a run dir (its ``generator.npz`` export when
+            present, else its latest snapshot); or a trainer snapshot.
+
+    Returns:
+        tuple: ``(generator, config)``.
+    """
+    if os.path.isdir(path) and is_export(os.path.join(path, EXPORT_NAME)):
+        path = os.path.join(path, EXPORT_NAME)
+    if os.path.isfile(path) and is_export(path):
+        return load_exported(path)
+    return load_from_run(path)

@@ -1,0 +1,137 @@
+"""Never lose a run: bitwise resume after SIGKILL or SIGINT, divergence
+guard, out-dir checks."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import train
+from extensions import safety
+from updaters import stargan as stargan_updater
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ARGS = ['--preset', 'tiny', '--n-train', '40', '--n-test', '10',
+        '--n-samples', '2', '--iterations', '40', '--snapshot-interval', '10',
+        '--sample-interval', '40', '--log-interval', '10',
+        '--eval-interval', '0', '--seed', '3']
+
+
+def _params(path):
+    """Every model and optimizer array of a trainer snapshot."""
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files
+                if k.startswith(('updater/model:', 'updater/optimizer:'))}
+
+
+def _assert_bitwise_equal(a, b):
+    pa, pb = _params(a), _params(b)
+    assert set(pa) == set(pb) and len(pa) > 20
+    for k in pa:
+        assert np.array_equal(pa[k], pb[k]), k
+
+
+def _start(out, extra=()):
+    return subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, 'train.py')] + ARGS
+        + ['--out', out] + list(extra), cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+
+
+def _wait_for(path, proc, timeout=120):
+    start = time.time()
+    while not os.path.exists(path):
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.time() - start < timeout
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope='module')
+def reference(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp('reference'))
+    assert train.main(ARGS + ['--out', out]) == 0
+    return os.path.join(out, 'snapshot_iter_40')
+
+
+def test_sigkill_then_resume_auto_is_bitwise_identical(reference, tmp_path):
+    out = str(tmp_path / 'killed')
+    proc = _start(out)
+    _wait_for(os.path.join(out, 'snapshot_iter_10'), proc)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not os.path.exists(os.path.join(out, 'snapshot_iter_40'))
+    newest = safety.latest_snapshot(out)
+    assert newest is not None and not newest.endswith('_40')
+    assert train.main(ARGS + ['--out', out, '--resume', 'auto']) == 0
+    _assert_bitwise_equal(reference, os.path.join(out, 'snapshot_iter_40'))
+
+
+def test_sigint_stops_gracefully_and_resumes_bitwise(reference, tmp_path):
+    out = str(tmp_path / 'stopped')
+    proc = _start(out)
+    _wait_for(os.path.join(out, 'snapshot_iter_10'), proc)
+    proc.send_signal(signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, output
+    assert 'Stopped by SIGINT' in output and '--resume auto' in output
+    stopped_at = safety.latest_snapshot(out)
+    assert stopped_at is not None
+    assert train.main(ARGS + ['--out', out, '--resume', 'auto']) == 0
+    _assert_bitwise_equal(reference, os.path.join(out, 'snapshot_iter_40'))
+
+
+def test_divergence_stops_and_keeps_the_last_good_snapshot(
+        tmp_path, monkeypatch, capsys):
+    calls = {'n': 0}
+    wgan = stargan_updater.losses.wgan_dis_loss
+
+    def poisoned(real, fake):
+        calls['n'] += 1
+        loss = wgan(real, fake)
+        return loss * np.float32('nan') if calls['n'] > 12 else loss
+
+    monkeypatch.setattr(stargan_updater.losses, 'wgan_dis_loss', poisoned)
+    out = str(tmp_path / 'nan')
+    assert train.main(ARGS + ['--out', out]) == 1
+    assert 'dis/loss' in capsys.readouterr().err
+    assert safety.latest_snapshot(out).endswith('snapshot_iter_10')
+    params = _params(os.path.join(out, 'snapshot_iter_10'))
+    assert all(np.isfinite(v).all() for v in params.values()
+               if v.dtype.kind == 'f')
+
+
+def test_out_dir_with_other_options_is_refused(tmp_path, capsys):
+    out = str(tmp_path / 'run')
+    small = ['--preset', 'tiny', '--n-train', '20', '--n-test', '5',
+             '--iterations', '1', '--eval-interval', '0', '--out', out]
+    assert train.main(small) == 0
+    with pytest.raises(SystemExit):
+        train.main(small + ['--lambda-rec', '5'])
+    err = capsys.readouterr().err
+    assert 'lambda_rec' in err and '--force' in err
+    assert train.main(small + ['--lambda-rec', '5', '--force']) == 0
+
+
+def test_resume_auto_without_snapshots_says_so(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        train.main(ARGS + ['--out', str(tmp_path), '--resume', 'auto'])
+    assert 'no complete snapshot' in capsys.readouterr().err
+
+
+def test_unwritable_out_dir_is_named(tmp_path, capsys):
+    blocker = tmp_path / 'file'
+    blocker.write_text('not a directory')
+    with pytest.raises(SystemExit):
+        train.main(ARGS + ['--out', str(blocker / 'sub')])
+    assert 'cannot write' in capsys.readouterr().err
+
+
+def test_torn_snapshots_are_not_picked(tmp_path):
+    (tmp_path / 'snapshot_iter_20').write_bytes(b'PK\x03\x04 torn')
+    good = tmp_path / 'snapshot_iter_10'
+    np.savez(str(good), a=np.zeros(2))
+    os.rename(str(good) + '.npz', str(good))
+    assert safety.latest_snapshot(str(tmp_path)) == str(good)
