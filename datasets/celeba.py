@@ -57,7 +57,15 @@ def read_attribute_file(path):
 def _read(path, header_only):
     if not os.path.isfile(path):
         raise DatasetError('attribute list {} does not exist'.format(path))
-    with open(path) as f:
+    try:
+        return _parse(path, header_only)
+    except UnicodeDecodeError as e:
+        raise DatasetError('{} is not a text file ({}); a CelebA attribute '
+                           'list is plain text'.format(path, e)) from e
+
+
+def _parse(path, header_only):
+    with open(path, encoding='utf-8') as f:
         first, second = f.readline().strip(), f.readline().split()
         try:
             count = int(first)

@@ -40,6 +40,7 @@ from chainer import serializers
 
 from extensions import atomic
 from extensions import runs
+from extensions import snapshots
 from extensions.snapshots import UnsafeFileError
 from stargan import networks
 
@@ -209,6 +210,9 @@ def check_config(config, path):
         if type(config[k]) is not int or config[k] < 1:
             raise bad('{} must be a positive integer, got {!r}'.format(
                 k, config[k]))
+    if config['image_size'] % 4:
+        raise bad('image_size {} is not a multiple of 4 (the generator '
+                  'halves it twice)'.format(config['image_size']))
     groups, names = config['attribute_groups'], config['label_names']
     try:
         flat = [v for _, values in groups for v in values]
@@ -327,6 +331,13 @@ def load_model(path):
     """
     if os.path.isdir(path) and is_export(os.path.join(path, EXPORT_NAME)):
         path = os.path.join(path, EXPORT_NAME)
-    if os.path.isfile(path) and is_export(path):
-        return load_exported(path)
+    if os.path.isfile(path):
+        if is_export(path):
+            return load_exported(path)
+        # Raises for files that are not npz at all, naming them.
+        if not snapshots.has_key_prefix(path, runs.GEN_PREFIX):
+            raise UnsafeFileError(
+                '{} is neither a generator export nor a trainer snapshot; '
+                'pass OUT/{} or OUT/snapshot_iter_N of a train.py run'
+                .format(path, EXPORT_NAME))
     return load_from_run(path)

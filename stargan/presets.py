@@ -45,3 +45,24 @@ def get_preset(name):
         raise ValueError('unknown preset {!r}; choose one of {}'.format(
             name, ', '.join(sorted(PRESETS))))
     return dict(PRESETS[name])
+
+#: CycleGAN sizes under the same names (``d_layers``: stride-2 PatchGAN
+#: layers; 3 is the 70x70 PatchGAN). Batch sizes and iteration counts of the
+#: smaller presets match :data:`PRESETS`, so a comparison gives both models
+#: the same images per step and the same number of steps.
+CYCLEGAN_PRESETS = {
+    # Zhu et al. 2017 at 128 px: 6 residual blocks, batch 1, and 200 epochs
+    # (about 200k iterations on a ~1k-image domain).
+    'paper': dict(image_size=128, g_conv_dim=64, g_res=6, d_conv_dim=64,
+                  d_layers=3, batch_size=1, iterations=200000),
+    # The paper's 256 px setting: 9 residual blocks.
+    'paper256': dict(image_size=256, g_conv_dim=64, g_res=9, d_conv_dim=64,
+                     d_layers=3, batch_size=1, iterations=200000),
+    'medium': dict(image_size=64, g_conv_dim=32, g_res=4, d_conv_dim=32,
+                   d_layers=3, batch_size=16, iterations=50000),
+    'small': dict(image_size=32, g_conv_dim=16, g_res=2, d_conv_dim=32,
+                  d_layers=3, batch_size=16, iterations=2000),
+    # For tests and smoke runs only.
+    'tiny': dict(image_size=32, g_conv_dim=8, g_res=1, d_conv_dim=8,
+                 d_layers=2, batch_size=4, iterations=20),
+}

@@ -1,0 +1,202 @@
+#!/usr/bin/env python
+"""Edit the faces in your own pictures with a trained StarGAN.
+
+Finds every face (OpenCV's Haar frontal-face detector for photos; --cascade
+for others, e.g. lbpcascade_animeface.xml for illustrations; --no-detect for
+pictures that already are face crops), cuts it out as prepare.py does,
+translates it at the model's size and pastes it back with a soft edge, so
+the picture keeps its size. Folders are searched recursively and mirrored
+under --out. Results are PNG (interpolations also an animated GIF).
+
+Put the pictures before --target / --all / --interpolate (those take
+several words), or end the label words with --.
+
+Examples:
+  python translate.py me.jpg --model result/generator.npz --target smile
+  python translate.py photos/ --model result --target Blond_Hair=1 Male=0
+  python translate.py crops/ --model result --no-detect --all
+  python translate.py me.jpg --model result --source neutral \\
+      --interpolate smile --steps 5
+  python translate.py --model result --list
+"""
+import argparse
+import os
+import sys
+
+import numpy
+
+from datasets import faces
+from datasets.image_files import DatasetError
+from extensions import export
+from extensions import translation
+from extensions.snapshots import UnsafeFileError
+from stargan import editing
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('inputs', nargs='*', metavar='INPUT', help=(
+        'pictures and folders of pictures (any size; grey, palette, RGBA '
+        'and 16-bit pictures are read as RGB)'))
+    p.add_argument('--model', required=True, metavar='PATH', help=(
+        'an export (generator.npz written by train.py), a run dir of '
+        'train.py (its generator.npz, else its latest snapshot), or a '
+        'trainer snapshot inside a run dir (args.json beside it)'))
+    what = p.add_mutually_exclusive_group()
+    what.add_argument('--target', nargs='+', metavar='LABEL', help=(
+        'the target: a domain name (--target smile) or, for multi-label '
+        'models, NAME=VALUE pairs (--target Blond_Hair=1 Male=0) or '
+        'GROUP=VALUE (--target hair=blond); setting one value of an '
+        'exclusive group clears the others. Writes OUT/NAME.png'))
+    what.add_argument('--all', action='store_true', help=(
+        'one labelled grid per picture: the input, then every domain (for '
+        'multi-label models, every single-attribute edit of --source). '
+        'Writes OUT/NAME_all.png'))
+    what.add_argument('--interpolate', nargs='+', metavar='LABEL', help=(
+        'a strip from --source to this target (same syntax as --target), '
+        'moving the label vector in --steps even steps. Writes '
+        'OUT/NAME_interp.png and a looping OUT/NAME_interp.gif'))
+    p.add_argument('--source', nargs='+', metavar='LABEL', help=(
+        'what the pictures show, same syntax as --target (e.g. --source '
+        'neutral, or --source Black_Hair Male=1). Needed by --interpolate '
+        'on single-label models (the model cannot tell); for multi-label '
+        'models it gives every attribute the target leaves unnamed '
+        '(default: binary attributes 0, each exclusive group its first '
+        'value)'))
+    p.add_argument('--steps', type=int, default=5,
+                   help='points of --interpolate, ends included (default: 5)')
+    p.add_argument('--list', action='store_true',
+                   help='print the model\'s labels and exit')
+    p.add_argument('--out', default='translated', metavar='DIR',
+                   help='output folder (default: translated)')
+    faces_ = p.add_argument_group('faces')
+    faces_.add_argument('--cascade', metavar='PATH', help=(
+        'OpenCV cascade XML to detect faces with (default: the Haar '
+        'frontal-face cascade of opencv-python, for photos; e.g. '
+        'lbpcascade_animeface.xml for anime)'))
+    faces_.add_argument('--no-detect', action='store_true', help=(
+        'the pictures are face crops: translate the centred square of each, '
+        'as the training data was cropped'))
+    faces_.add_argument('--largest', action='store_true',
+                        help='edit only the largest face of each picture')
+    faces_.add_argument('--margin', type=float, default=None, help=(
+        'context around each face per side, as a fraction of the face '
+        '(default: the model\'s, i.e. what prepare.py used, normally 0.25)'))
+    faces_.add_argument('--min-face', type=int, default=32,
+                        help='smallest face side in pixels (default: 32)')
+    faces_.add_argument('--feather', type=float, default=0.12, help=(
+        'width of the soft edge of each pasted face, as a fraction of its '
+        'crop (default: 0.12)'))
+    faces_.add_argument('--keep-unmatched', action='store_true', help=(
+        'write pictures in which no face is found unchanged (default: '
+        'report them and exit non-zero)'))
+    run = p.add_argument_group('run')
+    run.add_argument('--batch-size', type=int, default=16,
+                     help='faces per generator pass (default: 16)')
+    run.add_argument('--gpu', type=int, default=-1,
+                     help='GPU id (needs CuPy and CUDA); -1: CPU (default)')
+    run.add_argument('--quiet', action='store_true',
+                     help='no progress bar on stderr')
+    return p, p.parse_args(argv)
+
+
+def check_args(parser, args):
+    """Rejects impossible flag values, naming the flag."""
+    if args.list:
+        return
+    if not (args.target or args.all or args.interpolate):
+        parser.error('choose what to make: --target, --all or --interpolate')
+    if not args.inputs:
+        parser.error('give at least one picture or folder' + _hint(args))
+    if args.steps < 2:
+        parser.error('--steps must be at least 2, got {}'.format(args.steps))
+    if args.batch_size < 1 or args.min_face < 1:
+        parser.error('--batch-size and --min-face must be positive')
+    if (args.margin is not None and args.margin < 0) or \
+            not 0 <= args.feather <= 0.5:
+        parser.error('--margin must be >= 0 and --feather in [0, 0.5]')
+
+
+def _hint(args):
+    """Explains pictures swallowed by a several-word label flag."""
+    words = (args.target or args.interpolate or []) + (args.source or [])
+    if any(os.path.exists(w) for w in words):
+        return ('; it looks like pictures were read as labels: put them '
+                'before --target/--interpolate/--source, or end the labels '
+                'with --')
+    return ''
+
+
+def make_plan(layout, args):
+    """The labels to translate to, from --target/--all/--interpolate.
+
+    Raises:
+        ValueError: A label the model does not have (listing the valid ones)
+            or --interpolate without a needed --source.
+    """
+    base = layout.parse(args.source) if args.source else None
+    if args.target:
+        return translation.Plan('target', layout.parse(args.target, base)[None],
+                                [' '.join(args.target)])
+    if args.all:
+        pairs = layout.all_targets(layout.default() if base is None
+                                   else base)
+        return translation.Plan('all', numpy.stack([c for _, c in pairs]),
+                                [n for n, _ in pairs])
+    if base is None and not layout.multi_label:
+        raise ValueError(
+            '--interpolate needs --source on a single-label model: it cannot '
+            'tell what your picture shows, and the strip starts there. '
+            'Choose one of: ' + layout.describe())
+    source = layout.default() if base is None else base
+    labels = editing.interpolate_labels(
+        source, layout.parse(args.interpolate, source), args.steps)
+    captions = ['{:.2f}'.format(k / (args.steps - 1.))
+                for k in range(args.steps)]
+    captions[0] = ' '.join(args.source or ['source'])
+    captions[-1] = ' '.join(args.interpolate)
+    return translation.Plan('interpolate', labels, captions)
+
+
+def main(argv=None):
+    parser, args = parse_args(argv)
+    check_args(parser, args)
+    try:
+        device = translation.get_device(args.gpu)
+        gen, config = export.load_model(args.model)
+        layout = editing.LabelLayout(config['attribute_groups'])
+        if args.list:
+            print('labels of {}: {}'.format(args.model, layout.describe()))
+            return 0
+        try:
+            plan = make_plan(layout, args)
+        except ValueError as e:
+            raise ValueError(str(e) + _hint(args))
+        finder = translation.FaceBoxes(
+            None if args.no_detect else faces.load_cascade(args.cascade),
+            config.get('face_margin', export.DEFAULT_FACE_MARGIN)
+            if args.margin is None else args.margin, args.min_face,
+            args.largest)
+    except (DatasetError, UnsafeFileError, ValueError) as e:
+        parser.error(str(e))
+    inputs = translation.list_inputs(args.inputs)
+    if not inputs:
+        parser.error('no pictures found in {}'.format(' '.join(args.inputs)))
+    written, failures = translation.run(
+        inputs, args.out, plan, finder,
+        translation.Translator(gen, device, args.batch_size),
+        config['image_size'], args.feather, args.keep_unmatched,
+        args.batch_size,
+        None if args.quiet else translation.TextProgress(sys.stderr))
+    print('Wrote {} file(s) to {}.'.format(len(written), args.out))
+    if failures:
+        print('{} of {} picture(s) failed (reasons above).'.format(
+            len(failures), len(inputs)), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
