@@ -8,8 +8,8 @@ translates it at the model's size and pastes it back with a soft edge, so
 the picture keeps its size. Folders are searched recursively and mirrored
 under --out. Results are PNG (interpolations also an animated GIF).
 
-Put the pictures before --target / --all / --interpolate (those take
-several words), or end the label words with --.
+Put the pictures before --target / --interpolate / --source (those take
+several words), or write -- after the labels and only pictures after it.
 
 Examples:
   python translate.py me.jpg --model result/generator.npz --target smile
@@ -23,6 +23,7 @@ import argparse
 import os
 import sys
 
+import chainer
 import numpy
 
 from datasets import faces
@@ -31,6 +32,24 @@ from extensions import export
 from extensions import translation
 from extensions.snapshots import UnsafeFileError
 from stargan import editing
+
+
+def get_device(gpu):
+    """The chainer device for ``--gpu``.
+
+    Raises:
+        ValueError: A GPU was asked for but CuPy/CUDA is not usable.
+    """
+    if gpu < 0:
+        return chainer.get_device('@numpy')
+    from chainer.backends import cuda
+    if not cuda.available:
+        raise ValueError(
+            '--gpu {}: CuPy with CUDA is not available on this machine. '
+            'Install the GPU extra (pip install -e ".[gpu]") on a machine '
+            'with an NVIDIA GPU, or leave out --gpu to run on the CPU.'
+            .format(gpu))
+    return chainer.get_device('@cupy:{}'.format(gpu))
 
 
 def parse_args(argv=None):
@@ -124,8 +143,8 @@ def _hint(args):
     words = (args.target or args.interpolate or []) + (args.source or [])
     if any(os.path.exists(w) for w in words):
         return ('; it looks like pictures were read as labels: put them '
-                'before --target/--interpolate/--source, or end the labels '
-                'with --')
+                'before --target/--interpolate/--source, or write -- after '
+                'the labels and only pictures after it')
     return ''
 
 
@@ -164,7 +183,7 @@ def main(argv=None):
     parser, args = parse_args(argv)
     check_args(parser, args)
     try:
-        device = translation.get_device(args.gpu)
+        device = get_device(args.gpu)
         gen, config = export.load_model(args.model)
         layout = editing.LabelLayout(config['attribute_groups'])
         if args.list:
@@ -181,7 +200,7 @@ def main(argv=None):
             args.largest)
     except (DatasetError, UnsafeFileError, ValueError) as e:
         parser.error(str(e))
-    inputs = translation.list_inputs(args.inputs)
+    inputs = translation.list_inputs(args.inputs, exclude=args.out)
     if not inputs:
         parser.error('no pictures found in {}'.format(' '.join(args.inputs)))
     written, failures = translation.run(

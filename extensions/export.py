@@ -35,7 +35,6 @@ import zipfile
 
 import numpy
 
-import chainer
 from chainer import serializers
 
 from extensions import atomic
@@ -80,9 +79,12 @@ def config_from_options(opts, train_dataset):
 
 def _face_margin(dataset):
     """prepare.py's margin for a dataset it wrote, else its default."""
-    if dataset and os.path.isdir(dataset):
+    if dataset:
+        # prepare.py writes its report beside the folders or the pack.
+        folder = dataset if os.path.isdir(dataset) else os.path.dirname(
+            dataset)
         try:
-            with open(os.path.join(dataset, 'prepare_report.json')) as f:
+            with open(os.path.join(folder, 'prepare_report.json')) as f:
                 return float(json.load(f)['options']['margin'])
         except (OSError, ValueError, KeyError, TypeError):
             pass
@@ -103,8 +105,7 @@ def export_generator(path, generator, config):
     check_config(config, path)
     ser = serializers.DictionarySerializer()
     ser.save(generator)
-    arrays = {k: chainer.backend.CpuDevice().send(v)
-              for k, v in ser.target.items()}
+    arrays = dict(ser.target)  # already on the CPU
     _check_weights(arrays, _build(config), config, path)
     arrays[CONFIG_KEY] = numpy.array(json.dumps(config, sort_keys=True))
     with atomic.atomic_open(path, 'wb') as f:

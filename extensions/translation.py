@@ -30,24 +30,6 @@ from stargan import editing
 Plan = collections.namedtuple('Plan', 'kind labels captions')
 
 
-def get_device(gpu):
-    """The chainer device for ``--gpu``.
-
-    Raises:
-        ValueError: A GPU was asked for but CuPy/CUDA is not usable.
-    """
-    if gpu < 0:
-        return chainer.get_device('@numpy')
-    from chainer.backends import cuda
-    if not cuda.available:
-        raise ValueError(
-            '--gpu {}: CuPy with CUDA is not available on this machine. '
-            'Install the GPU extra (pip install -e ".[gpu]") on a machine '
-            'with an NVIDIA GPU, or leave out --gpu to run on the CPU.'
-            .format(gpu))
-    return chainer.get_device('@cupy:{}'.format(gpu))
-
-
 class Translator(object):
     """Runs the generator on face crops in mini-batches.
 
@@ -156,7 +138,7 @@ def edit_pictures(pictures, labels, translator, size, feather):
     return edited
 
 
-def list_inputs(paths):
+def list_inputs(paths, exclude=None):
     """The pictures to translate and their names under the output folder.
 
     A file keeps its name; a folder is searched recursively and its tree
@@ -164,6 +146,8 @@ def list_inputs(paths):
 
     Args:
         paths (sequence of str): Files and folders.
+        exclude (str or None): A folder not to search (the output folder,
+            so that earlier results are not translated again).
 
     Returns:
         list of (str, str): ``(path, relative output stem)``; a path that
@@ -175,7 +159,8 @@ def list_inputs(paths):
             found.append((path, os.path.splitext(os.path.basename(path))[0]))
             continue
         for parent, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith('.'))
+            dirs[:] = sorted(d for d in dirs if not d.startswith('.') and not
+                             _same_dir(os.path.join(parent, d), exclude))
             for name in sorted(files):
                 if name.lower().endswith(IMAGE_EXTENSIONS):
                     full = os.path.join(parent, name)
@@ -190,6 +175,10 @@ def list_inputs(paths):
         taken.add(unique)
         out.append((path, unique))
     return out
+
+
+def _same_dir(a, b):
+    return b is not None and os.path.isdir(b) and os.path.samefile(a, b)
 
 
 def grid_cell(img, side):
@@ -214,12 +203,6 @@ def output_paths(plan, out_stem):
     if plan.kind == 'all':
         return [out_stem + '_all.png']
     return [out_stem + '_interp.png', out_stem + '_interp.gif']
-
-
-def _check_not_input(path, outputs):
-    if any(os.path.exists(o) and os.path.samefile(path, o) for o in outputs):
-        raise DatasetError('{} would be overwritten by its own translation; '
-                           'choose another --out'.format(path))
 
 
 def write_outputs(plan, original, edited, out_stem):
@@ -256,6 +239,26 @@ def write_outputs(plan, original, edited, out_stem):
     return paths
 
 
+def _open_picture(path, outputs, finder, keep_unmatched, log):
+    """Reads a picture and finds its faces; raises DatasetError to skip."""
+    if not os.path.exists(path):
+        raise DatasetError('{}: no such picture or folder'.format(path))
+    if any(os.path.exists(o) and os.path.samefile(path, o) for o in outputs):
+        raise DatasetError('{} would be overwritten by its own translation; '
+                           'choose another --out'.format(path))
+    img = read_image(path)
+    boxes = finder(img)
+    if not boxes:
+        if not keep_unmatched:
+            raise DatasetError(
+                'no face found in {} (--no-detect for face crops, --cascade '
+                'for illustrations, --keep-unmatched to copy it as it is)'
+                .format(path))
+        print('\nno face found in {}; written unchanged'.format(path),
+              file=log)
+    return img, boxes
+
+
 def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
         keep_unmatched=False, batch_size=16, progress=None, log=None):
     """Translates pictures and writes the results under ``out_dir``.
@@ -287,23 +290,13 @@ def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
         chunk = []
         for path, stem in inputs[start:start + batch_size]:
             try:
-                _check_not_input(path, output_paths(plan, os.path.join(
-                    out_dir, stem)))
-                img = read_image(path)
+                img, boxes = _open_picture(
+                    path, output_paths(plan, os.path.join(out_dir, stem)),
+                    finder, keep_unmatched, log)
             except DatasetError as e:
                 failures.append(str(e))
                 print('\n' + str(e), file=log)
                 continue
-            boxes = finder(img)
-            if not boxes:
-                msg = 'no face found in {}{}'.format(path, (
-                    '; written unchanged' if keep_unmatched else
-                    ' (--no-detect for face crops, --cascade for '
-                    'illustrations, --keep-unmatched to copy it as it is)'))
-                print('\n' + msg, file=log)
-                if not keep_unmatched:
-                    failures.append(msg)
-                    continue
             chunk.append((img, boxes, stem))
         edited = edit_pictures([(i, b) for i, b, _ in chunk], plan.labels,
                                translator, size, feather)
