@@ -21,6 +21,7 @@ from chainer.training import extensions as E  # NOQA: E402
 from datasets import order  # NOQA: E402
 from datasets.folder import DatasetError  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
+from extensions import export  # NOQA: E402
 from extensions import reporting  # NOQA: E402
 from extensions import runs  # NOQA: E402
 from extensions import safety  # NOQA: E402
@@ -77,16 +78,19 @@ def parse_args(argv=None):
     train.add_argument('--decay-start', type=int, default=None, help=(
         'iteration where learning rates start decaying linearly to 0 '
         '(default: half of --iterations)'))
-    train.add_argument('--n-critic', type=int, default=5,
-                       help='D steps per G step')
+    train.add_argument('--n-critic', type=int, default=None,
+                       help='D steps per G step (default: the preset\'s; '
+                       'paper: 5)')
     train.add_argument('--lambda-cls', type=float, default=1.,
                        help='weight of domain classification')
     train.add_argument('--lambda-rec', type=float, default=10.,
                        help='weight of cycle reconstruction')
     train.add_argument('--lambda-gp', type=float, default=10.,
                        help='weight of the gradient penalty')
-    train.add_argument('--g-lr', type=float, default=1e-4, help='G Adam lr')
-    train.add_argument('--d-lr', type=float, default=1e-4, help='D Adam lr')
+    train.add_argument('--g-lr', type=float, default=None, help=(
+        'G Adam learning rate (default: the preset\'s; paper: 1e-4)'))
+    train.add_argument('--d-lr', type=float, default=None, help=(
+        'D Adam learning rate (default: the preset\'s; paper: 1e-4)'))
     train.add_argument('--beta1', type=float, default=0.5, help='Adam beta1')
     train.add_argument('--beta2', type=float, default=0.999,
                        help='Adam beta2')
@@ -132,7 +136,8 @@ def resolve(args):
                               else presets.CPU_DEFAULT)
     preset = presets.get_preset(name)
     opts['preset'] = name
-    for key in ('image_size', 'batch_size', 'iterations'):
+    for key in ('image_size', 'batch_size', 'iterations', 'n_critic', 'g_lr',
+                'd_lr'):
         if opts[key] is None:
             opts[key] = preset[key]
     for key in ('g_conv_dim', 'g_res', 'd_conv_dim', 'd_down'):
@@ -264,9 +269,10 @@ def prepare_out_dir(parser, opts):
             'another --out'.format(out, '; '.join(conflicts)))
 
 
-def run_training(trainer, stop, snapshot, opts):
-    """Runs the trainer; on SIGINT/SIGTERM saves a snapshot and says how to
-    resume. Returns the exit code."""
+def run_training(trainer, stop, snapshot, opts, export_config):
+    """Runs the trainer, then exports the generator for translate.py; on
+    SIGINT/SIGTERM also saves a snapshot and says how to resume. Returns the
+    exit code."""
     stop.install()
     try:
         trainer.run()
@@ -281,14 +287,19 @@ def run_training(trainer, stop, snapshot, opts):
         raise
     finally:
         stop.uninstall()
+    export.export_generator(
+        os.path.join(opts['out'], export.EXPORT_NAME),
+        trainer.updater.get_optimizer('gen').target,
+        export_config)
     if stop.received:
         snapshot(trainer)
         print('\nStopped by {} at iteration {}; snapshot written. Resume '
               'with the same options plus: --resume auto --out {}'.format(
                   stop.received, trainer.updater.iteration, opts['out']))
     else:
-        print('Done. Samples: {}'.format(
-            os.path.join(opts['out'], 'samples_latest.png')))
+        print('Done. Samples: {}; model for translate.py: {}'.format(
+            os.path.join(opts['out'], 'samples_latest.png'),
+            os.path.join(opts['out'], export.EXPORT_NAME)))
     return 0
 
 
@@ -317,7 +328,8 @@ def main(argv=None):
           'domains: {} | device {} | out {}'.format(
               opts['preset'], opts['image_size'], len(train), len(test),
               ', '.join(train.label_names), device, opts['out']))
-    return run_training(trainer, stop, snapshot, opts)
+    return run_training(trainer, stop, snapshot, opts,
+                        export.config_from_options(opts, train))
 
 
 if __name__ == '__main__':

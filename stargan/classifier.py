@@ -85,13 +85,20 @@ def train_classifier(images, labels, group_sizes, iterations=300,
     return clf
 
 
-def _augment(x, rng):
-    """Random mirror and +-2 px shift, so the classifier reads features, not
-    exact pixel positions."""
+def _augment(x, rng, max_noise=0.3):
+    """Random mirror, +-2 px shift and pixel noise.
+
+    The judge must read expressions (shapes of mouths, eyes, brows), not
+    exact pixel positions or texture: early generators produce noisy images
+    whose domain a clean-data classifier would guess erratically.
+    """
     if rng.randint(2):
         x = x[..., ::-1]
     dy, dx = rng.randint(-2, 3, size=2)
-    return numpy.ascontiguousarray(numpy.roll(x, (dy, dx), axis=(2, 3)))
+    x = numpy.roll(x, (dy, dx), axis=(2, 3))
+    sigma = rng.uniform(0, max_noise, size=(len(x), 1, 1, 1))
+    noise = sigma * rng.standard_normal(x.shape)
+    return numpy.clip(x + noise, -1, 1).astype(numpy.float32)
 
 
 def predict(classifier, images, batch_size=64, features=False):

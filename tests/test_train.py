@@ -8,6 +8,7 @@ from PIL import Image
 
 import chainer
 
+import datasets
 import train
 
 TINY = ['--preset', 'tiny', '--n-train', '40', '--n-test', '10',
@@ -22,7 +23,10 @@ def test_short_run_writes_grids_log_plots_snapshot_and_args(tmp_path):
     assert {'samples_iter_00000000.png', 'samples_iter_00000003.png',
             'samples_iter_00000006.png', 'samples_latest.png', 'log',
             'loss_adv.png', 'loss_cls.png', 'loss_rec_gp.png',
-            'snapshot_iter_6', 'args.json'} <= files
+            'snapshot_iter_6', 'args.json', 'generator.npz'} <= files
+    from extensions import export
+    gen, config = export.load_exported(os.path.join(out, 'generator.npz'))
+    assert config['label_names'] == list(datasets.EXPRESSIONS)
     log = json.load(open(os.path.join(out, 'log')))
     assert [e['iteration'] for e in log] == [2, 4, 6]
     assert 'gen/loss_rec' in log[-1] and 'dis/loss_gp' in log[-1]
