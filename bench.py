@@ -29,8 +29,9 @@ def parse_args(argv=None):
                    help='default: each preset\'s')
     p.add_argument('--steps', type=int, default=5,
                    help='timed steps of each kind')
-    p.add_argument('--n-critic', type=int, default=5,
-                   help='D steps per G step, for the amortized figure')
+    p.add_argument('--n-critic', type=int, default=None, help=(
+        'D steps per G step, for the amortized figure (default: the '
+        'preset\'s)'))
     p.add_argument('--labels', type=int, default=5, help='label length')
     p.add_argument('--gpu', type=int, default=-1, help='GPU id; -1: CPU')
     p.add_argument('--json', action='store_true',
@@ -100,9 +101,9 @@ def main(argv=None):
                                 else '@cupy:{}'.format(args.gpu))
     names = args.preset or [n for n in presets.PRESETS if n != 'paper']
     for name in names:
-        batch = args.batch_size or presets.get_preset(name)['batch_size']
-        r = bench(name, batch, args.steps, args.n_critic, args.labels,
-                  device)
+        preset = presets.get_preset(name)
+        r = bench(name, args.batch_size or preset['batch_size'], args.steps,
+                  args.n_critic or preset['n_critic'], args.labels, device)
         if args.json:
             print(json.dumps(r))
         else:
