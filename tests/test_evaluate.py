@@ -73,3 +73,28 @@ def test_inception_fid_with_a_local_weights_file(run_dir, tmp_path):
                    '--cache-dir', str(tmp_path / 'cache')])
     result = json.load(open(os.path.join(out, 'metrics.json')))
     assert np.isfinite(result['inception_fid']) and result['inception_fid'] > 0
+
+
+def test_report_for_a_folder_dataset_run(tmp_path):
+    from PIL import Image
+    rng = np.random.RandomState(0)
+    for domain in ('calm', 'happy'):
+        (tmp_path / 'data' / domain).mkdir(parents=True)
+        for i in range(6):
+            Image.fromarray(rng.randint(0, 256, (36, 36, 3)).astype(
+                np.uint8)).save(str(tmp_path / 'data' / domain /
+                                    '{}.png'.format(i)))
+    run = str(tmp_path / 'run')
+    assert train.main(['--preset', 'tiny', '--dataset',
+                       str(tmp_path / 'data'), '--test-fraction', '0.5',
+                       '--iterations', '2', '--eval-interval', '0',
+                       '--out', run]) == 0
+    out = str(tmp_path / 'eval')
+    assert evaluate.main([os.path.join(run, 'snapshot_iter_2'), '--out', out,
+                          '--classifier-iterations', '3', '--cache-dir',
+                          str(tmp_path / 'cache')]) == 0
+    result = json.load(open(os.path.join(out, 'metrics.json')))
+    assert 0 <= result['target_accuracy'] <= 1
+    assert np.isfinite(result['reconstruction_l1'])
+    assert 'ground-truth' in result['skipped']['ground_truth']
+    assert set(result['target_accuracy_table']) == {'calm', 'happy'}
