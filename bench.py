@@ -1,22 +1,50 @@
 #!/usr/bin/env python
 """Time StarGAN training steps for a preset: seconds per D step, per G step
-and per amortized iteration (one D step + 1/n_critic G step), images/s.
+and per amortized iteration (one D step + 1/n_critic G step), images/s,
+convolution GFLOP/s against a measured float32 GEMM peak, generator
+inference ms/image and peak memory.
 
-Runs on random data (no dataset needed); warm-up steps are not timed.
+Runs on random data (no dataset needed); warm-up steps are not timed and
+every figure is the median of the timed steps. ``--formulation both`` times
+the current layer functions (``auto``: the convolution formulation picked per
+call by :mod:`stargan.conv`, the fused instance normalization) against those
+before (``im2col``: im2col convolutions, composite instance normalization)
+interleaved, call by call, in one process, so that load from other jobs hits
+both alike. ``--compare-conv`` times each layer of a
+preset's generator (default: the paper's) in both formulations instead.
+
 Example: python bench.py --preset small --preset paper --steps 3
 """
 import argparse
+import contextlib
 import json
+import resource
+import statistics
 import sys
 import time
+import tracemalloc
 
 import numpy
 
 import chainer
 
+from stargan import conv
+from stargan import links
 from stargan import networks
 from stargan import presets
 from updaters import StarGANUpdater
+
+#: Keys of each ``--json`` object of a preset run (one per formulation).
+RESULT_KEYS = (
+    'preset', 'formulation', 'batch', 'image_size', 'd_step_s', 'g_step_s',
+    'n_critic', 'iteration_s', 'images_per_s', 'conv_gflop_per_iteration',
+    'conv_gflops', 'gemm_peak_gflops', 'peak_fraction', 'infer_ms_per_image',
+    'step_traced_peak_mb', 'peak_rss_mb')
+
+#: Keys of each ``--json`` object of ``--compare-conv`` (one per layer and
+#: operation).
+COMPARE_KEYS = ('layer', 'op', 'shape', 'path', 'im2col_ms', 'auto_ms',
+                'speedup')
 
 
 def parse_args(argv=None):
@@ -24,7 +52,9 @@ def parse_args(argv=None):
         description=__doc__,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument('--preset', action='append', choices=sorted(
-        presets.PRESETS), help='preset(s) to time (default: all but paper)')
+        presets.PRESETS), help=(
+            'preset(s) to time (default: all but paper; with --compare-conv: '
+            'paper)'))
     p.add_argument('--batch-size', type=int, default=None,
                    help='default: each preset\'s')
     p.add_argument('--steps', type=int, default=5,
@@ -34,8 +64,16 @@ def parse_args(argv=None):
         'preset\'s)'))
     p.add_argument('--labels', type=int, default=5, help='label length')
     p.add_argument('--gpu', type=int, default=-1, help='GPU id; -1: CPU')
+    p.add_argument('--formulation', default='auto',
+                   choices=('auto', 'im2col', 'both'), help=(
+                       'auto: current layer functions; im2col: those before '
+                       '(im2col convolutions, composite instance norm); '
+                       'both: time the two interleaved'))
+    p.add_argument('--compare-conv', action='store_true', help=(
+        'time every generator layer\'s forward, input gradient and filter '
+        'gradient in both formulations, interleaved, instead of steps'))
     p.add_argument('--json', action='store_true',
-                   help='print one JSON object per preset instead of text')
+                   help='print one JSON object per result instead of text')
     return p.parse_args(argv)
 
 
@@ -66,53 +104,385 @@ def _sync(device):
         device.device.synchronize()
 
 
-def _time(fn, steps, device):
-    fn()  # warm-up: allocations, cuDNN autotuning
+@contextlib.contextmanager
+def use_formulation(name):
+    """Selects the implementation of the networks' layers for a block.
+
+    Args:
+        name (str): ``'auto'``: this project's current functions (the
+            convolution formulation picked per call, the fused instance
+            normalization); ``'im2col'``: those before issue 8 (im2col
+            convolutions, composite instance normalization).
+    """
+    saved = conv.FORMULATION, links.INSTANCE_NORM
+    conv.FORMULATION = name
+    links.INSTANCE_NORM = 'composite' if name == 'im2col' else 'fused'
+    try:
+        yield
+    finally:
+        conv.FORMULATION, links.INSTANCE_NORM = saved
+
+
+def _time_interleaved(fns, formulations, steps, device):
+    """Median seconds of each function under each formulation.
+
+    Every round runs each function once per formulation, alternating which
+    formulation goes first, so slow phases of a shared machine hit all.
+
+    Args:
+        fns (dict): name -> callable without arguments.
+        formulations (sequence of str): Names for :func:`use_formulation`.
+        steps (int): Timed rounds.
+        device: The chainer device (for GPU synchronisation).
+
+    Returns:
+        dict: ``{formulation: {name: median seconds}}``.
+    """
+    times = {f: {name: [] for name in fns} for f in formulations}
+    for f in formulations:  # warm-up: allocations, cuDNN autotuning
+        with use_formulation(f):
+            for fn in fns.values():
+                fn()
     _sync(device)
-    start = time.perf_counter()
-    for _ in range(steps):
+    for r in range(steps):
+        order = list(formulations)[::-1 if r % 2 else 1]
+        for name, fn in fns.items():
+            for f in order:
+                with use_formulation(f):
+                    start = time.perf_counter()
+                    fn()
+                    _sync(device)
+                    times[f][name].append(time.perf_counter() - start)
+    return {f: {name: statistics.median(t) for name, t in ts.items()}
+            for f, ts in times.items()}
+
+
+def gemm_peak_gflops(size=2048, repeats=5):
+    """Measured float32 GEMM rate of this machine's numpy BLAS.
+
+    Args:
+        size (int): Side of the square matrices.
+        repeats (int): Timed products; the fastest counts.
+
+    Returns:
+        float: GFLOP/s (2 * size**3 flops per product).
+    """
+    rng = numpy.random.RandomState(0)
+    a = rng.standard_normal((size, size)).astype(numpy.float32)
+    b = rng.standard_normal((size, size)).astype(numpy.float32)
+    out = numpy.empty_like(a)
+    numpy.matmul(a, b, out=out)
+    best = float('inf')
+    for _ in range(repeats):
+        start = time.perf_counter()
+        numpy.matmul(a, b, out=out)
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * size ** 3 / best / 1e9
+
+
+class ConvFlopCounter(chainer.FunctionHook):
+    """Counts the multiply-adds of every convolution node applied.
+
+    Counts this project's ``Conv2D``/``Deconv2D``/``Conv2DGradW`` and
+    chainer's own (the GPU path), in backward passes too, as the useful
+    work ``2 * N * O * C * kh * kw * oh * ow``, whichever formulation ran.
+
+    Attributes:
+        flops (int): Floating-point operations counted so far.
+    """
+
+    name = 'ConvFlopCounter'
+
+    def __init__(self):
+        self.flops = 0
+
+    def forward_preprocess(self, function, in_data):
+        label = type(function).__name__
+        if len(in_data) < 2:
+            return
+        a, b = in_data[0].shape, in_data[1].shape
+        if label in ('Conv2D', 'Convolution2DFunction'):
+            # x (N, C, H, W), W (O, C, kh, kw): per output position.
+            oh, ow = conv._conv_outsize(
+                a[2:], b[2:], conv._pair(function.stride if label == 'Conv2D'
+                                         else (function.sy, function.sx)),
+                conv._pair(function.pad if label == 'Conv2D'
+                           else (function.ph, function.pw)))
+            macs = a[0] * b[0] * b[1] * b[2] * b[3] * oh * ow
+        elif label in ('Deconv2D', 'Deconvolution2DFunction'):
+            # x (N, I, h, w), W (I, O, kh, kw): per input position.
+            macs = a[0] * a[2] * a[3] * b[0] * b[1] * b[2] * b[3]
+        elif label in ('Conv2DGradW', 'Convolution2DGradW'):
+            # x (N, C, H, W), gy (N, O, oh, ow): per output position.
+            ksize = (function.ksize if label == 'Conv2DGradW'
+                     else (function.kh, function.kw))
+            macs = a[0] * a[1] * b[1] * b[2] * b[3] * ksize[0] * ksize[1]
+        else:
+            return
+        self.flops += 2 * macs
+
+
+def _peak_rss_mb():
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024 if sys.platform == 'darwin' else 1024)
+
+
+def _traced_peak_mb(fn):
+    """Peak of memory traced by Python (numpy arrays included) during fn."""
+    tracemalloc.start()
+    try:
         fn()
-    _sync(device)
-    return (time.perf_counter() - start) / steps
+        return tracemalloc.get_traced_memory()[1] / 2 ** 20
+    finally:
+        tracemalloc.stop()
 
 
-def bench(preset, batch, steps, n_critic, n_labels, device):
-    """Returns a dict of timings for one preset."""
+def bench(preset, batch, steps, n_critic, n_labels, device,
+          formulations=('auto',), gemm_peak=None):
+    """Times one preset under one or more layer formulations.
+
+    Args:
+        preset (str): A key of :data:`stargan.presets.PRESETS`.
+        batch (int): Batch size.
+        steps (int): Timed steps of each kind (medians are reported).
+        n_critic (int): D steps per G step for the amortized iteration.
+        n_labels (int): Label length.
+        device: A chainer device.
+        formulations (sequence of str): Names for :func:`use_formulation`
+            to time, interleaved.
+        gemm_peak (float): GEMM GFLOP/s to compare with; measured if None
+            on the CPU.
+
+    Returns:
+        list of dict: One per formulation, with the keys of
+        :data:`RESULT_KEYS`.
+    """
     updater, x, c = _setup(preset, batch, n_labels, device)
+    gen = updater.generator
     reporter = chainer.Reporter()
-    reporter.add_observer('gen', updater.generator)
+    reporter.add_observer('gen', gen)
     reporter.add_observer('dis', updater.discriminator)
     d_opt, g_opt = updater.get_optimizer('dis'), updater.get_optimizer('gen')
+
+    def infer():
+        with chainer.using_config('train', False), \
+                chainer.no_backprop_mode():
+            gen(x, c)
+
+    fns = {'d': lambda: d_opt.update(updater.dis_loss, x, c, c),
+           'g': lambda: g_opt.update(updater.gen_loss, x, c, c),
+           'infer': infer}
+    if gemm_peak is None and device.xp is numpy:
+        gemm_peak = gemm_peak_gflops()
     with reporter.scope({}):
-        d = _time(lambda: d_opt.update(updater.dis_loss, x, c, c), steps,
-                  device)
-        g = _time(lambda: g_opt.update(updater.gen_loss, x, c, c), steps,
-                  device)
-    amortized = d + g / n_critic
-    return {'preset': preset, 'batch': batch,
-            'image_size': x.shape[-1], 'd_step_s': d, 'g_step_s': g,
-            'n_critic': n_critic, 'iteration_s': amortized,
-            'images_per_s': batch / amortized}
+        times = _time_interleaved(fns, formulations, steps, device)
+        flops = {}
+        for name in ('d', 'g'):
+            with ConvFlopCounter() as counter:
+                fns[name]()
+            flops[name] = counter.flops
+        traced = {}
+        for f in formulations:
+            with use_formulation(f):
+                traced[f] = max(_traced_peak_mb(fns['d']),
+                                _traced_peak_mb(fns['g']))
+    results = []
+    for f in formulations:
+        t = times[f]
+        amortized = t['d'] + t['g'] / n_critic
+        gflop = (flops['d'] + flops['g'] / n_critic) / 1e9
+        rate = gflop / amortized
+        results.append({
+            'preset': preset, 'formulation': f, 'batch': batch,
+            'image_size': x.shape[-1], 'd_step_s': t['d'],
+            'g_step_s': t['g'], 'n_critic': n_critic,
+            'iteration_s': amortized, 'images_per_s': batch / amortized,
+            'conv_gflop_per_iteration': gflop, 'conv_gflops': rate,
+            'gemm_peak_gflops': gemm_peak,
+            'peak_fraction': rate / gemm_peak if gemm_peak else None,
+            'infer_ms_per_image': 1e3 * t['infer'] / batch,
+            'step_traced_peak_mb': traced[f],
+            'peak_rss_mb': _peak_rss_mb()})
+    return results
+
+
+def generator_layers(preset, n_labels):
+    """The convolution layers of a preset's generator, one per shape.
+
+    Returns:
+        list of tuple: ``(name, kind, in_channels, out_channels, ksize,
+        stride, pad, input size)``, kind ``'conv'`` or ``'deconv'``.
+    """
+    p = presets.get_preset(preset)
+    s, d = p['image_size'], p['g_conv_dim']
+    return [
+        ('c_in', 'conv', 3 + n_labels, d, 7, 1, 3, s),
+        ('down1', 'conv', d, 2 * d, 4, 2, 1, s),
+        ('down2', 'conv', 2 * d, 4 * d, 4, 2, 1, s // 2),
+        ('res (x{})'.format(2 * p['g_res']), 'conv', 4 * d, 4 * d, 3, 1, 1,
+         s // 4),
+        ('up1', 'deconv', 4 * d, 2 * d, 4, 2, 1, s // 4),
+        ('up2', 'deconv', 2 * d, d, 4, 2, 1, s // 2),
+        ('c_out', 'conv', d, 3, 7, 1, 3, s),
+    ]
+
+
+def _layer_ops(kind, cin, cout, k, stride, pad, size, batch, xp):
+    """Forward, input-gradient and filter-gradient calls of one layer."""
+    rng = numpy.random.RandomState(0)
+
+    def rand(*shape):
+        return xp.asarray(rng.standard_normal(shape).astype(numpy.float32))
+
+    if kind == 'conv':
+        x, W = rand(batch, cin, size, size), rand(cout, cin, k, k)
+        out = conv._conv_outsize((size, size), (k, k), (stride,) * 2,
+                                 (pad,) * 2)
+        gy = rand(batch, cout, *out)
+        return {
+            'forward': (conv.Conv2D(stride, pad), (x, W),
+                        lambda: conv.conv_uses_shift(
+                            x.shape, W.shape, (stride,) * 2, (pad,) * 2)),
+            'grad x': (conv.Deconv2D(stride, pad, (size, size)), (gy, W),
+                       lambda: conv.deconv_uses_im2col(
+                           gy.shape, W.shape, (stride,) * 2, (pad,) * 2,
+                           (size, size))),
+            'grad W': (conv.Conv2DGradW(stride, pad, (k, k)), (x, gy),
+                       lambda: conv.grad_w_uses_shift(
+                           x.shape, gy.shape, (stride,) * 2, (pad,) * 2,
+                           (k, k))),
+        }
+    x, W = rand(batch, cin, size, size), rand(cin, cout, k, k)
+    out = stride * (size - 1) + k - 2 * pad
+    gy = rand(batch, cout, out, out)
+    return {
+        'forward': (conv.Deconv2D(stride, pad, (out, out)), (x, W),
+                    lambda: conv.deconv_uses_im2col(
+                        x.shape, W.shape, (stride,) * 2, (pad,) * 2,
+                        (out, out))),
+        'grad x': (conv.Conv2D(stride, pad), (gy, W),
+                   lambda: conv.conv_uses_shift(
+                       gy.shape, W.shape, (stride,) * 2, (pad,) * 2)),
+        'grad W': (conv.Conv2DGradW(stride, pad, (k, k)), (gy, x),
+                   lambda: conv.grad_w_uses_shift(
+                       gy.shape, x.shape, (stride,) * 2, (pad,) * 2,
+                       (k, k))),
+    }
+
+
+def compare_conv(preset, batch, steps, n_labels, device):
+    """Times each generator layer's three convolution nodes, old vs new.
+
+    Returns:
+        list of dict: One per layer and operation, with the keys of
+        :data:`COMPARE_KEYS`; ``path`` names the computation ``auto`` took.
+    """
+    results = []
+    for name, kind, cin, cout, k, stride, pad, size in generator_layers(
+            preset, n_labels):
+        ops = _layer_ops(kind, cin, cout, k, stride, pad, size, batch,
+                         device.xp)
+        fns = {}
+        for op, (node, args, _) in ops.items():
+            def call(node=node, args=args):
+                with chainer.no_backprop_mode():
+                    # A fresh node per call: a FunctionNode applies once.
+                    fresh = type(node).__new__(type(node))
+                    fresh.__dict__.update(node.__dict__)
+                    fresh.apply(args)
+            fns[op] = call
+        times = _time_interleaved(fns, ('im2col', 'auto'), steps, device)
+        for op, (_, _, shifted) in ops.items():
+            old, new = times['im2col'][op], times['auto'][op]
+            results.append({
+                'layer': name, 'op': op,
+                'shape': '{} {}->{} k{} s{} {}px'.format(
+                    kind, cin, cout, k, stride, size),
+                'path': _path_name(op, kind, shifted()),
+                'im2col_ms': 1e3 * old, 'auto_ms': 1e3 * new,
+                'speedup': old / new})
+    return results
+
+
+def _path_name(op, kind, swapped):
+    # Which node runs: a conv's input gradient is a Deconv2D, a deconv's a
+    # Conv2D; the filter gradient is always Conv2DGradW.
+    node = {'forward': kind, 'grad x': 'deconv' if kind == 'conv' else 'conv',
+            'grad W': 'gradw'}[op]
+    if not swapped:
+        return 'col2im' if node == 'deconv' else 'im2col'
+    return 'im2col' if node == 'deconv' else 'shift-add'
+
+
+def _print_result(r):
+    print('{preset:>7} {image_size:>4}px batch {batch:>3} [{formulation}]: '
+          'D step {d_step_s:7.3f} s  G step {g_step_s:7.3f} s  iteration '
+          '(n_critic {n_critic}) {iteration_s:7.3f} s  {images_per_s:7.1f} '
+          'img/s'.format(**r))
+    peak = ('' if r['peak_fraction'] is None else
+            ' = {:.0%} of a {:.0f} GFLOP/s float32 GEMM'.format(
+                r['peak_fraction'], r['gemm_peak_gflops']))
+    print('        conv {conv_gflop_per_iteration:.2f} GFLOP/iteration at '
+          '{conv_gflops:.1f} GFLOP/s{peak}; inference {infer_ms_per_image:.2f}'
+          ' ms/image; step peak {step_traced_peak_mb:.0f} MB traced, process '
+          'peak RSS {peak_rss_mb:.0f} MB'.format(peak=peak, **r))
 
 
 def main(argv=None):
+    """Runs the benchmark and prints the results.
+
+    Args:
+        argv (list of str): Command-line arguments; ``sys.argv`` if None.
+
+    Returns:
+        list of dict: Every result printed (:data:`RESULT_KEYS` or, with
+        ``--compare-conv``, :data:`COMPARE_KEYS`).
+    """
     args = parse_args(argv)
     device = chainer.get_device('@numpy' if args.gpu < 0
                                 else '@cupy:{}'.format(args.gpu))
+    if args.compare_conv:
+        names = args.preset or ['paper']
+        out = []
+        for name in names:
+            rows = compare_conv(name, args.batch_size or 4, args.steps,
+                                args.labels, device)
+            for r in rows:
+                if args.json:
+                    print(json.dumps(r))
+                else:
+                    print('{:>10} {:<28} {:<7} {:<9} im2col {:9.1f} ms  auto '
+                          '{:9.1f} ms  x{:.2f}'.format(
+                              r['layer'], r['shape'], r['op'], r['path'],
+                              r['im2col_ms'], r['auto_ms'], r['speedup']))
+            out.extend(rows)
+        return out
+    formulations = (('im2col', 'auto') if args.formulation == 'both'
+                    else (args.formulation,))
+    gemm_peak = gemm_peak_gflops() if device.xp is numpy else None
     names = args.preset or [n for n in presets.PRESETS if n != 'paper']
+    out = []
     for name in names:
         preset = presets.get_preset(name)
-        r = bench(name, args.batch_size or preset['batch_size'], args.steps,
-                  args.n_critic or preset['n_critic'], args.labels, device)
-        if args.json:
-            print(json.dumps(r))
-        else:
-            print('{preset:>7} {image_size:>4}px batch {batch:>3}: D step '
-                  '{d_step_s:7.3f} s  G step {g_step_s:7.3f} s  iteration '
-                  '(n_critic {n_critic}) {iteration_s:7.3f} s  '
-                  '{images_per_s:7.1f} img/s'.format(**r))
-    return 0
+        rows = bench(name, args.batch_size or preset['batch_size'],
+                     args.steps, args.n_critic or preset['n_critic'],
+                     args.labels, device, formulations, gemm_peak)
+        for r in rows:
+            if args.json:
+                print(json.dumps(r))
+            else:
+                _print_result(r)
+        if len(rows) == 2 and not args.json:
+            print('        auto vs im2col: iteration x{:.2f}, inference '
+                  'x{:.2f}'.format(
+                      rows[0]['iteration_s'] / rows[1]['iteration_s'],
+                      rows[0]['infer_ms_per_image']
+                      / rows[1]['infer_ms_per_image']))
+        out.extend(rows)
+    return out
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    main()
+    sys.exit(0)

@@ -22,6 +22,22 @@ copy is made, and processes the batch in chunks so the buffer stays bounded
 On CuPy, ``convolution_2d``/``deconvolution_2d`` hand over to chainer's own
 cuDNN-backed functions, whose GPU path does not have the bug; pass
 ``use_stock=False`` to run this implementation on any device.
+
+Each node has two equivalent computations, and picks per call the one whose
+temporary buffer is smaller (see :data:`FORMULATION`):
+
+* *input side*: im2col on the input, then one GEMM; the buffer holds
+  ``C_in * kh * kw`` values per output position.
+* *output side*: GEMM first on the (padded) input, then a shift-and-add over
+  the ``kh * kw`` kernel offsets on the output side; the buffer holds
+  ``C_out * kh * kw`` values per (padded) input position.
+
+The output side wins by a factor of about ``C_in / C_out`` for layers with
+few output channels, such as the generator's last 7x7 convolution to RGB
+(64 -> 3 channels in the paper): its forward, its input gradient (a
+transposed convolution *from* 3 channels) and its filter gradient would
+otherwise each build a ``64 * 49 * H * W`` buffer to produce or consume only
+3 channels.
 """
 import numpy
 
@@ -31,8 +47,19 @@ from chainer import backend
 from chainer import function_node
 from chainer.utils import conv as conv_utils
 
-#: Upper bound, in array elements, of one im2col buffer (64 Mi floats = 256 MB).
+#: Upper bound, in array elements, of one im2col (or shift-and-add) buffer
+#: (64 Mi floats = 256 MB); larger batches are processed in chunks.
 MAX_COL_ELEMENTS = 64 * 1024 * 1024
+
+#: Which computation the nodes use: ``'auto'`` picks per call the one with the
+#: smaller temporary buffer; ``'im2col'`` is the fixed choice this module made
+#: before (im2col for the convolution and the filter gradient, GEMM then
+#: col2im for the transposed convolution), kept for comparisons
+#: (``bench.py --compare-conv``); ``'swapped'`` forces the other computation
+#: wherever one exists (the transposed convolution has one only at stride 1),
+#: for tests.
+FORMULATION = 'auto'
+_FORMULATIONS = ('auto', 'im2col', 'swapped')
 
 
 def _pair(v):
@@ -58,7 +85,7 @@ def _chunks(n, per_sample):
         yield slice(start, min(n, start + step))
 
 
-def _conv_forward(x, W, stride, pad):
+def _conv_im2col(x, W, stride, pad):
     xp = backend.get_array_module(x)
     n, c, h, w = x.shape
     out_c, _, kh, kw = W.shape
@@ -73,7 +100,7 @@ def _conv_forward(x, W, stride, pad):
     return y.reshape(n, out_c, oh, ow)
 
 
-def _deconv_forward(x, W, stride, pad, outsize):
+def _deconv_col2im(x, W, stride, pad, outsize):
     xp = backend.get_array_module(x)
     n, in_c, h, w = x.shape
     _, out_c, kh, kw = W.shape
@@ -86,7 +113,7 @@ def _deconv_forward(x, W, stride, pad, outsize):
     return y
 
 
-def _grad_w_forward(x, gy, stride, pad, ksize):
+def _grad_w_im2col(x, gy, stride, pad, ksize):
     xp = backend.get_array_module(x)
     n = x.shape[0]
     out_c, oh, ow = gy.shape[1:]
@@ -97,6 +124,221 @@ def _grad_w_forward(x, gy, stride, pad, ksize):
         gy_s = gy[s].reshape(col.shape[0], out_c, oh * ow)
         gw += xp.matmul(gy_s, col.transpose(0, 2, 1)).sum(axis=0)
     return gw.reshape(out_c, x.shape[1], *ksize)
+
+
+def _padded(x, pad, size, channel_major=False):
+    """Zero-pads (or, for a negative pad, crops) x's spatial axes.
+
+    Args:
+        x: ``(N, C, H, W)`` array.
+        pad (pair of ints): Rows/columns added before the first one; negative
+            values drop rows/columns instead.
+        size (pair of ints): Spatial size of the result; rows/columns past
+            the padded input are zeros, those beyond ``size`` are dropped.
+        channel_major (bool): Return ``(C, N, Hn, Wn)`` instead of
+            ``(N, C, Hn, Wn)``, so that one GEMM spans the whole batch.
+
+    Returns:
+        A new contiguous array of x's dtype.
+    """
+    xp = backend.get_array_module(x)
+    n, c, h, w = x.shape
+    shape = (c, n) + tuple(size) if channel_major else (n, c) + tuple(size)
+    out = xp.zeros(shape, dtype=x.dtype)
+    src, dst = [], []
+    for p, length, full in zip(pad, (h, w), size):
+        d0, s0 = max(0, p), max(0, -p)
+        m = max(0, min(full - d0, length - s0))
+        src.append(slice(s0, s0 + m))
+        dst.append(slice(d0, d0 + m))
+    if channel_major:
+        x = x.transpose(1, 0, 2, 3)
+    out[:, :, dst[0], dst[1]] = x[:, :, src[0], src[1]]
+    return out
+
+
+def _span(stride, out_len):
+    """Rows of the padded input that one kernel offset reads: ``(o-1)*s+1``."""
+    return stride * (out_len - 1) + 1
+
+
+def _conv_shift(x, W, stride, pad):
+    """Convolution as GEMM on the padded input, then shift-and-add.
+
+    ``Q[o, u, v] = sum_c W[o, c, u, v] * x_pad[c]`` for every kernel offset
+    ``(u, v)``, then ``y[o] = sum_{u, v} Q[o, u, v][u::s, v::s]``; the
+    buffer Q holds ``O * kh * kw`` values per padded input position.
+    """
+    xp = backend.get_array_module(x)
+    n, c = x.shape[:2]
+    out_c, _, kh, kw = W.shape
+    oh, ow = _conv_outsize(x.shape[2:], (kh, kw), stride, pad)
+    sh, sw = _span(stride[0], oh), _span(stride[1], ow)
+    hn, wn = sh + kh - 1, sw + kw - 1  # padded rows/columns actually read
+    w_mat = W.transpose(0, 2, 3, 1).reshape(out_c * kh * kw, c)
+    y = xp.empty((n, out_c, oh, ow), dtype=x.dtype)
+    for s in _chunks(n, w_mat.shape[0] * hn * wn):
+        xpad = _padded(x[s], pad, (hn, wn), channel_major=True)
+        m = xpad.shape[1]
+        q = xp.matmul(w_mat, xpad.reshape(c, -1)).reshape(
+            out_c, kh, kw, m, hn, wn)
+        acc = q[:, 0, 0, :, 0:sh:stride[0], 0:sw:stride[1]].copy()
+        for u in range(kh):
+            for v in range(kw):
+                if u or v:
+                    acc += q[:, u, v, :, u:u + sh:stride[0],
+                             v:v + sw:stride[1]]
+        y[s] = acc.transpose(1, 0, 2, 3)
+    return y
+
+
+def _deconv_im2col(x, W, pad, outsize):
+    """Stride-1 transposed convolution as a convolution of the input.
+
+    At stride 1, ``conv^T(x, W)`` is the convolution of x, padded by
+    ``k - 1 - pad``, with W flipped in space and its channel axes swapped;
+    its im2col buffer holds ``I * kh * kw`` values per output position.
+    """
+    kh, kw = W.shape[2:]
+    w_flip = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
+    w_flip = backend.get_array_module(W).ascontiguousarray(w_flip)
+    q = (kh - 1 - pad[0], kw - 1 - pad[1])
+    size = (outsize[0] + kh - 1, outsize[1] + kw - 1)
+    # The padded copy is as small as x; _conv_im2col chunks the big buffer.
+    return _conv_im2col(_padded(x, q, size), w_flip, (1, 1), (0, 0))
+
+
+def _grad_w_shift(x, gy, stride, pad, ksize):
+    """Filter gradient as shifted copies of gy times the padded input.
+
+    gy is scattered into ``kh * kw`` zero canvases of the padded input's
+    size, canvas ``(u, v)`` holding ``gy`` at rows ``u + s * i`` and columns
+    ``v + s * j``; then ``gW[o, c, u, v] = <canvas[o, u, v], x_pad[c]>`` is
+    one GEMM over the batch and all positions. The canvases hold
+    ``O * kh * kw`` values per padded input position.
+    """
+    xp = backend.get_array_module(x)
+    n, c = x.shape[:2]
+    out_c, oh, ow = gy.shape[1:]
+    kh, kw = ksize
+    sh, sw = _span(stride[0], oh), _span(stride[1], ow)
+    hn, wn = sh + kh - 1, sw + kw - 1
+    gw = xp.zeros((out_c * kh * kw, c), dtype=x.dtype)
+    for s in _chunks(n, out_c * kh * kw * hn * wn):
+        m = s.stop - s.start
+        canvas = xp.zeros((out_c, kh, kw, m, hn, wn), dtype=x.dtype)
+        gy_t = gy[s].transpose(1, 0, 2, 3)
+        for u in range(kh):
+            for v in range(kw):
+                canvas[:, u, v, :, u:u + sh:stride[0],
+                       v:v + sw:stride[1]] = gy_t
+        xpad = _padded(x[s], pad, (hn, wn), channel_major=True)
+        gw += xp.matmul(canvas.reshape(gw.shape[0], -1),
+                        xpad.reshape(c, -1).T)
+    return xp.ascontiguousarray(
+        gw.reshape(out_c, kh, kw, c).transpose(0, 3, 1, 2))
+
+
+def _conv_outsize(hw, ksize, stride, pad):
+    return tuple(conv_utils.get_conv_outsize(s, k, st, p)
+                 for s, k, st, p in zip(hw, ksize, stride, pad))
+
+
+def _formulation():
+    if FORMULATION not in _FORMULATIONS:
+        raise ValueError('conv.FORMULATION must be one of {}, not {!r}'.format(
+            ', '.join(_FORMULATIONS), FORMULATION))
+    return FORMULATION
+
+
+def _use_shift(in_side, out_side):
+    """Whether to take the output-side computation given both buffer sizes."""
+    mode = _formulation()
+    if mode == 'auto':
+        return out_side < in_side
+    return mode == 'swapped'
+
+
+def conv_uses_shift(x_shape, w_shape, stride, pad):
+    """Whether :class:`Conv2D` takes the GEMM-then-shift-and-add path.
+
+    Args:
+        x_shape (tuple): ``(N, C, H, W)``.
+        w_shape (tuple): ``(O, C, kh, kw)``.
+        stride (pair of ints): Stride.
+        pad (pair of ints): Padding.
+
+    Returns:
+        bool: True for the output-side computation, False for im2col.
+    """
+    out_c, c, kh, kw = w_shape
+    oh, ow = _conv_outsize(x_shape[2:], (kh, kw), stride, pad)
+    padded = ((_span(stride[0], oh) + kh - 1)
+              * (_span(stride[1], ow) + kw - 1))
+    return _use_shift(c * kh * kw * oh * ow, out_c * kh * kw * padded)
+
+
+def deconv_uses_im2col(x_shape, w_shape, stride, pad, outsize):
+    """Whether :class:`Deconv2D` convolves its input instead of using col2im.
+
+    Only at stride 1; other strides would need a dilated input.
+
+    Args:
+        x_shape (tuple): ``(N, I, h, w)``.
+        w_shape (tuple): ``(I, O, kh, kw)``.
+        stride (pair of ints): Stride.
+        pad (pair of ints): Padding.
+        outsize (pair of ints): Output ``(H, W)``.
+
+    Returns:
+        bool: True for im2col on the input, False for GEMM then col2im.
+    """
+    in_c, out_c, kh, kw = w_shape
+    h, w = x_shape[2:]
+    if tuple(stride) != (1, 1) or tuple(outsize) != (
+            h + kh - 1 - 2 * pad[0], w + kw - 1 - 2 * pad[1]):
+        return False
+    return _use_shift(out_c * kh * kw * h * w,
+                      in_c * kh * kw * outsize[0] * outsize[1])
+
+
+def grad_w_uses_shift(x_shape, gy_shape, stride, pad, ksize):
+    """Whether :class:`Conv2DGradW` scatters gy instead of using im2col.
+
+    Args:
+        x_shape (tuple): ``(N, C, H, W)``.
+        gy_shape (tuple): ``(N, O, oh, ow)``.
+        stride (pair of ints): Stride.
+        pad (pair of ints): Padding.
+        ksize (pair of ints): ``(kh, kw)``.
+
+    Returns:
+        bool: True for the output-side computation, False for im2col.
+    """
+    out_c, oh, ow = gy_shape[1:]
+    kh, kw = ksize
+    padded = ((_span(stride[0], oh) + kh - 1)
+              * (_span(stride[1], ow) + kw - 1))
+    return _use_shift(x_shape[1] * kh * kw * oh * ow,
+                      out_c * kh * kw * padded)
+
+
+def _conv_forward(x, W, stride, pad):
+    if conv_uses_shift(x.shape, W.shape, stride, pad):
+        return _conv_shift(x, W, stride, pad)
+    return _conv_im2col(x, W, stride, pad)
+
+
+def _deconv_forward(x, W, stride, pad, outsize):
+    if deconv_uses_im2col(x.shape, W.shape, stride, pad, outsize):
+        return _deconv_im2col(x, W, pad, outsize)
+    return _deconv_col2im(x, W, stride, pad, outsize)
+
+
+def _grad_w_forward(x, gy, stride, pad, ksize):
+    if grad_w_uses_shift(x.shape, gy.shape, stride, pad, ksize):
+        return _grad_w_shift(x, gy, stride, pad, ksize)
+    return _grad_w_im2col(x, gy, stride, pad, ksize)
 
 
 class Conv2D(function_node.FunctionNode):

@@ -6,9 +6,16 @@ weights serialize exactly like ``L.Convolution2D``/``L.Deconvolution2D``.
 import chainer
 import chainer.functions as F
 import chainer.links as L
+from chainer import backend
+from chainer import function_node
 from chainer import initializers
 
 from stargan import conv
+
+#: ``'fused'``: :func:`instance_normalization` runs the :class:`InstanceNorm`
+#: node; ``'composite'``: the chain of chainer functions used before, kept
+#: for comparisons (``bench.py --formulation both``).
+INSTANCE_NORM = 'fused'
 
 
 class Convolution2D(L.Convolution2D):
@@ -58,8 +65,12 @@ class Deconvolution2D(L.Deconvolution2D):
                                      self.pad)
 
 
-def instance_normalization(x, gamma, beta, eps=1e-5):
-    """Normalises each sample's channels over their spatial positions.
+def instance_normalization_composite(x, gamma, beta, eps=1e-5):
+    """:func:`instance_normalization` built from chainer functions.
+
+    Slower (each step keeps its own full-size temporary), but every order
+    of derivative comes from chainer's own functions; the fused node falls
+    back to it for second derivatives and the tests compare the two.
 
     Args:
         x (~chainer.Variable): float32 ``(N, C, H, W)``.
@@ -75,6 +86,87 @@ def instance_normalization(x, gamma, beta, eps=1e-5):
     var = F.mean(xc * xc, axis=(2, 3), keepdims=True)
     xhat = xc * F.broadcast_to((var + eps) ** -0.5, x.shape)
     return F.bias(F.scale(xhat, gamma, axis=1), beta, axis=1)
+
+
+class InstanceNorm(function_node.FunctionNode):
+    """Fused instance normalisation; x (N, C, H, W), gamma and beta (C,).
+
+    The forward and the first-order backward each make a few passes over x
+    instead of the composite's chain of full-size temporaries. The
+    backward is hand-derived: with ``xhat = (x - mean) * rstd`` and
+    ``g = gy * gamma``,
+    ``gx = rstd * (g - mean(g) - xhat * mean(g * xhat))`` (means over H, W),
+    ``ggamma = sum(gy * xhat)`` and ``gbeta = sum(gy)`` (over N, H, W).
+    When a second derivative is asked for (``enable_double_backprop``), the
+    backward is taken through :func:`instance_normalization_composite`
+    instead, so every order stays correct.
+    """
+
+    def __init__(self, eps=1e-5):
+        self.eps = eps
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1, 2))
+        x, gamma, beta = inputs
+        xp = backend.get_array_module(x)
+        mu = x.mean(axis=(2, 3), keepdims=True)
+        xhat = x - mu
+        var = xp.mean(xhat * xhat, axis=(2, 3), keepdims=True)
+        self.rstd = (var + x.dtype.type(self.eps)) ** -0.5
+        xhat *= self.rstd
+        self.xhat = xhat
+        y = xhat * gamma[:, None, None]
+        y += beta[:, None, None]
+        return y,
+
+    def backward(self, indexes, grad_outputs):
+        x, gamma, beta = self.get_retained_inputs()
+        gy, = grad_outputs
+        if chainer.config.enable_backprop:
+            y = instance_normalization_composite(x, gamma, beta, self.eps)
+            grads = chainer.grad([y], [(x, gamma, beta)[i] for i in indexes],
+                                 grad_outputs=[gy],
+                                 enable_double_backprop=True)
+            return tuple(grads)
+        gy, xhat = gy.array, self.xhat
+        ret = []
+        if 0 in indexes:
+            g = gy * gamma.array[:, None, None]
+            mean_g = g.mean(axis=(2, 3), keepdims=True)
+            mean_gx = (g * xhat).mean(axis=(2, 3), keepdims=True)
+            g -= mean_g
+            g -= xhat * mean_gx
+            g *= self.rstd
+            ret.append(chainer.Variable(g))
+        if 1 in indexes:
+            ret.append(chainer.Variable((gy * xhat).sum(axis=(0, 2, 3))))
+        if 2 in indexes:
+            ret.append(chainer.Variable(gy.sum(axis=(0, 2, 3))))
+        return ret
+
+
+def instance_normalization(x, gamma, beta, eps=1e-5):
+    """Normalises each sample's channels over their spatial positions.
+
+    Computed by the fused :class:`InstanceNorm` node; any order of
+    derivative works.
+
+    Args:
+        x (~chainer.Variable): float32 ``(N, C, H, W)``.
+        gamma (~chainer.Variable): Scale, float32 ``(C,)``.
+        beta (~chainer.Variable): Shift, float32 ``(C,)``.
+        eps (float): Added to the variance.
+
+    Returns:
+        ~chainer.Variable: float32 ``(N, C, H, W)``.
+    """
+    if INSTANCE_NORM == 'composite':
+        return instance_normalization_composite(x, gamma, beta, eps)
+    if INSTANCE_NORM != 'fused':
+        raise ValueError('links.INSTANCE_NORM must be fused or composite, '
+                         'not {!r}'.format(INSTANCE_NORM))
+    y, = InstanceNorm(eps).apply((x, gamma, beta))
+    return y
 
 
 class InstanceNormalization(chainer.Link):

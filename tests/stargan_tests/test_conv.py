@@ -145,3 +145,148 @@ def test_own_path_on_gpu_matches_cudnn_with_double_backprop(hw, k, s, p):
     critic = _gradient_penalty_through(
         lambda *a: conv.convolution_2d(*a, use_stock=True), xp=cupy)
     assert bool(cupy.isfinite(critic).all())
+
+
+# Shapes for the two formulations of every node: few output channels (the
+# shift-and-add paths), few input channels (the transposed convolution's
+# im2col path), stride 1 and 2, odd and non-square sizes, pad 0..3 and
+# kernels 1..7.
+FORMULATION_CASES = [  # (in_hw, ksize, stride, pad)
+    ((5, 5), 1, 1, 0),
+    ((6, 5), 2, 1, 1),
+    ((7, 9), 3, 1, 2),
+    ((9, 8), 5, 1, 3),
+    ((7, 7), 7, 1, 3),
+    ((8, 8), 4, 2, 1),
+    ((9, 7), 3, 2, 0),
+    ((7, 8), 5, 2, 3),
+    ((6, 6), 1, 2, 0),
+]
+
+
+@pytest.fixture(params=['im2col', 'swapped', 'auto'])
+def formulation(request, monkeypatch):
+    monkeypatch.setattr(conv, 'FORMULATION', request.param)
+    return request.param
+
+
+@pytest.mark.parametrize('hw, k, s, p', FORMULATION_CASES)
+@pytest.mark.parametrize('in_c, out_c', [(6, 2), (2, 6)])
+def test_every_formulation_matches_chainer(formulation, hw, k, s, p, in_c,
+                                           out_c):
+    rng = np.random.default_rng(6)
+    x, W = _rand(rng, 3, in_c, *hw), _rand(rng, out_c, in_c, k, k)
+    xs, Ws = chainer.Variable(x.copy()), chainer.Variable(W.copy())
+    xo, Wo = chainer.Variable(x.copy()), chainer.Variable(W.copy())
+    ys = F.convolution_2d(xs, Ws, None, s, p)
+    yo = conv.convolution_2d(xo, Wo, None, s, p)
+    np.testing.assert_allclose(yo.array, ys.array, rtol=1e-10, atol=1e-10)
+    gy = _rand(rng, *ys.shape)
+    F.sum(ys * gy).backward()
+    F.sum(yo * gy).backward()
+    np.testing.assert_allclose(xo.grad, xs.grad, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(Wo.grad, Ws.grad, rtol=1e-9, atol=1e-9)
+    # The transposed convolution in its own right, from out_c channels.
+    Wd = _rand(rng, out_c, in_c, k, k)
+    np.testing.assert_allclose(
+        conv.deconvolution_2d(gy, Wd, None, s, p).array,
+        F.deconvolution_2d(gy, Wd, None, s, p).array, rtol=1e-10,
+        atol=1e-10)
+
+
+@pytest.mark.parametrize('hw, k, s, p', [
+    ((6, 5), 3, 1, 1), ((7, 7), 7, 1, 3), ((7, 8), 4, 2, 2),
+    ((5, 6), 2, 1, 0)])
+def test_every_formulation_double_backward(formulation, hw, k, s, p):
+    # Few output channels: Conv2D and Conv2DGradW take the shift-and-add
+    # path under 'auto', and Deconv2D (x's gradient, from 1 channel) im2col.
+    rng = np.random.default_rng(7)
+    x, W = _rand(rng, 2, 4, *hw), _rand(rng, 1, 4, k, k)
+    y = conv.convolution_2d(x, W, None, s, p).array
+    gy = _rand(rng, *y.shape)
+    ggx, ggW, ggy = (_rand(rng, *a.shape) for a in (x, W, y))
+
+    def f(x, W):
+        return conv.convolution_2d(x, W, None, s, p)
+
+    gradient_check.check_backward(f, (x, W), gy, dtype=np.float64)
+    gradient_check.check_double_backward(f, (x, W), gy, (ggx, ggW),
+                                         dtype=np.float64)
+
+    def g(y, W):
+        return conv.deconvolution_2d(y, W, None, s, p, outsize=hw)
+
+    gradient_check.check_double_backward(g, (y, W), ggx, (ggy, ggW),
+                                         dtype=np.float64)
+
+    def h(x, gy):
+        return conv.Conv2DGradW(s, p, (k, k)).apply((x, gy))
+
+    gradient_check.check_double_backward(h, (x, gy), ggW, (ggx, ggy),
+                                         dtype=np.float64)
+
+
+def test_auto_picks_the_smaller_buffer():
+    # The paper generator's last layer, 64 -> 3 channels, 7x7, at 128 px.
+    x, W, y = (16, 64, 128, 128), (3, 64, 7, 7), (16, 3, 128, 128)
+    assert conv.conv_uses_shift(x, W, (1, 1), (3, 3))
+    assert conv.deconv_uses_im2col(y, W, (1, 1), (3, 3), (128, 128))
+    assert conv.grad_w_uses_shift(x, y, (1, 1), (3, 3), (7, 7))
+    # Its first layer, 8 -> 64 channels: the im2col-era choices.
+    x, W, y = (16, 8, 128, 128), (64, 8, 7, 7), (16, 64, 128, 128)
+    assert not conv.conv_uses_shift(x, W, (1, 1), (3, 3))
+    assert not conv.deconv_uses_im2col(y, W, (1, 1), (3, 3), (128, 128))
+    assert not conv.grad_w_uses_shift(x, y, (1, 1), (3, 3), (7, 7))
+    # A strided transposed convolution keeps col2im (no dilated input).
+    assert not conv.deconv_uses_im2col((16, 3, 64, 64), (3, 64, 4, 4),
+                                       (2, 2), (1, 1), (128, 128))
+
+
+def test_im2col_formulation_is_the_previous_one(monkeypatch):
+    monkeypatch.setattr(conv, 'FORMULATION', 'im2col')
+    x, W, y = (16, 64, 128, 128), (3, 64, 7, 7), (16, 3, 128, 128)
+    assert not conv.conv_uses_shift(x, W, (1, 1), (3, 3))
+    assert not conv.deconv_uses_im2col(y, W, (1, 1), (3, 3), (128, 128))
+    assert not conv.grad_w_uses_shift(x, y, (1, 1), (3, 3), (7, 7))
+    monkeypatch.setattr(conv, 'FORMULATION', 'fastest')
+    with pytest.raises(ValueError, match='FORMULATION'):
+        conv.conv_uses_shift(x, W, (1, 1), (3, 3))
+
+
+def test_shift_paths_chunked_equal_whole_batch(monkeypatch):
+    monkeypatch.setattr(conv, 'FORMULATION', 'swapped')
+    rng = np.random.default_rng(8)
+    x, W = _rand(rng, 5, 3, 8, 8), _rand(rng, 2, 3, 3, 3)
+
+    def outputs():
+        y = conv.convolution_2d(x, W, None, 1, 1).array
+        back = conv.deconvolution_2d(y, W, None, 1, 1).array
+        gw = conv.Conv2DGradW(1, 1, (3, 3)).apply((x, y))[0].array
+        return y, back, gw
+
+    whole = outputs()
+    monkeypatch.setattr(conv, 'MAX_COL_ELEMENTS', 1)
+    for chunked, ref in zip(outputs(), whole):
+        np.testing.assert_allclose(chunked, ref, rtol=1e-10)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not chainer.backends.cuda.available,
+                    reason='needs CuPy with CUDA')
+@pytest.mark.parametrize('hw, k, s, p', FORMULATION_CASES)
+def test_swapped_paths_on_gpu_match_cudnn(monkeypatch, hw, k, s, p):
+    import cupy
+    monkeypatch.setattr(conv, 'FORMULATION', 'swapped')
+    rng = np.random.default_rng(9)
+    x, W = (cupy.asarray(_rand(rng, 2, 4, *hw)),
+            cupy.asarray(_rand(rng, 1, 4, k, k)))
+    xo, Wo = chainer.Variable(x.copy()), chainer.Variable(W.copy())
+    xs, Ws = chainer.Variable(x.copy()), chainer.Variable(W.copy())
+    yo = conv.convolution_2d(xo, Wo, None, s, p, use_stock=False)
+    ys = conv.convolution_2d(xs, Ws, None, s, p, use_stock=True)
+    cupy.testing.assert_allclose(yo.array, ys.array, rtol=1e-8, atol=1e-8)
+    gy = cupy.asarray(_rand(rng, *ys.shape))
+    F.sum(yo * gy).backward()
+    F.sum(ys * gy).backward()
+    cupy.testing.assert_allclose(xo.grad, xs.grad, rtol=1e-8, atol=1e-8)
+    cupy.testing.assert_allclose(Wo.grad, Ws.grad, rtol=1e-8, atol=1e-8)

@@ -1,5 +1,7 @@
 import numpy as np
 
+import chainer
+import chainer.functions as F
 from chainer import gradient_check
 
 from stargan import links
@@ -34,3 +36,43 @@ def test_conv_links_keep_chainer_parameter_layout():
     assert deconv.W.shape == (5, 3, 4, 4) and deconv.b.shape == (3,)
     x = np.zeros((2, 3, 8, 8), np.float32)
     assert deconv(conv(x)).shape == (2, 3, 8, 8)
+
+
+def test_fused_instance_norm_matches_composite_to_second_order():
+    rng = np.random.RandomState(2)
+    x = rng.randn(2, 3, 5, 4) * 3 + 1
+    gamma, beta = rng.randn(3), rng.randn(3)
+    gy, ggx, ggg, ggb = (rng.randn(*a.shape) for a in (x, x, gamma, beta))
+    fused = [chainer.Variable(a.copy()) for a in (x, gamma, beta)]
+    comp = [chainer.Variable(a.copy()) for a in (x, gamma, beta)]
+    y_f = links.instance_normalization(*fused)
+    y_c = links.instance_normalization_composite(*comp)
+    np.testing.assert_allclose(y_f.array, y_c.array, rtol=1e-12, atol=1e-12)
+    F.sum(y_f * gy).backward()
+    F.sum(y_c * gy).backward()
+    for f, c in zip(fused, comp):
+        np.testing.assert_allclose(f.grad, c.grad, rtol=1e-10, atol=1e-10)
+    gradient_check.check_backward(links.instance_normalization,
+                                  (x, gamma, beta), gy, dtype=np.float64)
+    gradient_check.check_double_backward(
+        links.instance_normalization, (x, gamma, beta), gy,
+        (ggx, ggg, ggb), dtype=np.float64)
+
+
+def test_fused_instance_norm_in_a_gradient_penalty():
+    # d/dgamma of |d y / d x|^2 goes through the second-order fallback.
+    rng = np.random.RandomState(3)
+    args = [chainer.Variable(rng.randn(*s).astype(np.float32))
+            for s in ((2, 3, 4, 4), (3,), (3,))]
+    grads = []
+    for fn in (links.instance_normalization,
+               links.instance_normalization_composite):
+        for a in args:
+            a.cleargrad()
+        y = fn(*args)
+        gx, = chainer.grad([F.sum(y * y * y)], [args[0]],
+                           enable_double_backprop=True)
+        F.sum(gx * gx).backward()
+        grads.append([a.grad.copy() for a in args])
+    for f, c in zip(*grads):
+        np.testing.assert_allclose(f, c, rtol=1e-4, atol=1e-4)
