@@ -10,7 +10,7 @@ setup(
     packages=find_packages(
         include=['stargan', 'stargan.*', 'datasets', 'datasets.*',
                  'updaters', 'updaters.*', 'extensions', 'extensions.*']),
-    py_modules=['train', 'evaluate', 'prepare', 'bench'],
+    py_modules=['train', 'evaluate', 'prepare', 'translate', 'compare', 'bench'],
     install_requires=[
         'chainer==7.8.1',
         'numpy>=1.21,<2',

@@ -20,6 +20,7 @@ from chainer.training import extensions as E  # NOQA: E402
 
 from datasets import order  # NOQA: E402
 from datasets.folder import DatasetError  # NOQA: E402
+from extensions import cyclegan_wiring  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
 from extensions import export  # NOQA: E402
 from extensions import reporting  # NOQA: E402
@@ -33,6 +34,8 @@ from updaters import StarGANUpdater  # NOQA: E402
 
 #: ``--model`` name -> ``fn(opts, n_labels) -> (generator, discriminator)``.
 MODELS = {'stargan': runs.make_stargan}
+#: What --model accepts (CycleGAN is wired by extensions/cyclegan_wiring.py).
+MODEL_NAMES = ('cyclegan', 'stargan')
 
 
 def parse_args(argv=None):
@@ -62,9 +65,10 @@ def parse_args(argv=None):
     data.add_argument('--test-fraction', type=float, default=0.1,
                       help='share of each --dataset domain held out')
     model = p.add_argument_group('model')
-    model.add_argument('--model', choices=sorted(MODELS), default='stargan',
+    model.add_argument('--model', choices=MODEL_NAMES, default='stargan',
                        help='what to train')
-    model.add_argument('--preset', choices=sorted(presets.PRESETS),
+    model.add_argument('--preset', choices=sorted(
+        set(presets.PRESETS) | set(presets.CYCLEGAN_PRESETS)),
                        default=None, help=(
                            'network size; default: {} on CPU, {} with --gpu'
                            .format(presets.CPU_DEFAULT, presets.GPU_DEFAULT)))
@@ -115,6 +119,7 @@ def parse_args(argv=None):
         'train into an --out that holds a run with other options'))
     run.add_argument('--keep-snapshots', type=int, default=3,
                      help='how many trainer snapshots to keep')
+    cyclegan_wiring.add_arguments(p)
     ev = p.add_argument_group('evaluation during training')
     ev.add_argument('--eval-interval', type=int, default=None, help=(
         'iterations between eval/* metrics judged by a domain classifier '
@@ -132,6 +137,9 @@ def resolve(args):
     """Fills preset-dependent defaults; returns the options as a plain dict.
     """
     opts = vars(args).copy()
+    if opts['model'] == 'cyclegan':
+        # Own presets and defaults (Adam 2e-4); eval/* needs a G(x, c).
+        return dict(cyclegan_wiring.resolve_options(opts), eval_interval=0)
     name = opts['preset'] or (presets.GPU_DEFAULT if args.gpu >= 0
                               else presets.CPU_DEFAULT)
     preset = presets.get_preset(name)
@@ -154,10 +162,12 @@ def resolve(args):
 
 def check_options(parser, opts):
     """Rejects impossible values with a message naming the flag."""
-    positive = ('image_size', 'batch_size', 'iterations', 'n_critic',
+    positive = ('image_size', 'batch_size', 'iterations',
                 'log_interval', 'sample_interval', 'snapshot_interval',
                 'n_train', 'n_test', 'n_samples', 'n_eval', 'keep_snapshots',
                 'classifier_iterations')
+    if opts['model'] == 'stargan':
+        positive += ('n_critic',)
     for key in positive:
         if opts[key] < 1:
             parser.error('--{} must be positive, got {}'.format(
@@ -165,7 +175,8 @@ def check_options(parser, opts):
     if opts['eval_interval'] < 0:
         parser.error('--eval-interval must be 0 (off) or positive, got '
                      '{}'.format(opts['eval_interval']))
-    if opts['image_size'] % 2 ** opts['d_down']:
+    if opts['model'] == 'stargan' and \
+            opts['image_size'] % 2 ** opts['d_down']:
         parser.error('--image-size {} must be a multiple of {} for preset '
                      '{}'.format(opts['image_size'], 2 ** opts['d_down'],
                                  opts['preset']))
@@ -197,6 +208,12 @@ def make_trainer(opts, train, test, device):
     Returns:
         tuple: ``(trainer, stop trigger, snapshot extension)``.
     """
+    if opts['model'] == 'cyclegan':
+        stop = safety.GracefulStop((opts['iterations'], 'iteration'))
+        trainer = cyclegan_wiring.make_cyclegan_trainer(
+            opts, train, test, device, stop_trigger=stop)
+        trainer.extend(safety.DivergenceGuard())
+        return trainer, stop, trainer.get_extension('snapshot')
     group_sizes = runs.group_sizes(train)
     gen, dis = MODELS[opts['model']](opts, len(train.label_names))
     gen_opt = make_adam(gen, opts['g_lr'], opts)
@@ -287,25 +304,30 @@ def run_training(trainer, stop, snapshot, opts, export_config):
         raise
     finally:
         stop.uninstall()
-    export.export_generator(
-        os.path.join(opts['out'], export.EXPORT_NAME),
-        trainer.updater.get_optimizer('gen').target,
-        export_config)
+    if export_config is not None:
+        export.export_generator(
+            os.path.join(opts['out'], export.EXPORT_NAME),
+            trainer.updater.get_optimizer('gen').target,
+            export_config)
     if stop.received:
         snapshot(trainer)
         print('\nStopped by {} at iteration {}; snapshot written. Resume '
               'with the same options plus: --resume auto --out {}'.format(
                   stop.received, trainer.updater.iteration, opts['out']))
     else:
-        print('Done. Samples: {}; model for translate.py: {}'.format(
+        print('Done. Samples: {}{}'.format(
             os.path.join(opts['out'], 'samples_latest.png'),
-            os.path.join(opts['out'], export.EXPORT_NAME)))
+            '' if export_config is None else '; model for translate.py: '
+            + os.path.join(opts['out'], export.EXPORT_NAME)))
     return 0
 
 
 def main(argv=None):
     parser, args = parse_args(argv)
-    opts = resolve(args)
+    try:
+        opts = resolve(args)
+    except ValueError as e:
+        parser.error(str(e))
     check_options(parser, opts)
     device = get_device(parser, opts['gpu'])
     device.use()
@@ -317,19 +339,25 @@ def main(argv=None):
     # chainer's initializers draw from numpy's global stream: seeding it here
     # (the script, not the library) makes a run reproducible from --seed.
     numpy.random.seed(opts['seed'])
-    trainer, stop, snapshot = make_trainer(opts, train, test, device)
+    try:
+        trainer, stop, snapshot = make_trainer(opts, train, test, device)
+    except ValueError as e:  # unknown domains, a missing --perceptual-net
+        parser.error(str(e))
     if opts['resume']:
         try:
             snapshots.load_npz(opts['resume'], trainer)
         except snapshots.UnsafeFileError as e:
             parser.error('--resume: {}'.format(e))
     snapshots.write_json_atomic(opts, os.path.join(opts['out'], 'args.json'))
-    print('StarGAN | preset {} | {} px | {} train / {} test images | '
+    domains = opts.get('domains') or train.label_names
+    print('{} | preset {} | {} px | {} train / {} test images | '
           'domains: {} | device {} | out {}'.format(
+              'CycleGAN' if opts['model'] == 'cyclegan' else 'StarGAN',
               opts['preset'], opts['image_size'], len(train), len(test),
-              ', '.join(train.label_names), device, opts['out']))
-    return run_training(trainer, stop, snapshot, opts,
-                        export.config_from_options(opts, train))
+              ', '.join(domains), device, opts['out']))
+    config = None if opts['model'] == 'cyclegan' else \
+        export.config_from_options(opts, train)
+    return run_training(trainer, stop, snapshot, opts, config)
 
 
 if __name__ == '__main__':

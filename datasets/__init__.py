@@ -12,3 +12,4 @@ from datasets.synthetic import Identity  # NOQA
 from datasets.synthetic import render  # NOQA
 from datasets.synthetic import sample_identity  # NOQA
 from datasets.synthetic import SyntheticFaceDataset  # NOQA
+from datasets.unaligned import UnalignedDataset  # NOQA

@@ -43,7 +43,8 @@ class UnalignedDataset(chainer.dataset.DatasetMixin):
     permutation ``perm_e`` of B drawn from ``(seed, e)``. So partners change
     every epoch, every B image is used once per ``|B|`` consecutive
     indices, and the pairing is a deterministic function of the seed and
-    the read order.
+    the read order; :meth:`serialize` saves the read counts, so a resumed
+    run pairs images as the uninterrupted one would.
 
     An example belongs to a domain when that label is on; for single-label
     datasets (one exclusive group) domains are disjoint. Examples in both
@@ -97,6 +98,10 @@ class UnalignedDataset(chainer.dataset.DatasetMixin):
         ``epoch``."""
         n_b = len(self.indices_b)
         return int(self.indices_b[self._permutation(epoch)[i % n_b]])
+
+    def serialize(self, serializer):
+        """Saves or restores how often each example has been read."""
+        serializer('reads', self._reads)
 
     def get_example(self, i):
         """Returns ``(image_a, image_b)``; see the class table."""

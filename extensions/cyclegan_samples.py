@@ -11,19 +11,34 @@ from datasets.unaligned import domain_indices
 from extensions import images as image_utils
 
 
-def pick_domain_samples(dataset, domains, n, seed):
+def pick_domain_samples(dataset, domains, n, seed, fallback=None):
     """``n`` fixed images of each of two domains, for sample grids.
+
+    Args:
+        dataset: Labelled dataset (usually the test split).
+        domains (sequence of str): Two label names.
+        n (int): Images per domain (at most).
+        seed (int): Which ones, reproducibly.
+        fallback: Dataset to take a domain's images from when ``dataset``
+            has none of it (a tiny test split).
 
     Returns:
         tuple: float32 ``(n_a, 3, S, S)`` and ``(n_b, 3, S, S)`` images,
-        ``n_x = min(n, size of domain x)``.
+        ``n_x = min(n, images of domain x)``.
     """
     rng = numpy.random.RandomState(seed)
     out = []
     for name in domains:
-        idx = domain_indices(dataset, name)
+        source = dataset
+        idx = domain_indices(source, name)
+        if not len(idx) and fallback is not None:
+            source = fallback
+            idx = domain_indices(source, name)
+        if not len(idx):
+            raise ValueError('no {!r} images to show in sample grids'.format(
+                name))
         idx = rng.permutation(idx)[:n]
-        out.append(numpy.stack([dataset[int(i)][0] for i in idx]))
+        out.append(numpy.stack([source[int(i)][0] for i in idx]))
     return tuple(out)
 
 

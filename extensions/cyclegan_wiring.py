@@ -12,12 +12,13 @@ import chainer
 from chainer import training
 from chainer.training import extensions as E
 
+from datasets import order
 from datasets.unaligned import UnalignedDataset
-from extensions.cyclegan_samples import CycleGANSampleGrid
-from extensions.cyclegan_samples import pick_domain_samples
 from extensions import reporting
 from extensions import runs
 from extensions import snapshots
+from extensions.cyclegan_samples import CycleGANSampleGrid
+from extensions.cyclegan_samples import pick_domain_samples
 from stargan import classifier as clf_lib
 from stargan import cyclegan
 from stargan import cyclegan_losses
@@ -43,9 +44,12 @@ RUN_DEFAULTS = dict(
 #: Model keys taken from :data:`stargan.presets.CYCLEGAN_PRESETS`.
 MODEL_KEYS = ('g_conv_dim', 'g_res', 'd_conv_dim', 'd_layers')
 
+#: Columns printed to the terminal.
 PRINT_KEYS = ['iteration', 'elapsed_time', 'gen_ab/loss_adv',
               'gen_ba/loss_adv', 'gen_ab/loss_cycle', 'gen_ba/loss_cycle',
               'dis_a/loss', 'dis_b/loss']
+#: ``file name -> keys`` of the loss curves (plus EMB_PLOTS with the
+#: embedding critic).
 PLOTS = {
     'loss_adv.png': ['gen_ab/loss_adv', 'gen_ba/loss_adv', 'dis_a/loss',
                      'dis_b/loss'],
@@ -75,7 +79,8 @@ def resolve_options(opts):
     out = dict(RUN_DEFAULTS, **DEFAULTS)
     out.update({k: v for k, v in opts.items() if v is not None})
     if len(out.get('domains') or ()) != 2:
-        raise ValueError('CycleGAN needs exactly two domains, got {!r}'
+        raise ValueError('CycleGAN needs exactly two domains (--domains A '
+                         'B), got {!r}'
                          .format(out.get('domains')))
     name = out['preset'] or ('paper' if out['gpu'] >= 0 else 'small')
     if name not in presets.CYCLEGAN_PRESETS:
@@ -212,8 +217,8 @@ def make_cyclegan_trainer(opts, train, test, device, stop_trigger=None):
     features = None
     if opts['perceptual_net']:
         features = load_feature_network(opts['perceptual_net'], device)
-    iterator = chainer.iterators.SerialIterator(make_unaligned(train, opts),
-                                                opts['batch_size'])
+    iterator = order.make_iterator(make_unaligned(train, opts),
+                                   opts['batch_size'], opts['seed'])
     updater = _make_updater(iterator, models, opt, features, opts, device)
     n = opts['iterations']
     trainer = training.Trainer(updater, stop_trigger or (n, 'iteration'),
@@ -227,7 +232,7 @@ def make_cyclegan_trainer(opts, train, test, device, stop_trigger=None):
     reporting.add_reports(trainer, opts['log_interval'], n, PRINT_KEYS,
                           plots)
     x_a, x_b = pick_domain_samples(test, opts['domains'], opts['n_samples'],
-                                   opts['seed'])
+                                   opts['seed'], fallback=train)
     trainer.extend(CycleGANSampleGrid(models['gen_ab'], models['gen_ba'],
                                       x_a, x_b, device),
                    trigger=reporting.every(opts['sample_interval'], n),
@@ -304,3 +309,40 @@ def load_generators(path, opts):
     for name, prefix in GEN_PREFIXES.items():
         snapshots.load_npz(path, models[name], prefix=prefix)
     return models['gen_ab'], models['gen_ba']
+
+
+def add_arguments(parser):
+    """Adds the ``--model cyclegan`` options to train.py's parser.
+
+    Args:
+        parser (argparse.ArgumentParser): The parser.
+    """
+    cg = parser.add_argument_group('CycleGAN (--model cyclegan)')
+    cg.add_argument('--domains', nargs=2, default=None, metavar='NAME',
+                    help=('the two domains (label names) to translate '
+                          'between, e.g. smile sad'))
+    cg.add_argument('--gan-loss', choices=cyclegan_losses.GAN_LOSSES,
+                    default='lsgan', help='adversarial loss')
+    cg.add_argument('--label-noise', type=float, default=0., help=(
+        'eps of uniform noise on D targets: real in [1-eps, 1], fake in '
+        '[0, eps]; 0 turns it off (not with wgan-gp)'))
+    cg.add_argument('--embedding-dis', action='store_true', help=(
+        'add a critic on the generators\' bottleneck embeddings that pushes '
+        'both domains into one shared space (XGAN)'))
+    cg.add_argument('--kernel-size', type=int, default=3, help=(
+        'odd kernel size of the residual and resampling convolutions (D: '
+        'one more); above 3: the larger-kernel variant'))
+    cg.add_argument('--perceptual-net', default=None, metavar='NPZ', help=(
+        'chainer npz of a DomainClassifier or L.VGG16Layers for a '
+        'perceptual identity loss between inputs and translations; nothing '
+        'is downloaded'))
+    cg.add_argument('--lambda-perceptual', type=float, default=1.,
+                    help='weight of the perceptual identity loss')
+    cg.add_argument('--lambda-emb', type=float, default=1.,
+                    help='weight of the encoders\' embedding loss')
+    cg.add_argument('--pool-size', type=int, default=50,
+                    help='past fakes kept for D (0 turns the pool off)')
+    cg.add_argument('--lambda-cycle', type=float, default=10.,
+                    help='weight of the cycle-consistency L1')
+    cg.add_argument('--lambda-identity', type=float, default=0.5, help=(
+        'identity L1 weight relative to --lambda-cycle (0 turns it off)'))

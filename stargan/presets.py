@@ -70,7 +70,7 @@ CYCLEGAN_PRESETS = {
     'medium': dict(image_size=64, g_conv_dim=32, g_res=4, d_conv_dim=32,
                    d_layers=3, batch_size=16, iterations=50000),
     'small': dict(image_size=32, g_conv_dim=16, g_res=2, d_conv_dim=32,
-                  d_layers=3, batch_size=16, iterations=2000),
+                  d_layers=3, batch_size=4, iterations=3000),
     # For tests and smoke runs only.
     'tiny': dict(image_size=32, g_conv_dim=8, g_res=1, d_conv_dim=8,
                  d_layers=2, batch_size=4, iterations=20),

@@ -1,2 +1,3 @@
 """Training steps (``chainer.training.StandardUpdater`` subclasses)."""
+from updaters.cyclegan import CycleGANUpdater  # NOQA
 from updaters.stargan import StarGANUpdater  # NOQA

@@ -23,8 +23,8 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
     ``gen_ab/loss`` (its share), and the same for ``gen_ba``. Then
     ``dis_a`` and ``dis_b`` learn on real images against fakes drawn
     through their image pools (``dis_a/loss``, mean scores
-    ``dis_a/score_real`` and ``dis_a/score_fake``, and ``dis_a/loss_gp`` with WGAN-GP), and the
-    optional embedding critic on the encoders' outputs
+    ``dis_a/score_real`` and ``dis_a/score_fake``, and ``dis_a/loss_gp``
+    with WGAN-GP), and the optional embedding critic on the encoders' outputs
     (``dis_emb/loss``, ``dis_emb/acc``).
 
     Args:
@@ -198,5 +198,9 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
     def serialize(self, serializer):
         super().serialize(serializer)
         serialize_random_state(serializer['rng'], self.rng)
+        # The unaligned dataset's pairing depends on its read counts.
+        dataset = self.get_iterator('main').dataset
+        if hasattr(dataset, 'serialize'):
+            dataset.serialize(serializer['dataset'])
         self.pool_a.serialize(serializer['pool_a'])
         self.pool_b.serialize(serializer['pool_b'])

@@ -1,0 +1,137 @@
+#!/usr/bin/env python
+"""Compare StarGAN with the CycleGAN baseline on the same domains, data,
+image size and iteration budget.
+
+StarGAN learns all chosen domains with one generator; CycleGAN needs one
+model per pair of domains (k(k-1)/2 models, k(k-1) generators). Both train
+on the chosen domains' training images only (StarGAN through train.py, into
+OUT/stargan; CycleGAN into OUT/cyclegan/<a>_<b>), or are loaded from given
+run dirs. The same held-out images are then translated by both and judged
+by the same cached domain classifier. Writes OUT/report.md,
+OUT/comparison.json and OUT/comparison.png.
+
+Example: python compare.py --domains smile sad --iterations 500 --out cmp
+"""
+import argparse
+import os
+import sys
+
+os.environ.setdefault('MPLBACKEND', 'Agg')  # headless machines have no display
+
+from datasets.folder import DatasetError  # NOQA: E402
+from extensions import compare  # NOQA: E402
+from extensions import evaluation  # NOQA: E402
+from extensions import snapshots  # NOQA: E402
+from stargan import cyclegan_losses  # NOQA: E402
+from stargan import presets  # NOQA: E402
+import train  # NOQA: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        description=__doc__,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument('--domains', nargs='+', required=True, metavar='NAME',
+                   help='two or more label names to translate between')
+    data = p.add_argument_group('data (as in train.py)')
+    data.add_argument('--dataset', default=None, metavar='PATH',
+                      help='folder, CelebA root or pack; omitted: synthetic '
+                           'faces')
+    data.add_argument('--attrs', nargs='+', default=None, metavar='NAME',
+                      help='CelebA attributes to load')
+    data.add_argument('--attributes', nargs='+', default=['expression'],
+                      choices=['expression', 'hair'],
+                      help='label groups of the synthetic faces')
+    data.add_argument('--n-train', type=int, default=2000,
+                      help='synthetic training faces')
+    data.add_argument('--n-test', type=int, default=200,
+                      help='synthetic test faces')
+    data.add_argument('--test-fraction', type=float, default=0.1,
+                      help='share of each --dataset domain held out')
+    budget = p.add_argument_group('shared budget')
+    sizes = sorted(set(presets.PRESETS) & set(presets.CYCLEGAN_PRESETS))
+    budget.add_argument('--preset', choices=sizes, default=None, help=(
+        'network sizes of both models; default: small on CPU, paper with '
+        '--gpu'))
+    budget.add_argument('--image-size', type=int, default=None,
+                        help='pixels (default: the preset\'s)')
+    budget.add_argument('--batch-size', type=int, default=None,
+                        help='both models (default: the StarGAN preset\'s)')
+    budget.add_argument('--iterations', type=int, default=None,
+                        help='per model (default: the preset\'s)')
+    cg = p.add_argument_group('CycleGAN variant')
+    cg.add_argument('--gan-loss', choices=cyclegan_losses.GAN_LOSSES,
+                    default='lsgan', help='adversarial loss')
+    cg.add_argument('--label-noise', type=float, default=0.,
+                    help='uniform noise width on D targets (0: off)')
+    cg.add_argument('--embedding-dis', action='store_true',
+                    help='align the two generators\' embeddings (XGAN)')
+    cg.add_argument('--kernel-size', type=int, default=3,
+                    help='odd kernel size of the 3x3 layers')
+    cg.add_argument('--perceptual-net', default=None, metavar='NPZ',
+                    help='feature network for a perceptual identity loss')
+    given = p.add_argument_group('trained runs (skip training)')
+    given.add_argument('--stargan-run', default=None, metavar='DIR',
+                       help='a train.py out dir')
+    given.add_argument('--cyclegan-runs', nargs='+', default=None,
+                       metavar='DIR', help='CycleGAN pair run dirs, one '
+                       'per pair of --domains')
+    ev = p.add_argument_group('evaluation')
+    ev.add_argument('--n-eval', type=int, default=100,
+                    help='held-out images, spread over the domains')
+    ev.add_argument('--classifier-iterations', type=int, default=600,
+                    help='training steps of the judging classifier')
+    ev.add_argument('--cache-dir', default=evaluation.default_cache_dir(),
+                    help='where judging classifiers are cached')
+    run = p.add_argument_group('run')
+    run.add_argument('--gpu', type=int, default=-1, help='GPU id; -1: CPU')
+    run.add_argument('--seed', type=int, default=0, help='random seed')
+    run.add_argument('--out', default='compare', help='output directory')
+    run.add_argument('--log-interval', type=int, default=50,
+                     help='iterations between log lines of each run')
+    run.add_argument('--n-samples', type=int, default=8,
+                     help='rows of each run\'s sample grids')
+    run.add_argument('--pack-test', type=float, default=0.05, help=(
+        'share of the chosen domains\' training images both runs keep for '
+        'their sample grids'))
+    return p, p.parse_args(argv)
+
+
+def resolve(parser, args):
+    """Fills the preset's sizes; returns the options as a plain dict."""
+    cfg = vars(args).copy()
+    if len(set(cfg['domains'])) != len(cfg['domains']) or \
+            len(cfg['domains']) < 2:
+        parser.error('--domains needs two or more different names, got '
+                     '{}'.format(' '.join(cfg['domains'])))
+    cfg['preset'] = cfg['preset'] or ('paper' if cfg['gpu'] >= 0
+                                      else 'small')
+    preset = presets.get_preset(cfg['preset'])
+    for key in ('image_size', 'batch_size', 'iterations'):
+        cfg[key] = cfg[key] or preset[key]
+    if cfg['n_eval'] < 2 * len(cfg['domains']):
+        parser.error('--n-eval must be at least 2 per domain')
+    return cfg
+
+
+def main(argv=None):
+    parser, args = parse_args(argv)
+    cfg = resolve(parser, args)
+    # train.py trains CycleGAN too once it lists it in MODEL_NAMES;
+    # until then the wiring runs the same options directly.
+    cyclegan_main = train.main if 'cyclegan' in getattr(
+        train, 'MODEL_NAMES', ()) else None
+    try:
+        result = compare.run(cfg, train.main, cyclegan_main)
+    except (DatasetError, ValueError, snapshots.UnsafeFileError) as e:
+        parser.error(str(e))
+    for name, model in result['models'].items():
+        print('{:<9} target accuracy {:.3f}  parameters {}  time {} s'.format(
+            name, model['overall']['target_accuracy'],
+            sum(model['parameters'].values()), model['train_time_s']))
+    print('Report: {}'.format(os.path.join(cfg['out'], 'report.md')))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,308 @@
+"""Evaluation half of the StarGAN / CycleGAN comparison: loading trained
+models as translators, translating the same held-out images with each, and
+scoring every direction with the offline metrics."""
+import dataclasses
+import itertools
+import json
+import os
+
+import numpy
+
+import chainer
+
+import datasets
+from datasets.unaligned import domain_indices
+from extensions import cyclegan_wiring
+from extensions import evaluation
+from extensions import runs
+from extensions import safety
+from extensions import snapshots
+from stargan import classifier as clf_lib
+from stargan import labels as label_utils
+from stargan import metrics
+
+#: Metrics compared (the offline ones; Inception FID needs local weights).
+METRIC_NAMES = ('target_accuracy', 'feature_distances', 'reconstruction',
+                'ground_truth')
+
+
+def domain_pairs(domains):
+    """The k(k-1)/2 unordered pairs CycleGAN needs, in a stable order."""
+    return list(itertools.combinations(domains, 2))
+
+
+def directions(domains):
+    """The k(k-1) ordered ``(source, target)`` translations compared."""
+    return list(itertools.permutations(domains, 2))
+
+
+def open_base(cfg, split):
+    """The dataset named by the comparison's options, unflipped.
+
+    Args:
+        cfg (dict): ``dataset`` (None: synthetic faces), ``attrs``,
+            ``attributes``, ``n_train``, ``n_test``, ``image_size``,
+            ``test_fraction``, ``seed``.
+        split (str): ``'train'`` or ``'test'``.
+    """
+    if cfg['dataset'] is None:
+        n = cfg['n_train'] if split == 'train' else cfg['n_test']
+        return datasets.SyntheticFaceDataset(
+            n, cfg['image_size'], split, cfg['seed'],
+            tuple(cfg['attributes']))
+    return datasets.open_dataset(
+        cfg['dataset'], cfg['image_size'], split, attrs=cfg.get('attrs'),
+        test_fraction=cfg['test_fraction'], seed=cfg['seed'])
+
+
+def members(dataset, domains):
+    """Indices of the examples in exactly one of ``domains``.
+
+    Returns:
+        tuple: int64 indices ``(M,)`` and the domain position of each
+        ``(M,)``; examples in two chosen domains (several label groups)
+        are left out as ambiguous.
+    """
+    owner = {}
+    for k, name in enumerate(domains):
+        for i in domain_indices(dataset, name):
+            owner[int(i)] = -1 if int(i) in owner else k
+    idx = numpy.array(sorted(i for i, k in owner.items() if k >= 0),
+                      numpy.int64)
+    return idx, numpy.array([owner[i] for i in idx], numpy.int64)
+
+
+def latest_snapshot(run_dir):
+    """Path of the newest complete ``snapshot_iter_N`` in a run dir.
+
+    Raises:
+        ~extensions.snapshots.UnsafeFileError: There is none.
+    """
+    path = safety.latest_snapshot(run_dir)
+    if path is None:
+        raise snapshots.UnsafeFileError(
+            'no complete snapshot_iter_* in {}; train it first'.format(
+                run_dir))
+    return path
+
+
+def training_time(run_dir):
+    """Seconds the run took (its log's last ``elapsed_time``), or None."""
+    try:
+        with open(os.path.join(run_dir, 'log')) as f:
+            return float(json.load(f)[-1]['elapsed_time'])
+    except (OSError, ValueError, IndexError, KeyError):
+        return None
+
+
+def n_params(*links):
+    """Total parameter count of some links."""
+    return int(sum(p.size for link in links for p in link.params()))
+
+
+def _run_batches(fn, device, *arrays, batch_size=32):
+    """``fn`` over batches of ``arrays`` (sent to ``device``), concatenated
+    into one numpy array."""
+    out = []
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        for s in range(0, len(arrays[0]), batch_size):
+            y = fn(*[device.send(a[s:s + batch_size]) for a in arrays])
+            out.append(chainer.backend.CpuDevice().send(y.array))
+    return numpy.concatenate(out)
+
+
+def _edit(c, groups, names, target):
+    """Labels ``c`` (N, L) over ``names`` with ``target``'s group set to it.
+    """
+    sizes = [len(v) for _, v in groups]
+    j = names.index(target)
+    return dict(label_utils.edit_targets(c, sizes))[j]
+
+
+def _budget(opts):
+    """What a run spent: iterations, batch, size and optimiser settings."""
+    return {k: opts.get(k) for k in ('iterations', 'batch_size',
+                                     'image_size', 'g_lr', 'd_lr',
+                                     'n_critic')}
+
+
+def load_stargan(run_dir, device):
+    """StarGAN of a run dir, as a model description for :func:`evaluate`.
+
+    Returns:
+        dict: ``translate(x, c, names, src, trg)`` (x float32 ``(N, 3, S,
+        S)``, c its float32 labels over ``names``), ``parameters``,
+        ``generators``, ``trained_on``, ``train_time_s`` and the budget:
+        ``iterations``, ``batch_size``, ``image_size``, ``g_lr``,
+        ``d_lr``, ``n_critic``.
+    """
+    opts = runs.read_options(run_dir)
+    train, _ = runs.make_datasets(opts)
+    own = list(train.label_names)
+    gen = runs.load_generator(latest_snapshot(run_dir), opts, len(own))
+    gen.to_device(device)
+    _, dis = runs.make_stargan(opts, len(own))
+
+    def translate(x, c, names, src, trg):
+        c_own = numpy.stack([c[:, names.index(n)] if n in names else
+                             numpy.zeros(len(c), numpy.float32) for n in own],
+                            axis=1)
+        c_trg = _edit(c_own, train.attribute_groups, own, trg)
+        return _run_batches(gen, device, x, c_trg)
+    return dict(translate=translate, generators=1, trained_on=own,
+                parameters=dict(generators=n_params(gen),
+                                discriminators=n_params(dis)),
+                train_time_s=training_time(run_dir), **_budget(opts))
+
+
+def load_cyclegan(run_dirs, device):
+    """The CycleGAN pair models of some run dirs, as one model description
+    (see :func:`load_stargan`); times and parameters are summed."""
+    gens, params, times, info = {}, dict(generators=0, discriminators=0), \
+        [], {}
+    for run_dir in run_dirs:
+        opts = runs.read_options(run_dir)
+        a, b = opts['domains']
+        gen_ab, gen_ba = cyclegan_wiring.load_generators(
+            latest_snapshot(run_dir), opts)
+        for g in (gen_ab, gen_ba):
+            g.to_device(device)
+        gens[(a, b)], gens[(b, a)] = gen_ab, gen_ba
+        models = cyclegan_wiring.make_models(opts)
+        params['generators'] += n_params(gen_ab, gen_ba)
+        params['discriminators'] += n_params(
+            *[m for k, m in models.items() if k.startswith('dis')])
+        times.append(training_time(run_dir))
+        info = _budget(dict(opts, n_critic=1))
+
+    def translate(x, c, names, src, trg):
+        if (src, trg) not in gens:
+            raise ValueError('no CycleGAN model translates {} to {}'.format(
+                src, trg))
+        return _run_batches(gens[(src, trg)], device, x)
+    total = None if None in times else float(sum(times))
+    return dict(translate=translate, generators=len(gens), pairs=sorted(gens),
+                trained_on=list(dict.fromkeys(d for p in gens for d in p)),
+                parameters=params, train_time_s=total, **info)
+
+
+def eval_set(test, domains, n_eval):
+    """Up to ``n_eval`` held-out images, spread evenly over ``domains``.
+
+    Returns:
+        tuple: test indices ``(N,)``, float32 images ``(N, 3, S, S)``,
+        labels ``(N, L)``, source domain position ``(N,)``.
+    """
+    idx, owner = members(test, domains)
+    per = max(2, n_eval // len(domains))
+    keep = numpy.concatenate([idx[owner == k][:per]
+                              for k in range(len(domains))])
+    x, c = zip(*(test[int(i)] for i in keep))
+    src = numpy.concatenate([owner[owner == k][:per]
+                             for k in range(len(domains))])
+    return keep, numpy.stack(x), numpy.stack(c), src
+
+
+def translations(model, x, c, names, src, domains):
+    """``fake, rec``: float32 ``(K, N, 3, S, S)``, image n translated to
+    domain k and back (the input itself where k is its own domain)."""
+    fake = numpy.repeat(x[None], len(domains), axis=0)
+    rec = fake.copy()
+    for s, t in directions(domains):
+        si, ti = domains.index(s), domains.index(t)
+        rows = src == si
+        fake[ti, rows] = model['translate'](x[rows], c[rows], names, s, t)
+        rec[ti, rows] = model['translate'](fake[ti, rows], c[rows], names,
+                                           t, s)
+    return fake, rec
+
+
+def make_eval_data(fake, rec, x, c, src, domains, test, judge, truth):
+    """:class:`stargan.metrics.EvalData` over the chosen domains only:
+    column k translates every image not already in ``domains[k]`` to it."""
+    names = list(test.label_names)
+    sizes = runs.group_sizes(test)
+    targets = [names.index(d) for d in domains]
+    columns = dict(label_utils.edit_targets(c, sizes))
+    return metrics.EvalData(
+        x=x, c_org=c, group_sizes=sizes, label_names=names, targets=targets,
+        c_trg=numpy.stack([columns[j] for j in targets]), fake=fake, rec=rec,
+        changed=numpy.stack([src != k for k in range(len(domains))]),
+        classify=lambda v: clf_lib.predict(judge, v),
+        features=lambda v: clf_lib.predict(judge, v, features=True),
+        ground_truth=truth)
+
+
+def _scalars(result):
+    out = {k: v for k, v in result.items() if isinstance(v, float)}
+    if result.get('skipped'):
+        out['skipped'] = result['skipped']
+    return out
+
+
+def scores(data, domains, src):
+    """Metrics over all directions, and per ``'source>target'``."""
+    per = {}
+    for s, t in directions(domains):
+        k = domains.index(t)
+        one = dataclasses.replace(
+            data, targets=data.targets[k:k + 1], c_trg=data.c_trg[k:k + 1],
+            fake=data.fake[k:k + 1], rec=data.rec[k:k + 1],
+            changed=(data.changed[k] & (src == domains.index(s)))[None])
+        per['{}>{}'.format(s, t)] = _scalars(metrics.compute(one,
+                                                             METRIC_NAMES))
+    return _scalars(metrics.compute(data, METRIC_NAMES)), per
+
+
+def judge_for(cfg, test, device):
+    """The cached domain classifier trained on all real training images,
+    and its accuracy on held-out ones."""
+    x, c = evaluation.dataset_arrays(open_base(cfg, 'train'))
+    x_test, c_test = evaluation.dataset_arrays(test)
+    return evaluation.get_classifier(
+        x, c, runs.group_sizes(test), x_test, c_test, cfg['cache_dir'],
+        cfg['classifier_iterations'], seed=cfg['seed'], device=device)
+
+
+def _truth(test, idx, c):
+    """``(rows, labels)`` -> the true renderings of eval rows (synthetic
+    data only; None otherwise)."""
+    if not hasattr(test, 'render_label'):
+        return None
+    return lambda rows, labels: numpy.stack(
+        [test.render_label(int(idx[r]), lab) for r, lab in zip(rows, labels)])
+
+
+def evaluate(cfg, models, device):
+    """Translates the same held-out images with every model and scores them.
+
+    Args:
+        cfg (dict): Comparison options.
+        models (dict): ``name -> model description`` (:func:`load_stargan`).
+        device: Where the models live.
+
+    Returns:
+        tuple: ``(result, fakes, inputs)``: the JSON-ready result, ``name
+        -> float32 (K, N, 3, S, S)`` translations, and ``inputs`` with
+        ``x`` (N, 3, S, S), ``src`` (N,) and ``truth`` (``(rows, domain
+        name) -> images``, or None without ground truth).
+    """
+    test = open_base(cfg, 'test')
+    names = list(test.label_names)
+    judge, judge_acc = judge_for(cfg, test, device)
+    idx, x, c, src = eval_set(test, cfg['domains'], cfg['n_eval'])
+    truth = _truth(test, idx, c)
+    result = dict(judge_accuracy_real=judge_acc, n_eval=len(x), models={})
+    fakes = {}
+    for name, model in models.items():
+        fake, rec = translations(model, x, c, names, src, cfg['domains'])
+        data = make_eval_data(fake, rec, x, c, src, cfg['domains'], test,
+                              judge, truth)
+        overall, per = scores(data, cfg['domains'], src)
+        result['models'][name] = dict(
+            {k: v for k, v in model.items() if k != 'translate'},
+            overall=overall, per_direction=per)
+        fakes[name] = fake
+    truth_to = None if truth is None else (lambda rows, t: truth(
+        rows, _edit(c[rows], test.attribute_groups, names, t)))
+    return result, fakes, dict(x=x, src=src, truth=truth_to)
