@@ -28,6 +28,7 @@ import numpy
 
 import chainer
 
+from extensions import devices
 from stargan import conv
 from stargan import links
 from stargan import networks
@@ -440,8 +441,10 @@ def main(argv=None):
         ``--compare-conv``, :data:`COMPARE_KEYS`).
     """
     args = parse_args(argv)
-    device = chainer.get_device('@numpy' if args.gpu < 0
-                                else '@cupy:{}'.format(args.gpu))
+    try:
+        device = devices.get_device(args.gpu)
+    except ValueError as e:
+        sys.exit('bench.py: error: {}'.format(e))
     if args.compare_conv:
         names = args.preset or ['paper']
         out = []

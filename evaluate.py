@@ -20,6 +20,7 @@ import chainer  # NOQA: E402
 import numpy  # NOQA: E402
 
 from datasets.folder import DatasetError  # NOQA: E402
+from extensions import devices  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
 from extensions import inception  # NOQA: E402
 from extensions import report  # NOQA: E402
@@ -70,8 +71,7 @@ def run(args):
     opts = runs.read_options(run_dir)
     train, test = runs.make_datasets(opts)
     sizes = runs.group_sizes(train)
-    device = chainer.get_device('@numpy' if args.gpu < 0
-                                else '@cupy:{}'.format(args.gpu))
+    device = devices.get_device(args.gpu)
     gen = runs.load_generator(args.snapshot, opts, len(train.label_names))
     gen.to_device(device)
     print('Training or loading the judging classifier...', flush=True)
@@ -101,7 +101,7 @@ def main(argv=None):
             args.n_test))
     try:
         result = run(args)
-    except (DatasetError, snapshots.UnsafeFileError) as e:
+    except (DatasetError, snapshots.UnsafeFileError, ValueError) as e:
         parser.error(str(e))
     print(report.summary(result))
     return 0

@@ -21,6 +21,7 @@ from chainer.training import extensions as E  # NOQA: E402
 from datasets import order  # NOQA: E402
 from datasets.folder import DatasetError  # NOQA: E402
 from extensions import cyclegan_wiring  # NOQA: E402
+from extensions import devices  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
 from extensions import export  # NOQA: E402
 from extensions import reporting  # NOQA: E402
@@ -184,16 +185,10 @@ def check_options(parser, opts):
 
 def get_device(parser, gpu):
     """``chainer.get_device`` for ``--gpu``, failing clearly without CUDA."""
-    if gpu < 0:
-        return chainer.get_device('@numpy')
-    from chainer.backends import cuda
-    if not cuda.available:
-        parser.error(
-            '--gpu {}: CuPy with CUDA is not available on this machine. '
-            'Install the GPU extra (pip install -e ".[gpu]") on a machine with '
-            'an NVIDIA GPU, or leave out --gpu to train on the CPU.'.format(
-                gpu))
-    return chainer.get_device('@cupy:{}'.format(gpu))
+    try:
+        return devices.get_device(gpu)
+    except ValueError as e:
+        parser.error(str(e))
 
 
 def make_adam(model, lr, opts):

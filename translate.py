@@ -28,28 +28,11 @@ import numpy
 
 from datasets import faces
 from datasets.image_files import DatasetError
+from extensions import devices
 from extensions import export
 from extensions import translation
 from extensions.snapshots import UnsafeFileError
 from stargan import editing
-
-
-def get_device(gpu):
-    """The chainer device for ``--gpu``.
-
-    Raises:
-        ValueError: A GPU was asked for but CuPy/CUDA is not usable.
-    """
-    if gpu < 0:
-        return chainer.get_device('@numpy')
-    from chainer.backends import cuda
-    if not cuda.available:
-        raise ValueError(
-            '--gpu {}: CuPy with CUDA is not available on this machine. '
-            'Install the GPU extra (pip install -e ".[gpu]") on a machine '
-            'with an NVIDIA GPU, or leave out --gpu to run on the CPU.'
-            .format(gpu))
-    return chainer.get_device('@cupy:{}'.format(gpu))
 
 
 def parse_args(argv=None):
@@ -183,7 +166,7 @@ def main(argv=None):
     parser, args = parse_args(argv)
     check_args(parser, args)
     try:
-        device = get_device(args.gpu)
+        device = devices.get_device(args.gpu)
         gen, config = export.load_model(args.model)
         layout = editing.LabelLayout(config['attribute_groups'])
         if args.list:

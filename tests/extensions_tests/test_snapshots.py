@@ -47,3 +47,11 @@ def test_json_written_atomically(tmp_path):
     snapshots.write_json_atomic({'b': 1, 'a': [1, 2]}, str(path))
     assert path.read_text().startswith('{\n  "a"')
     assert len(list(tmp_path.iterdir())) == 1
+
+
+@pytest.mark.skipif(chainer.backends.cuda.available, reason='has CUDA')
+def test_gpu_without_cuda_is_a_clear_error():
+    from extensions import devices
+    with pytest.raises(ValueError, match='--gpu 1: CuPy with CUDA'):
+        devices.get_device(1)
+    assert devices.get_device(-1).xp.__name__ == 'numpy'
