@@ -135,3 +135,14 @@ def test_torn_snapshots_are_not_picked(tmp_path):
     np.savez(str(good), a=np.zeros(2))
     os.rename(str(good) + '.npz', str(good))
     assert safety.latest_snapshot(str(tmp_path)) == str(good)
+
+
+def test_out_of_memory_gets_advice(tmp_path, monkeypatch, capsys):
+    def exhausted(self):
+        raise MemoryError()
+
+    monkeypatch.setattr(stargan_updater.StarGANUpdater, 'update_core',
+                        exhausted)
+    assert train.main(ARGS + ['--out', str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert 'out of memory' in err and '--batch-size' in err
