@@ -71,7 +71,7 @@ def gradient_penalty(critic, x_hat, eps=1e-12):
     return F.mean((norm - 1) ** 2)
 
 
-def classification_loss(logits, labels, group_sizes):
+def classification_loss(logits, labels, group_sizes, mask=None):
     """Domain-classification loss of the auxiliary classifier.
 
     A single exclusive group (one domain per image) uses softmax
@@ -79,19 +79,58 @@ def classification_loss(logits, labels, group_sizes):
     sigmoid cross-entropy summed over labels and averaged over the batch, as
     the StarGAN paper does for CelebA.
 
+    With a ``mask`` (joint training on several datasets, see
+    :mod:`stargan.joint_labels`) only the masked label positions count, and
+    each sample gets the loss its own dataset would get on its own: when a
+    sample's mask covers exactly one exclusive group (an expression dataset
+    inside the joint vector), softmax cross-entropy over that group;
+    otherwise sigmoid cross-entropy summed over the masked positions. The
+    mean is over the batch. So a batch from one dataset has the same loss as
+    when that dataset is trained alone, unknown labels of the other
+    datasets never contribute (their logits get no gradient), and the
+    paper's joint CelebA + RaFD setting (sigmoid for CelebA, softmax for
+    RaFD's expressions) falls out of the layout.
+
     Args:
         logits (~chainer.Variable): float32 ``(N, L)``.
         labels (array): float32 ``(N, L)`` 0/1 targets.
         group_sizes (sequence of int): Label layout, ``sum == L``.
+        mask (array or None): float32 ``(L,)`` or ``(N, L)``, 1 where a
+            label is known; ``None`` counts every label.
 
     Returns:
         ~chainer.Variable: Scalar float32.
     """
     labels = chainer.as_array(labels)
-    if not label_utils.is_multi_label(group_sizes):
-        return F.softmax_cross_entropy(logits, labels.argmax(axis=1))
-    return F.sigmoid_cross_entropy(logits, labels.astype('i'),
-                                   normalize=False)
+    if mask is None:
+        if not label_utils.is_multi_label(group_sizes):
+            return F.softmax_cross_entropy(logits, labels.argmax(axis=1))
+        return F.sigmoid_cross_entropy(logits, labels.astype('i'),
+                                       normalize=False)
+    return _masked_classification_loss(logits, labels, group_sizes, mask)
+
+
+def _masked_classification_loss(logits, labels, group_sizes, mask):
+    xp = chainer.backend.get_array_module(labels)
+    mask = xp.broadcast_to(xp.asarray(chainer.as_array(mask)),
+                           labels.shape).astype(logits.dtype)
+    per_label = F.sigmoid_cross_entropy(logits, labels.astype('i'),
+                                        normalize=False, reduce='no')
+    per_sample = F.sum(per_label * mask, axis=1)
+    for sl, size in zip(label_utils.group_slices(group_sizes), group_sizes):
+        if size == 1:
+            continue
+        # Samples whose known labels are exactly this exclusive group.
+        inside = mask[:, sl].min(axis=1) > 0
+        outside = mask.sum(axis=1) - mask[:, sl].sum(axis=1) == 0
+        exclusive = inside & outside
+        if not bool(exclusive.any()):
+            continue
+        log_p = F.log_softmax(logits[:, sl])
+        softmax_ce = -F.sum(log_p * labels[:, sl].astype(logits.dtype),
+                            axis=1)
+        per_sample = F.where(exclusive, softmax_ce, per_sample)
+    return F.mean(per_sample)
 
 
 def reconstruction_loss(x, x_rec):

@@ -5,6 +5,7 @@ import numpy
 import chainer
 from chainer import training
 
+from stargan import joint_labels
 from stargan import labels as label_utils
 from stargan import losses
 
@@ -16,9 +17,28 @@ class StarGANUpdater(training.updaters.StandardUpdater):
     ``dis/loss_cls``, ``dis/loss_gp``, ``dis/acc`` and, on generator steps,
     ``gen/loss``, ``gen/loss_fake``, ``gen/loss_cls``, ``gen/loss_rec``.
 
+    Joint training on several datasets (the paper's mask vector): when the
+    examples carry a third element, ``loss_mask float32 (L,)`` (1 on the
+    positions of the example's own dataset, as
+    :class:`datasets.joint.JointDataset` gives), then
+
+    * D's classification loss on a real image counts only its dataset's
+      labels (``loss_mask``);
+    * each target keeps the example's joint label outside ``loss_mask``
+      (other datasets' zeros and the mask vector) and draws new values for
+      the groups inside it, so targets stay within the example's dataset;
+    * G's classification loss counts the target's dataset's labels, which
+      is the same mask;
+    * the reconstruction goes back to the original joint label.
+
+    ``group_sizes`` is then the joint layout
+    (:attr:`stargan.joint_labels.JointLayout.group_sizes`), and ``dis/acc``
+    counts only known labels. Batches of two elements train as before.
+
     Args:
         iterator: Yields batches of ``(image float32 (3, S, S) in [-1, 1],
-            label float32 (L,))`` examples.
+            label float32 (L,))`` examples, or ``(image, label, loss_mask
+            float32 (L,))`` for joint training.
         generator (~stargan.networks.Generator): G, owned by ``gen_opt``.
         discriminator (~stargan.networks.Discriminator): D, owned by
             ``dis_opt``.
@@ -50,16 +70,25 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         self.rng = numpy.random.RandomState(seed)
 
     def update_core(self):
-        x_real, c_org = self.converter(self.get_iterator('main').next(),
-                                       self.input_device)
+        batch = self.converter(self.get_iterator('main').next(),
+                               self.input_device)
+        x_real, c_org = batch[:2]
+        mask = batch[2] if len(batch) > 2 else None
         if self.flip:
             x_real = self._random_flip(x_real)
         c_trg = self.input_device.send(label_utils.random_labels(
             self.rng, len(x_real), self.group_sizes))
-        self.get_optimizer('dis').update(self.dis_loss, x_real, c_org, c_trg)
+        if mask is not None:
+            # Targets within the example's own dataset: new values where its
+            # labels are known, its joint label (zeros, mask vector) elsewhere.
+            xp = chainer.backend.get_array_module(c_org)
+            c_trg = xp.where(mask > 0, c_trg, c_org)
+        self.get_optimizer('dis').update(self.dis_loss, x_real, c_org, c_trg,
+                                         mask)
         if (self.iteration + 1) % self.n_critic == 0:
+            # The target's dataset is the example's, so is its loss mask.
             self.get_optimizer('gen').update(self.gen_loss, x_real, c_org,
-                                             c_trg)
+                                             c_trg, mask)
 
     def _random_flip(self, x):
         mask = self.rng.uniform(size=len(x)) < 0.5
@@ -67,8 +96,11 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         mask = self.input_device.send(mask.reshape(-1, 1, 1, 1))
         return xp.where(mask, x[..., ::-1], x)
 
-    def dis_loss(self, x_real, c_org, c_trg):
-        """D's objective: WGAN critic + classification of reals + GP."""
+    def dis_loss(self, x_real, c_org, c_trg, mask=None):
+        """D's objective: WGAN critic + classification of reals + GP.
+
+        ``mask`` (joint training) marks the real labels that are known.
+        """
         dis = self.discriminator
         src_real, cls_real = dis(x_real)
         with chainer.no_backprop_mode():
@@ -76,7 +108,7 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         src_fake, _ = dis(x_fake)
         loss_adv = losses.wgan_dis_loss(src_real, src_fake)
         loss_cls = losses.classification_loss(cls_real, c_org,
-                                              self.group_sizes)
+                                              self.group_sizes, mask=mask)
         alpha = self.input_device.send(
             self.rng.uniform(size=(len(x_real), 1, 1, 1)).astype(x_real.dtype))
         x_hat = losses.interpolate(x_real, x_fake, alpha)
@@ -87,18 +119,20 @@ class StarGANUpdater(training.updaters.StandardUpdater):
             'loss': loss, 'loss_real': -chainer.functions.mean(src_real),
             'loss_fake': chainer.functions.mean(src_fake),
             'loss_cls': loss_cls, 'loss_gp': loss_gp,
-            'acc': label_utils.accuracy(cls_real, c_org, self.group_sizes)},
-            dis)
+            'acc': self._accuracy(cls_real, c_org, mask)}, dis)
         return loss
 
-    def gen_loss(self, x_real, c_org, c_trg):
-        """G's objective: fool D, be classified as c_trg, reconstruct x."""
+    def gen_loss(self, x_real, c_org, c_trg, mask=None):
+        """G's objective: fool D, be classified as c_trg, reconstruct x.
+
+        ``mask`` (joint training) marks the target's dataset's labels.
+        """
         x_fake = self.generator(x_real, c_trg)
         src_fake, cls_fake = self.discriminator(x_fake)
         x_rec = self.generator(x_fake, c_org)
         loss_fake = losses.wgan_gen_loss(src_fake)
         loss_cls = losses.classification_loss(cls_fake, c_trg,
-                                              self.group_sizes)
+                                              self.group_sizes, mask=mask)
         loss_rec = losses.reconstruction_loss(x_real, x_rec)
         loss = (loss_fake + self.lambda_cls * loss_cls
                 + self.lambda_rec * loss_rec)
@@ -106,6 +140,12 @@ class StarGANUpdater(training.updaters.StandardUpdater):
                         'loss_cls': loss_cls, 'loss_rec': loss_rec},
                        self.generator)
         return loss
+
+    def _accuracy(self, logits, labels, mask):
+        if mask is None:
+            return label_utils.accuracy(logits, labels, self.group_sizes)
+        return joint_labels.masked_accuracy(logits, labels, self.group_sizes,
+                                            mask)
 
     def serialize(self, serializer):
         super().serialize(serializer)
