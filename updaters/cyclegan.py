@@ -9,7 +9,7 @@ from chainer import training
 from stargan import cyclegan_losses as cl
 from stargan import losses
 from stargan.image_pool import ImagePool
-from stargan.image_pool import serialize_random_state
+from stargan.random_state import serialize_random_state
 
 
 class CycleGANUpdater(training.updaters.StandardUpdater):

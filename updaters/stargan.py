@@ -8,6 +8,7 @@ from chainer import training
 from stargan import joint_labels
 from stargan import labels as label_utils
 from stargan import losses
+from stargan.random_state import serialize_random_state
 
 
 class StarGANUpdater(training.updaters.StandardUpdater):
@@ -149,16 +150,4 @@ class StarGANUpdater(training.updaters.StandardUpdater):
 
     def serialize(self, serializer):
         super().serialize(serializer)
-        _serialize_random_state(serializer['rng'], self.rng)
-
-
-def _serialize_random_state(serializer, rng):
-    """Saves or restores a ``numpy.random.RandomState`` through a serializer.
-    """
-    name, keys, pos, has_gauss, gauss = rng.get_state()
-    keys = serializer('keys', keys)
-    pos = serializer('pos', pos)
-    has_gauss = serializer('has_gauss', has_gauss)
-    gauss = serializer('cached_gaussian', gauss)
-    if isinstance(serializer, chainer.Deserializer):
-        rng.set_state((name, keys, int(pos), int(has_gauss), float(gauss)))
+        serialize_random_state(serializer['rng'], self.rng)
