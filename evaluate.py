@@ -16,13 +16,13 @@ import sys
 
 os.environ.setdefault('MPLBACKEND', 'Agg')
 
-import chainer  # NOQA: E402
 import numpy  # NOQA: E402
 
 from datasets.folder import DatasetError  # NOQA: E402
 from extensions import devices  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
 from extensions import inception  # NOQA: E402
+from extensions import joint_eval  # NOQA: E402
 from extensions import report  # NOQA: E402
 from extensions import runs  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
@@ -74,6 +74,9 @@ def run(args):
     device = devices.get_device(args.gpu)
     gen = runs.load_generator(args.snapshot, opts, len(train.label_names))
     gen.to_device(device)
+    out = args.out or os.path.join(run_dir, 'eval')
+    if runs.is_joint(opts):
+        return run_joint(args, train, test, gen, device, out)
     print('Training or loading the judging classifier...', flush=True)
     x_tr, c_tr = evaluation.dataset_arrays(train)
     x, c = evaluation.dataset_arrays(test, args.n_test)
@@ -89,9 +92,37 @@ def run(args):
     result = metrics.compute(data, args.metrics)
     result.update(classifier_accuracy_real=clf_acc, n_test=len(x),
                   snapshot=os.path.abspath(args.snapshot))
-    out = args.out or os.path.join(run_dir, 'eval')
     report.write_report(out, result, data, train.label_names)
     return result
+
+
+def run_joint(args, train, test, gen, device, out):
+    """Several datasets: a report per dataset in OUT/<dataset>/ (its own
+    images, judged by its own classifier) plus ``cross_accuracy``, the other
+    datasets' images translated to its labels; OUT/metrics.json holds all.
+    """
+    results = {}
+    for k, name in enumerate(train.names):
+        print('Dataset {}: training or loading its judging classifier...'
+              .format(name), flush=True)
+        x_tr, c_tr = joint_eval.part_arrays(train, k)
+        x, c = joint_eval.part_arrays(test, k, args.n_test)
+        sizes = train.layout.dataset_group_sizes[k]
+        clf, clf_acc = evaluation.get_classifier(
+            x_tr, c_tr, sizes, x, c, args.cache_dir,
+            args.classifier_iterations, seed=args.seed, device=device)
+        result, data = joint_eval.evaluate_dataset(
+            gen, test, k, clf, args.n_test, device,
+            [m for m in args.metrics if m != 'inception_fid'],
+            _ground_truth(test.datasets[k]))
+        result.update(classifier_accuracy_real=clf_acc, n_test=len(x))
+        report.write_report(os.path.join(out, name), result, data,
+                            test.datasets[k].label_names)
+        results[name] = result
+    results = {'datasets': results,
+               'snapshot': os.path.abspath(args.snapshot)}
+    snapshots.write_json_atomic(results, os.path.join(out, 'metrics.json'))
+    return results
 
 
 def main(argv=None):
@@ -103,7 +134,12 @@ def main(argv=None):
         result = run(args)
     except (DatasetError, snapshots.UnsafeFileError, ValueError) as e:
         parser.error(str(e))
-    print(report.summary(result))
+    for name, part in result.get('datasets', {None: result}).items():
+        if name is not None:  # a joint run: one block per dataset
+            print('dataset {}: other datasets\' images to its labels, '
+                  'cross_accuracy {:.4f}'.format(name,
+                                                 part['cross_accuracy']))
+        print(report.summary(part))
     return 0
 
 

@@ -13,28 +13,19 @@ import sys
 
 os.environ.setdefault('MPLBACKEND', 'Agg')  # headless machines have no display
 
-import chainer  # NOQA: E402
 import numpy  # NOQA: E402
-from chainer import training  # NOQA: E402
-from chainer.training import extensions as E  # NOQA: E402
 
-from datasets import order  # NOQA: E402
 from datasets.folder import DatasetError  # NOQA: E402
 from extensions import cyclegan_wiring  # NOQA: E402
 from extensions import devices  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
 from extensions import export  # NOQA: E402
-from extensions import reporting  # NOQA: E402
 from extensions import runs  # NOQA: E402
 from extensions import safety  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
-from extensions.samples import SampleGrid  # NOQA: E402
+from extensions import stargan_wiring  # NOQA: E402
 from stargan import presets  # NOQA: E402
-from updaters import StarGANUpdater  # NOQA: E402
 
-
-#: ``--model`` name -> ``fn(opts, n_labels) -> (generator, discriminator)``.
-MODELS = {'stargan': runs.make_stargan}
 #: What --model accepts (CycleGAN is wired by extensions/cyclegan_wiring.py).
 MODEL_NAMES = ('cyclegan', 'stargan')
 
@@ -44,11 +35,24 @@ def parse_args(argv=None):
         description=__doc__,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     data = p.add_argument_group('data')
-    data.add_argument('--dataset', default=None, metavar='PATH', help=(
-        'a folder with one sub-folder of images per domain '
-        '(DIR/<domain>/*.png|jpg), a CelebA-style root holding '
-        'list_attr_celeba.txt (with --attrs), or an .npz pack written by '
-        'prepare.py; omitted: synthetic anime faces'))
+    data.add_argument('--dataset', action='append', default=None,
+                      metavar='PATH', help=(
+                          'a folder with one sub-folder of images per domain '
+                          '(DIR/<domain>/*.png|jpg), a CelebA-style root '
+                          'holding list_attr_celeba.txt (with --attrs), an '
+                          '.npz pack written by prepare.py, or the '
+                          'project\'s own faces: synthetic, '
+                          'synthetic:expression, synthetic:hair, '
+                          'synthetic:expression+hair; omitted: synthetic. '
+                          'Repeat it to train one model on several datasets '
+                          'with their own label sets (StarGAN\'s mask '
+                          'vector), e.g. --dataset synthetic:expression '
+                          '--dataset synthetic:hair'))
+    data.add_argument('--joint-ratio', type=float, nargs='+', default=None,
+                      metavar='W', help=(
+                          'with several --dataset: relative share of batches '
+                          'from each, e.g. 2 1; default: take turns, as the '
+                          'paper does'))
     data.add_argument('--attrs', nargs='+', default=None, metavar='NAME',
                       help=('CelebA attributes to learn, e.g. Black_Hair '
                             'Blond_Hair Brown_Hair Male Young (hair colours '
@@ -138,6 +142,8 @@ def resolve(args):
     """Fills preset-dependent defaults; returns the options as a plain dict.
     """
     opts = vars(args).copy()
+    if opts['dataset'] and len(opts['dataset']) == 1:
+        opts['dataset'] = opts['dataset'][0]  # one dataset: a plain path
     if opts['model'] == 'cyclegan':
         # Own presets and defaults (Adam 2e-4); eval/* needs a G(x, c).
         return dict(cyclegan_wiring.resolve_options(opts), eval_interval=0)
@@ -183,6 +189,23 @@ def check_options(parser, opts):
                                  opts['preset']))
 
 
+def check_datasets(parser, opts):
+    """Several --dataset need StarGAN; --joint-ratio one weight each."""
+    n = len(runs.dataset_specs(opts))
+    if n > 1 and opts['model'] != 'stargan':
+        parser.error('--model {} trains on one --dataset; several datasets '
+                     'at once need --model stargan'.format(opts['model']))
+    ratio = opts['joint_ratio']
+    if ratio is None:
+        return
+    if n < 2:
+        parser.error('--joint-ratio needs two or more --dataset')
+    if len(ratio) != n or min(ratio) < 0 or sum(ratio) <= 0:
+        parser.error('--joint-ratio needs one non-negative weight per '
+                     '--dataset ({} here), not all 0; got {}'.format(
+                         n, ' '.join(str(r) for r in ratio)))
+
+
 def get_device(parser, gpu):
     """``chainer.get_device`` for ``--gpu``, failing clearly without CUDA."""
     try:
@@ -191,71 +214,19 @@ def get_device(parser, gpu):
         parser.error(str(e))
 
 
-def make_adam(model, lr, opts):
-    opt = chainer.optimizers.Adam(lr, opts['beta1'], opts['beta2'])
-    opt.setup(model)
-    return opt
-
-
 def make_trainer(opts, train, test, device):
     """Wires models, optimizers, updater and extensions into a Trainer.
 
     Returns:
         tuple: ``(trainer, stop trigger, snapshot extension)``.
     """
-    if opts['model'] == 'cyclegan':
-        stop = safety.GracefulStop((opts['iterations'], 'iteration'))
-        trainer = cyclegan_wiring.make_cyclegan_trainer(
-            opts, train, test, device, stop_trigger=stop)
-        trainer.extend(safety.DivergenceGuard())
-        return trainer, stop, trainer.get_extension('snapshot')
-    group_sizes = runs.group_sizes(train)
-    gen, dis = MODELS[opts['model']](opts, len(train.label_names))
-    gen_opt = make_adam(gen, opts['g_lr'], opts)
-    dis_opt = make_adam(dis, opts['d_lr'], opts)
-    iterator = order.make_iterator(train, opts['batch_size'], opts['seed'])
-    updater = StarGANUpdater(
-        iterator, gen, dis, gen_opt, dis_opt, group_sizes,
-        n_critic=opts['n_critic'], lambda_cls=opts['lambda_cls'],
-        lambda_rec=opts['lambda_rec'], lambda_gp=opts['lambda_gp'],
-        device=device, seed=opts['seed'], flip=opts['dataset'] is not None)
-    n = opts['iterations']
-    stop = safety.GracefulStop((n, 'iteration'))
-    trainer = training.Trainer(updater, stop, out=opts['out'])
+    stop = safety.GracefulStop((opts['iterations'], 'iteration'))
+    make = cyclegan_wiring.make_cyclegan_trainer \
+        if opts['model'] == 'cyclegan' else \
+        stargan_wiring.make_stargan_trainer
+    trainer = make(opts, train, test, device, stop_trigger=stop)
     trainer.extend(safety.DivergenceGuard())
-    for opt, lr in ((gen_opt, opts['g_lr']), (dis_opt, opts['d_lr'])):
-        trainer.extend(E.LinearShift('alpha', (lr, 0.),
-                                     (opts['decay_start'], n), opt))
-    reporting.add_reports(trainer, opts['log_interval'], n)
-    x, c = reporting.pick_samples(test, opts['n_samples'], opts['seed'])
-    trainer.extend(SampleGrid(gen, x, c, train.label_names, group_sizes,
-                              device),
-                   trigger=reporting.every(opts['sample_interval'], n),
-                   call_before_training=True)
-    snapshot = E.snapshot(filename='snapshot_iter_{.updater.iteration}',
-                          n_retains=opts['keep_snapshots'])
-    trainer.extend(snapshot,
-                   trigger=reporting.every(opts['snapshot_interval'], n))
-    if opts['eval_interval']:
-        add_evaluation(trainer, opts, train, test, gen, device)
-    return trainer, stop, snapshot
-
-
-def add_evaluation(trainer, opts, train, test, gen, device):
-    """Reports eval/* metrics (judged by a domain classifier) and plots
-    them."""
-    n = opts['iterations']
-    x, c = evaluation.dataset_arrays(test, opts['n_eval'])
-    judge = evaluation.judge_for(train, test, opts['n_eval'],
-                                 opts['cache_dir'],
-                                 opts['classifier_iterations'], opts['seed'],
-                                 device)
-    trainer.extend(evaluation.Evaluate(gen, judge, x, c,
-                                       runs.group_sizes(train),
-                                       train.label_names, device),
-                   trigger=reporting.every(opts['eval_interval'], n))
-    reporting.add_plots(trainer, reporting.EVAL_PLOTS, opts['log_interval'],
-                        n)
+    return trainer, stop, trainer.get_extension('snapshot')
 
 
 def prepare_out_dir(parser, opts):
@@ -319,6 +290,7 @@ def run_training(trainer, stop, snapshot, opts, export_config):
 
 def main(argv=None):
     parser, args = parse_args(argv)
+    check_datasets(parser, vars(args))
     try:
         opts = resolve(args)
     except ValueError as e:

@@ -23,7 +23,6 @@ import argparse
 import os
 import sys
 
-import chainer
 import numpy
 
 from datasets import faces
@@ -33,6 +32,7 @@ from extensions import export
 from extensions import translation
 from extensions.snapshots import UnsafeFileError
 from stargan import editing
+from stargan import joint_editing
 
 
 def parse_args(argv=None):
@@ -168,7 +168,7 @@ def main(argv=None):
     try:
         device = devices.get_device(args.gpu)
         gen, config = export.load_model(args.model)
-        layout = editing.LabelLayout(config['attribute_groups'])
+        layout = joint_editing.layout_for(config)
         if args.list:
             print('labels of {}: {}'.format(args.model, layout.describe()))
             return 0

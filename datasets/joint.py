@@ -7,6 +7,7 @@ datasets batch by batch. :class:`JointDataset` gives the joint examples;
 :class:`JointIterator` gives batches that each come from one dataset.
 """
 import os
+import re
 
 import numpy
 
@@ -313,8 +314,10 @@ def dataset_names(specs):
     """Short distinct names for datasets given as paths or specs.
 
     The last path component without its extension (``data/celeba/`` ->
-    ``celeba``, ``rafd.npz`` -> ``rafd``); anything after a ``:`` is kept
-    (``synthetic:hair`` -> ``synthetic:hair``); repeats get ``-2``, ``-3``.
+    ``celeba``, ``rafd.npz`` -> ``rafd``); a synthetic spec keeps its label
+    groups (``synthetic:hair`` -> ``synthetic-hair``); characters other than
+    letters, digits, ``.``, ``_`` and ``-`` become ``-`` (names become
+    folder names of reports); repeats get ``-2``, ``-3``.
 
     Args:
         specs (sequence of str): What ``--dataset`` was given.
@@ -326,6 +329,7 @@ def dataset_names(specs):
     for spec in specs:
         name = os.path.splitext(os.path.basename(
             os.path.normpath(str(spec))))[0] or str(spec)
+        name = re.sub(r'[^A-Za-z0-9._-]', '-', name)
         seen[name] = seen.get(name, 0) + 1
         names.append(name if seen[name] == 1
                      else '{}-{}'.format(name, seen[name]))

@@ -254,7 +254,7 @@ def _make_updater(iterator, models, opt, features, opts, device):
         lambda_identity=opts['lambda_identity'],
         lambda_gp=opts['lambda_gp'], lambda_emb=opts['lambda_emb'],
         lambda_perceptual=opts['lambda_perceptual'], features=features,
-        pool_size=opts['pool_size'], flip=opts['dataset'] is not None,
+        pool_size=opts['pool_size'], flip=runs.uses_photos(opts),
         device=device, seed=opts['seed'])
 
 

@@ -23,6 +23,10 @@ attribute_groups  ``[[group_name, [value, ...]], ...]`` whose values
 face_margin       context around each detected face, per side, as a fraction
                   of the face (prepare.py's ``--margin``; 0.25 unless the
                   run's dataset was prepared with another)
+datasets          only for a model trained on several datasets:
+                  ``[[name, attribute_groups], ...]`` per dataset; then
+                  ``attribute_groups`` is their joint layout with the mask
+                  vector last (see :mod:`stargan.joint_labels`)
 ================= ==========================================================
 
 Every array is read with ``allow_pickle=False`` and checked against the
@@ -72,14 +76,23 @@ def config_from_options(opts, train_dataset):
         'label_names': [str(n) for n in train_dataset.label_names],
         'attribute_groups': [[str(g), [str(v) for v in values]]
                              for g, values in train_dataset.attribute_groups],
-        'face_margin': _face_margin(opts.get('dataset'))}
+        'face_margin': _face_margin(runs.dataset_specs(opts))}
     config.update((k, int(opts[k])) for k in _INT_KEYS)
+    if hasattr(train_dataset, 'layout'):  # several datasets at once
+        config['datasets'] = [
+            [name, [[str(g), [str(v) for v in values]]
+                    for g, values in part.attribute_groups]]
+            for name, part in zip(train_dataset.names,
+                                  train_dataset.datasets)]
     return config
 
 
-def _face_margin(dataset):
-    """prepare.py's margin for a dataset it wrote, else its default."""
-    if dataset:
+def _face_margin(specs):
+    """prepare.py's margin for the first dataset it wrote, else its
+    default."""
+    for dataset in specs:
+        if runs.is_synthetic(dataset):
+            continue
         # prepare.py writes its report beside the folders or the pack.
         folder = dataset if os.path.isdir(dataset) else os.path.dirname(
             dataset)

@@ -8,6 +8,8 @@ import json
 import os
 
 import datasets
+from datasets import joint
+from datasets import order
 from datasets.folder import DatasetError
 from datasets.loading import open_dataset
 from extensions import snapshots
@@ -17,12 +19,79 @@ from stargan import networks
 GEN_PREFIX = 'updater/model:gen/'
 
 
+#: ``--dataset`` spec of the project's own faces: ``synthetic`` (labels from
+#: ``--attributes``) or ``synthetic:GROUP[+GROUP]``, e.g. ``synthetic:hair``.
+SYNTHETIC = 'synthetic'
+
+
+def dataset_specs(opts):
+    """The ``--dataset`` values of a run as a list (empty: synthetic)."""
+    spec = opts.get('dataset')
+    if spec is None:
+        return []
+    return [spec] if isinstance(spec, str) else list(spec)
+
+
+def is_joint(opts):
+    """Whether a run trains on several datasets at once (mask vector)."""
+    return len(dataset_specs(opts)) > 1
+
+
+def is_synthetic(spec):
+    """Whether a ``--dataset`` value names the project's own faces."""
+    return _synthetic_groups(spec) is not None
+
+
+def uses_photos(opts):
+    """Whether any dataset is real pictures (mirrored during training)."""
+    return not all(is_synthetic(s) for s in dataset_specs(opts))
+
+
+def _synthetic_groups(spec):
+    """Label groups of a synthetic spec, or None for a path."""
+    name, colon, groups = str(spec).partition(':')
+    if name != SYNTHETIC or os.path.exists(spec):
+        return None
+    return tuple(groups.split('+')) if colon else ()
+
+
+def open_spec(spec, opts, split, index=0):
+    """Opens one ``--dataset`` value (a path or a synthetic spec).
+
+    Synthetic dataset ``index`` of a joint run uses seed ``seed + index``,
+    so the datasets show different people.
+
+    Raises:
+        DatasetError: The dataset cannot be read; the message says why.
+    """
+    groups = _synthetic_groups(spec)
+    if groups is not None:
+        try:
+            return datasets.SyntheticFaceDataset(
+                opts['n_train'] if split == 'train' else opts['n_test'],
+                opts['image_size'], split, opts['seed'] + index,
+                groups or tuple(opts['attributes']))
+        except ValueError as e:
+            raise DatasetError('--dataset {}: {}; write synthetic, '
+                               'synthetic:expression, synthetic:hair or '
+                               'synthetic:expression+hair'.format(spec, e))
+    # Mirroring happens in the updater, whose random state is saved with
+    # snapshots, so that a resumed run sees the same flips.
+    return open_dataset(spec, opts['image_size'], split,
+                        attrs=opts.get('attrs'),
+                        test_fraction=opts['test_fraction'],
+                        seed=opts['seed'],
+                        skip_bad=opts.get('skip_bad', False))
+
+
 def make_datasets(opts):
     """Returns ``(train, test)`` datasets for the options of a run.
 
     Synthetic faces without ``dataset``; otherwise a folder per domain, a
     CelebA-style root or an ``.npz`` pack (see
-    :func:`datasets.loading.open_dataset`). Both have ``label_names`` and
+    :func:`datasets.loading.open_dataset`), or a synthetic spec. Several
+    datasets give :class:`datasets.joint.JointDataset`\\ s (training
+    examples carry the loss mask). All have ``label_names`` and
     ``attribute_groups``.
 
     Args:
@@ -31,22 +100,26 @@ def make_datasets(opts):
     Raises:
         DatasetError: The dataset cannot be read; the message says why.
     """
-    if opts.get('dataset') is None:
-        def make(n, split):
-            return datasets.SyntheticFaceDataset(
-                n, opts['image_size'], split, opts['seed'],
-                tuple(opts['attributes']))
-        return make(opts['n_train'], 'train'), make(opts['n_test'], 'test')
+    specs = dataset_specs(opts) or [SYNTHETIC]
+    parts = [(open_spec(s, opts, 'train', k), open_spec(s, opts, 'test', k))
+             for k, s in enumerate(specs)]
+    if len(parts) == 1:
+        return parts[0]
+    try:
+        return joint.joint_splits(parts, joint.dataset_names(specs),
+                                  ratio=opts.get('joint_ratio'),
+                                  seed=opts['seed'])
+    except ValueError as e:
+        raise DatasetError('--dataset: {}'.format(e))
 
-    # Mirroring happens in the updater, whose random state is saved with
-    # snapshots, so that a resumed run sees the same flips.
-    def make(split):
-        return open_dataset(opts['dataset'], opts['image_size'], split,
-                            attrs=opts.get('attrs'),
-                            test_fraction=opts['test_fraction'],
-                            seed=opts['seed'],
-                            skip_bad=opts.get('skip_bad', False))
-    return make('train'), make('test')
+
+def make_iterator(train, opts):
+    """The training iterator: reproducible order, joint batches alternating
+    datasets (see :class:`datasets.joint.JointIterator`)."""
+    if isinstance(train, joint.JointDataset):
+        return train.make_iterator(opts['batch_size'],
+                                   n_critic=opts['n_critic'])
+    return order.make_iterator(train, opts['batch_size'], opts['seed'])
 
 
 def group_sizes(dataset):

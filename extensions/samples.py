@@ -10,7 +10,8 @@ from extensions import images as image_utils
 from stargan import labels as label_utils
 
 
-def translate_all(generator, x, c_org, group_sizes, device, batch_size=16):
+def translate_all(generator, x, c_org, group_sizes, device, batch_size=16,
+                  edit_targets=None):
     """Translates each input to every single-attribute edit of its label.
 
     Args:
@@ -21,12 +22,18 @@ def translate_all(generator, x, c_org, group_sizes, device, batch_size=16):
         group_sizes (sequence of int): Label layout.
         device (chainer.backend.Device): Where G lives.
         batch_size (int): Images per forward pass.
+        edit_targets (callable or None): ``c_org -> [(label index, targets
+            (N, L)), ...]``, the columns; default
+            :func:`stargan.labels.edit_targets` with ``group_sizes`` (a joint
+            run passes :meth:`~stargan.joint_labels.JointLayout.
+            edit_targets`, so inputs of every dataset get every domain).
 
     Returns:
         tuple: ``(indices, outputs)``: the label index set by each column and
         float32 numpy ``(N, K, 3, H, W)`` translations.
     """
-    columns = label_utils.edit_targets(c_org, group_sizes)
+    columns = edit_targets(c_org) if edit_targets else \
+        label_utils.edit_targets(c_org, group_sizes)
     outs = numpy.empty((len(x), len(columns)) + x.shape[1:], numpy.float32)
     with chainer.using_config('train', False), chainer.no_backprop_mode():
         for k, (_, c_trg) in enumerate(columns):
@@ -53,13 +60,15 @@ class SampleGrid(training.Extension):
         group_sizes (sequence of int): Label layout.
         device: ``chainer.get_device`` specifier of the generator.
         out_dir (str): Where to write; ``None`` means the trainer's out.
+        edit_targets (callable or None): The columns (see
+            :func:`translate_all`).
     """
 
     trigger = 1000, 'iteration'
     priority = training.PRIORITY_READER
 
     def __init__(self, generator, images, labels, label_names, group_sizes,
-                 device='@numpy', out_dir=None):
+                 device='@numpy', out_dir=None, edit_targets=None):
         self.generator = generator
         self.images = numpy.asarray(images, numpy.float32)
         self.labels = numpy.asarray(labels, numpy.float32)
@@ -67,6 +76,7 @@ class SampleGrid(training.Extension):
         self.group_sizes = tuple(group_sizes)
         self.device = chainer.get_device(device)
         self.out_dir = out_dir
+        self.edit_targets = edit_targets
 
     def render(self):
         """Builds the grid now.
@@ -76,7 +86,8 @@ class SampleGrid(training.Extension):
         """
         indices, outs = translate_all(self.generator, self.images,
                                       self.labels, self.group_sizes,
-                                      self.device)
+                                      self.device,
+                                      edit_targets=self.edit_targets)
         cells = numpy.concatenate(
             [image_utils.to_uint8(self.images)[:, None]]
             + [image_utils.to_uint8(outs[:, k])[:, None]

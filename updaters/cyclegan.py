@@ -10,6 +10,7 @@ from stargan import cyclegan_losses as cl
 from stargan import losses
 from stargan.image_pool import ImagePool
 from stargan.random_state import serialize_random_state
+from updaters.optimizer_state import init_states
 
 
 class CycleGANUpdater(training.updaters.StandardUpdater):
@@ -75,6 +76,8 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
         if dis_emb is not None:
             optimizers['dis_emb'] = dis_emb_opt
         super().__init__(iterator, optimizers, device=device)
+        for opt in self.get_all_optimizers().values():
+            init_states(opt)  # so every snapshot holds them
         self.gen_ab, self.gen_ba = gen_ab, gen_ba
         self.dis_a, self.dis_b, self.dis_emb = dis_a, dis_b, dis_emb
         self.gan_loss, self.label_noise = gan_loss, label_noise

@@ -9,6 +9,7 @@ from stargan import joint_labels
 from stargan import labels as label_utils
 from stargan import losses
 from stargan.random_state import serialize_random_state
+from updaters.optimizer_state import init_states
 
 
 class StarGANUpdater(training.updaters.StandardUpdater):
@@ -62,6 +63,8 @@ class StarGANUpdater(training.updaters.StandardUpdater):
                  lambda_gp=10., device='@numpy', seed=0, flip=False):
         super().__init__(iterator, {'gen': gen_opt, 'dis': dis_opt},
                          device=device)
+        for opt in self.get_all_optimizers().values():
+            init_states(opt)  # so every snapshot holds them
         self.generator, self.discriminator = generator, discriminator
         self.group_sizes = tuple(group_sizes)
         self.n_critic = n_critic

@@ -183,4 +183,4 @@ def test_joint_splits_give_masked_train_and_plain_test():
 def test_dataset_names_are_short_and_distinct():
     assert dataset_names(['data/celeba/', 'rafd.npz', 'synthetic:hair',
                           'a/faces', 'b/faces']) == [
-        'celeba', 'rafd', 'synthetic:hair', 'faces', 'faces-2']
+        'celeba', 'rafd', 'synthetic-hair', 'faces', 'faces-2']

@@ -1,0 +1,137 @@
+"""Evaluating a StarGAN trained on several datasets (mask vector).
+
+Each dataset ``k`` gets its own judge, a domain classifier trained on ``k``'s
+real images in ``k``'s own label layout, and two measurements:
+
+* ``<k>/...``: ``k``'s test images translated within ``k``'s labels, with
+  every metric of :mod:`extensions.evaluation` (target accuracy, feature
+  distances, reconstruction);
+* ``<k>/cross_accuracy``: the *other* datasets' test images translated to
+  ``k``'s labels, judged by ``k``'s judge. This is what joint training buys
+  (an expression for a face only ever labelled by hair colour). Their
+  labels in ``k`` are unknown, so they start from
+  :meth:`~stargan.joint_labels.JointLayout.default_labels` and every other
+  value is a target.
+"""
+import numpy
+
+import chainer
+from chainer import training
+
+from extensions import evaluation
+from stargan import metrics
+
+
+def own_label_generator(generator, layout, k):
+    """``G(x, c_k)`` taking dataset ``k``'s own labels.
+
+    Args:
+        generator (callable): The joint ``G(x, c)``.
+        layout (~stargan.joint_labels.JointLayout): Its label layout.
+        k (int): Dataset index.
+
+    Returns:
+        callable: ``(x, c (N, L_k) float32, on G's device) -> G(x, joint)``
+        with ``c`` placed at ``k``'s positions and ``k``'s mask set.
+    """
+    def generate(x, c):
+        xp = chainer.backend.get_array_module(c)
+        joint = xp.zeros((len(c), layout.size), dtype=numpy.float32)
+        joint[:, layout.slices[k]] = c
+        joint[:, layout.mask_slice.start + k] = 1
+        return generator(x, joint)
+    return generate
+
+
+def part_arrays(joint, k, limit=None):
+    """Images and own-layout labels of dataset ``k`` of a JointDataset."""
+    return evaluation.dataset_arrays(joint.datasets[k], limit)
+
+
+def evaluate_dataset(generator, test, k, judge, n_test, device,
+                     names=evaluation.TRAINING_METRICS, ground_truth=None):
+    """Measures translations into dataset ``k``'s labels.
+
+    Args:
+        generator (callable): The joint generator.
+        test (~datasets.joint.JointDataset): Joint test set.
+        k (int): Dataset index.
+        judge (~stargan.classifier.DomainClassifier): Trained on ``k``.
+        n_test (int): Test images of ``k`` (and in all of the others').
+        device: Where the generator lives.
+        names (sequence of str): Metrics for ``k``'s own images.
+        ground_truth (callable or None): For ``k``'s own images (see
+            :class:`stargan.metrics.EvalData`).
+
+    Returns:
+        tuple: ``(result dict, EvalData of k's own images)``; the result
+        adds ``cross_accuracy`` when there are other datasets.
+    """
+    layout = test.layout
+    gen_k = own_label_generator(generator, layout, k)
+    sizes = layout.dataset_group_sizes[k]
+    label_names = list(test.datasets[k].label_names)
+    x, c = part_arrays(test, k, n_test)
+    data = evaluation.make_eval_data(gen_k, judge, x, c, sizes, label_names,
+                                     device, ground_truth)
+    result = metrics.compute(data, names)
+    others = [j for j in range(layout.n_datasets) if j != k]
+    if others:
+        share = max(1, n_test // len(others))
+        x_o = numpy.concatenate([part_arrays(test, j, share)[0]
+                                 for j in others])
+        c_o = numpy.tile(layout.default_labels(k), (len(x_o), 1))
+        cross = evaluation.make_eval_data(gen_k, judge, x_o, c_o, sizes,
+                                          label_names, device)
+        result['cross_accuracy'] = metrics.compute(
+            cross, ['target_accuracy'])['target_accuracy']
+    return result, data
+
+
+def judges_for(train, test, n_test, cache_dir, iterations, seed, device):
+    """One judge getter per dataset (see :func:`evaluation.judge_for`)."""
+    return [evaluation.judge_for(train.datasets[k], test.datasets[k], n_test,
+                                 cache_dir, iterations, seed, device)
+            for k in range(len(train.datasets))]
+
+
+def scalar_keys(layout, names=('target_accuracy', 'cross_accuracy')):
+    """``eval/<dataset>/<name>`` report keys, e.g. for plots."""
+    return ['eval/{}/{}'.format(d, n) for d in layout.names for n in names]
+
+
+class JointEvaluate(training.Extension):
+    """Reports ``eval/<dataset>/<metric>`` for every dataset of a joint run.
+
+    Args:
+        generator (callable): The joint generator being trained.
+        test (~datasets.joint.JointDataset): Joint test set.
+        get_judges (sequence of callable): Per dataset, returns its judge
+            (called on the first evaluation).
+        n_test (int): Test images per dataset.
+        device: Where the generator lives.
+    """
+
+    priority = training.PRIORITY_WRITER
+
+    def __init__(self, generator, test, get_judges, n_test, device='@numpy'):
+        self.generator, self.test = generator, test
+        self.get_judges, self.judges = list(get_judges), None
+        self.n_test, self.device = n_test, device
+
+    def evaluate(self):
+        """Returns ``{'eval/<dataset>/<metric>': float}``."""
+        if self.judges is None:
+            self.judges = [get() for get in self.get_judges]
+        out = {}
+        for k, name in enumerate(self.test.layout.names):
+            result, _ = evaluate_dataset(self.generator, self.test, k,
+                                         self.judges[k], self.n_test,
+                                         self.device)
+            out.update({'eval/{}/{}'.format(name, key): v
+                        for key, v in result.items()
+                        if isinstance(v, float)})
+        return out
+
+    def __call__(self, trainer):
+        chainer.report(self.evaluate())
