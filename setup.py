@@ -20,6 +20,9 @@ setup(
     ],
     extras_require={
         'gpu': ['cupy-cuda12x'],
+        # ChainerMN (bundled with chainer) talks MPI through mpi4py; the MPI
+        # itself comes from the system (e.g. Debian's openmpi-bin).
+        'mpi': ['mpi4py>=3.1'],
         # scikit-image ships the public-domain photo the face-detection
         # tests run on; 0.25+ needs numpy 2.
         'test': ['pytest>=7', 'hypothesis>=6', 'mock', 'scikit-image<0.25'],

@@ -20,6 +20,7 @@ from extensions import cyclegan_wiring  # NOQA: E402
 from extensions import devices  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
 from extensions import export  # NOQA: E402
+from extensions import multinode  # NOQA: E402
 from extensions import runs  # NOQA: E402
 from extensions import safety  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
@@ -124,6 +125,14 @@ def parse_args(argv=None):
         'train into an --out that holds a run with other options'))
     run.add_argument('--keep-snapshots', type=int, default=3,
                      help='how many trainer snapshots to keep')
+    run.add_argument('--communicator', default=None,
+                     choices=sorted(multinode.COMMUNICATORS), help=(
+                         'train data-parallel over MPI processes started by '
+                         'mpiexec -n N (ChainerMN): naive on CPUs, flat or '
+                         'pure_nccl on GPUs (process i uses GPU --gpu + its '
+                         'rank on the machine). --batch-size is per '
+                         'process; N processes train like one at N times '
+                         'the batch. Needs the mpi extra (see README)'))
     cyclegan_wiring.add_arguments(p)
     ev = p.add_argument_group('evaluation during training')
     ev.add_argument('--eval-interval', type=int, default=None, help=(
@@ -195,6 +204,9 @@ def check_datasets(parser, opts):
     if n > 1 and opts['model'] != 'stargan':
         parser.error('--model {} trains on one --dataset; several datasets '
                      'at once need --model stargan'.format(opts['model']))
+    if opts['communicator'] and opts['model'] != 'stargan':
+        parser.error('--communicator trains --model stargan; the CycleGAN '
+                     'baseline runs in one process')
     ratio = opts['joint_ratio']
     if ratio is None:
         return
@@ -214,26 +226,34 @@ def get_device(parser, gpu):
         parser.error(str(e))
 
 
-def make_trainer(opts, train, test, device):
+def make_trainer(opts, train, test, device, comm=None):
     """Wires models, optimizers, updater and extensions into a Trainer.
 
     Returns:
-        tuple: ``(trainer, stop trigger, snapshot extension)``.
+        tuple: ``(trainer, stop trigger, snapshot extension or None)``.
     """
-    stop = safety.GracefulStop((opts['iterations'], 'iteration'))
-    make = cyclegan_wiring.make_cyclegan_trainer \
-        if opts['model'] == 'cyclegan' else \
-        stargan_wiring.make_stargan_trainer
-    trainer = make(opts, train, test, device, stop_trigger=stop)
+    stop = safety.GracefulStop(
+        (opts['iterations'], 'iteration'),
+        agree=None if comm is None else multinode.agree_to_stop(comm))
+    if opts['model'] == 'cyclegan':
+        trainer = cyclegan_wiring.make_cyclegan_trainer(
+            opts, train, test, device, stop_trigger=stop)
+    else:
+        trainer = stargan_wiring.make_stargan_trainer(
+            opts, train, test, device, stop_trigger=stop, comm=comm)
     trainer.extend(safety.DivergenceGuard())
-    return trainer, stop, trainer.get_extension('snapshot')
+    writer = multinode.is_writer(comm)
+    return trainer, stop, trainer.get_extension('snapshot') if writer \
+        else None
 
 
-def prepare_out_dir(parser, opts):
-    """Checks the out dir and resolves ``--resume auto``."""
+def prepare_out_dir(parser, opts, writer=True):
+    """Checks the out dir (``writer``: the process that writes there) and
+    resolves ``--resume auto``."""
     out = opts['out']
     try:
-        safety.check_writable(out)
+        if writer:
+            safety.check_writable(out)
     except OSError as e:
         parser.error('--out {}: cannot write there ({}); choose another '
                      'directory'.format(out, e.strerror or e))
@@ -255,7 +275,7 @@ def prepare_out_dir(parser, opts):
 def run_training(trainer, stop, snapshot, opts, export_config):
     """Runs the trainer, then exports the generator for translate.py; on
     SIGINT/SIGTERM also saves a snapshot and says how to resume. Returns the
-    exit code."""
+    exit code. ``snapshot`` is None in processes that write nothing."""
     stop.install()
     try:
         trainer.run()
@@ -270,16 +290,19 @@ def run_training(trainer, stop, snapshot, opts, export_config):
         raise
     finally:
         stop.uninstall()
+    if snapshot is None:  # not process 0 of a data-parallel run
+        return 0
     if export_config is not None:
         export.export_generator(
             os.path.join(opts['out'], export.EXPORT_NAME),
             trainer.updater.get_optimizer('gen').target,
             export_config)
-    if stop.received:
+    if stop.stopped:
         snapshot(trainer)
         print('\nStopped by {} at iteration {}; snapshot written. Resume '
               'with the same options plus: --resume auto --out {}'.format(
-                  stop.received, trainer.updater.iteration, opts['out']))
+                  stop.received or 'a signal to another process',
+                  trainer.updater.iteration, opts['out']))
     else:
         print('Done. Samples: {}{}'.format(
             os.path.join(opts['out'], 'samples_latest.png'),
@@ -290,15 +313,36 @@ def run_training(trainer, stop, snapshot, opts, export_config):
 
 def main(argv=None):
     parser, args = parse_args(argv)
+    comm = None
+    if args.communicator:
+        try:
+            comm = multinode.create_communicator(args.communicator, args.gpu)
+        except multinode.SetupError as e:
+            parser.error(str(e))
+    try:
+        code = train_main(parser, args, comm)
+    except BaseException as e:
+        if comm is not None and comm.size > 1 and not (
+                isinstance(e, SystemExit) and not e.code):
+            multinode.abort(comm, e)  # else the others wait forever
+        raise
+    if code and comm is not None and comm.size > 1:
+        multinode.abort(comm, RuntimeError('exit code {}'.format(code)))
+    return code
+
+
+def train_main(parser, args, comm=None):
+    """Trains as the options say; ``comm`` for data-parallel processes."""
     check_datasets(parser, vars(args))
     try:
         opts = resolve(args)
     except ValueError as e:
         parser.error(str(e))
     check_options(parser, opts)
-    device = get_device(parser, opts['gpu'])
+    device = get_device(parser, opts['gpu'] if comm is None
+                        else multinode.device_spec(comm, opts['gpu']))
     device.use()
-    prepare_out_dir(parser, opts)
+    prepare_out_dir(parser, opts, multinode.is_writer(comm))
     try:
         train, test = runs.make_datasets(opts)
     except (DatasetError, ValueError) as e:
@@ -307,7 +351,8 @@ def main(argv=None):
     # (the script, not the library) makes a run reproducible from --seed.
     numpy.random.seed(opts['seed'])
     try:
-        trainer, stop, snapshot = make_trainer(opts, train, test, device)
+        trainer, stop, snapshot = make_trainer(opts, train, test, device,
+                                               comm)
     except ValueError as e:  # unknown domains, a missing --perceptual-net
         parser.error(str(e))
     if opts['resume']:
@@ -315,13 +360,16 @@ def main(argv=None):
             snapshots.load_npz(opts['resume'], trainer)
         except snapshots.UnsafeFileError as e:
             parser.error('--resume: {}'.format(e))
+    if not multinode.is_writer(comm):
+        return run_training(trainer, stop, None, opts, None)
     snapshots.write_json_atomic(opts, os.path.join(opts['out'], 'args.json'))
     domains = opts.get('domains') or train.label_names
     print('{} | preset {} | {} px | {} train / {} test images | '
-          'domains: {} | device {} | out {}'.format(
+          'domains: {} | device {}{} | out {}'.format(
               'CycleGAN' if opts['model'] == 'cyclegan' else 'StarGAN',
               opts['preset'], opts['image_size'], len(train), len(test),
-              ', '.join(domains), device, opts['out']))
+              ', '.join(domains), device, '' if comm is None else
+              ' x {} processes'.format(comm.size), opts['out']))
     config = None if opts['model'] == 'cyclegan' else \
         export.config_from_options(opts, train)
     return run_training(trainer, stop, snapshot, opts, config)

@@ -220,9 +220,12 @@ class JointIterator(chainer.dataset.Iterator):
         batch_size (int): Examples per batch.
         n_critic (int): The updater's discriminator steps per generator step
             (only steers the alternation; see :func:`dataset_schedule`).
+        indices (bool): Yield the joint indices of a batch's examples
+            instead of the examples (for :class:`datasets.shard.
+            ShardIterator`, which reads only its own share).
     """
 
-    def __init__(self, joint, batch_size, n_critic=1):
+    def __init__(self, joint, batch_size, n_critic=1, indices=False):
         if int(batch_size) < 1 or int(n_critic) < 1:
             raise ValueError('batch_size and n_critic must be positive, got '
                              '{} and {}'.format(batch_size, n_critic))
@@ -231,9 +234,13 @@ class JointIterator(chainer.dataset.Iterator):
         self.iteration = 0
         self.last_dataset = None
         self._previous_epoch_detail = -1.
+        # Index ranges shuffle exactly as the examples would: the order
+        # depends only on the length and the seed.
         self._parts = [
-            order.make_iterator(joint.part(k), self.batch_size,
-                                _part_seed(joint.seed, k))
+            order.make_iterator(
+                range(joint.offsets[k], joint.offsets[k + 1]) if indices
+                else joint.part(k), self.batch_size,
+                _part_seed(joint.seed, k))
             for k in range(len(joint.datasets))]
 
     def __next__(self):

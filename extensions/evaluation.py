@@ -147,10 +147,14 @@ class Evaluate(training.Extension):
         self.group_sizes, self.label_names = group_sizes, label_names
         self.device, self.names = device, list(names)
 
-    def evaluate(self):
-        """Returns the scalar metrics as ``{'eval/<name>': float}``."""
+    def prepare(self):
+        """Trains or loads the judge now (else on the first evaluation)."""
         if self.judge is None:
             self.judge = self.get_judge()
+
+    def evaluate(self):
+        """Returns the scalar metrics as ``{'eval/<name>': float}``."""
+        self.prepare()
         data = make_eval_data(self.generator, self.judge, self.x, self.c,
                               self.group_sizes, self.label_names,
                               self.device)

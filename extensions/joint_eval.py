@@ -49,7 +49,8 @@ def part_arrays(joint, k, limit=None):
 
 
 def evaluate_dataset(generator, test, k, judge, n_test, device,
-                     names=evaluation.TRAINING_METRICS, ground_truth=None):
+                     names=evaluation.TRAINING_METRICS, ground_truth=None,
+                     shard=(0, 1)):
     """Measures translations into dataset ``k``'s labels.
 
     Args:
@@ -62,6 +63,8 @@ def evaluate_dataset(generator, test, k, judge, n_test, device,
         names (sequence of str): Metrics for ``k``'s own images.
         ground_truth (callable or None): For ``k``'s own images (see
             :class:`stargan.metrics.EvalData`).
+        shard (tuple of int): ``(rank, n)``: use every n-th image from
+            ``rank`` (a process's share in data-parallel training).
 
     Returns:
         tuple: ``(result dict, EvalData of k's own images)``; the result
@@ -71,7 +74,8 @@ def evaluate_dataset(generator, test, k, judge, n_test, device,
     gen_k = own_label_generator(generator, layout, k)
     sizes = layout.dataset_group_sizes[k]
     label_names = list(test.datasets[k].label_names)
-    x, c = part_arrays(test, k, n_test)
+    rank, n = shard
+    x, c = (a[rank::n] for a in part_arrays(test, k, n_test))
     data = evaluation.make_eval_data(gen_k, judge, x, c, sizes, label_names,
                                      device, ground_truth)
     result = metrics.compute(data, names)
@@ -79,7 +83,7 @@ def evaluate_dataset(generator, test, k, judge, n_test, device,
     if others:
         share = max(1, n_test // len(others))
         x_o = numpy.concatenate([part_arrays(test, j, share)[0]
-                                 for j in others])
+                                 for j in others])[rank::n]
         c_o = numpy.tile(layout.default_labels(k), (len(x_o), 1))
         cross = evaluation.make_eval_data(gen_k, judge, x_o, c_o, sizes,
                                           label_names, device)
@@ -110,24 +114,31 @@ class JointEvaluate(training.Extension):
             (called on the first evaluation).
         n_test (int): Test images per dataset.
         device: Where the generator lives.
+        shard (tuple of int): ``(rank, n)``: this process's share of the
+            images (see :func:`evaluate_dataset`).
     """
 
     priority = training.PRIORITY_WRITER
 
-    def __init__(self, generator, test, get_judges, n_test, device='@numpy'):
+    def __init__(self, generator, test, get_judges, n_test, device='@numpy',
+                 shard=(0, 1)):
         self.generator, self.test = generator, test
         self.get_judges, self.judges = list(get_judges), None
-        self.n_test, self.device = n_test, device
+        self.n_test, self.device, self.shard = n_test, device, shard
+
+    def prepare(self):
+        """Trains or loads the judges now (else on the first evaluation)."""
+        if self.judges is None:
+            self.judges = [get() for get in self.get_judges]
 
     def evaluate(self):
         """Returns ``{'eval/<dataset>/<metric>': float}``."""
-        if self.judges is None:
-            self.judges = [get() for get in self.get_judges]
+        self.prepare()
         out = {}
         for k, name in enumerate(self.test.layout.names):
             result, _ = evaluate_dataset(self.generator, self.test, k,
                                          self.judges[k], self.n_test,
-                                         self.device)
+                                         self.device, shard=self.shard)
             out.update({'eval/{}/{}'.format(name, key): v
                         for key, v in result.items()
                         if isinstance(v, float)})

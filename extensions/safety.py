@@ -27,12 +27,22 @@ class GracefulStop(object):
     Args:
         trigger: The run's own stop trigger (e.g. ``(N, 'iteration')``).
         signals (tuple): Signals to catch.
+        agree (callable or None): ``flag -> bool`` run every iteration in
+            data-parallel training: True when any process got a signal, so
+            that all stop at the same iteration.
+
+    Attributes:
+        received (str or None): The signal this process got.
+        stopped (bool): Training stops (or stopped) because of a signal.
     """
 
-    def __init__(self, trigger, signals=(signal.SIGINT, signal.SIGTERM)):
+    def __init__(self, trigger, signals=(signal.SIGINT, signal.SIGTERM),
+                 agree=None):
         self.trigger = training.trigger.get_trigger(trigger)
         self.signals = signals
+        self.agree = agree
         self.received = None
+        self.stopped = False
         self._previous = {}
 
     def install(self):
@@ -50,7 +60,12 @@ class GracefulStop(object):
         self.received = signal.Signals(signum).name
 
     def __call__(self, trainer):
-        return self.received is not None or self.trigger(trainer)
+        signalled = self.received is not None
+        if self.agree is not None:
+            signalled = self.agree(signalled)
+        self.stopped = self.stopped or signalled
+        # Always ask the trigger: it counts calls on some triggers.
+        return self.trigger(trainer) or signalled
 
     def get_training_length(self):
         return self.trigger.get_training_length()

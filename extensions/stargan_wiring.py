@@ -13,8 +13,10 @@ from chainer import training
 from chainer.training import extensions as E
 
 from datasets import joint
+from datasets import shard
 from extensions import evaluation
 from extensions import joint_eval
+from extensions import multinode
 from extensions import reporting
 from extensions import runs
 from extensions.samples import SampleGrid
@@ -24,14 +26,25 @@ from updaters import StarGANUpdater
 MODELS = {'stargan': runs.make_stargan}
 
 
-def make_adam(model, lr, opts):
-    """Adam with the run's betas, set up on ``model``."""
+def make_adam(model, lr, opts, comm=None):
+    """Adam with the run's betas, set up on ``model``; with a communicator
+    it averages gradients over the processes."""
     opt = chainer.optimizers.Adam(lr, opts['beta1'], opts['beta2'])
     opt.setup(model)
-    return opt
+    return opt if comm is None else multinode.multi_node_adam(opt, comm)
 
 
-def make_stargan_trainer(opts, train, test, device, stop_trigger=None):
+def make_iterator(train, opts, comm=None):
+    """The training iterator; each process's share of the global batches
+    with a communicator (see :mod:`datasets.shard`)."""
+    if comm is None:
+        return runs.make_iterator(train, opts)
+    return shard.make_shard_iterator(train, opts['batch_size'], opts['seed'],
+                                     comm.rank, comm.size, opts['n_critic'])
+
+
+def make_stargan_trainer(opts, train, test, device, stop_trigger=None,
+                         comm=None):
     """Wires models, optimizers, updater and extensions into a Trainer.
 
     Args:
@@ -40,26 +53,40 @@ def make_stargan_trainer(opts, train, test, device, stop_trigger=None):
         test: Labelled test dataset (sample grids and evaluation).
         device (chainer.backend.Device): Where models and batches live.
         stop_trigger: Overrides ``(opts['iterations'], 'iteration')``.
+        comm: A ChainerMN communicator for data-parallel training (see
+            :mod:`extensions.multinode`); only process 0 gets writers.
 
     Returns:
         ~chainer.training.Trainer: Its snapshot extension is named
-        ``'snapshot'``.
+        ``'snapshot'`` (process 0).
     """
     gen, dis = MODELS[opts['model']](opts, len(train.label_names))
-    gen_opt = make_adam(gen, opts['g_lr'], opts)
-    dis_opt = make_adam(dis, opts['d_lr'], opts)
+    gen.to_device(device)
+    dis.to_device(device)
+    gen_opt = make_adam(gen, opts['g_lr'], opts, comm)
+    dis_opt = make_adam(dis, opts['d_lr'], opts, comm)
     updater = StarGANUpdater(
-        runs.make_iterator(train, opts), gen, dis, gen_opt, dis_opt,
+        make_iterator(train, opts, comm), gen, dis, gen_opt, dis_opt,
         runs.group_sizes(train), n_critic=opts['n_critic'],
         lambda_cls=opts['lambda_cls'], lambda_rec=opts['lambda_rec'],
         lambda_gp=opts['lambda_gp'], device=device, seed=opts['seed'],
-        flip=runs.uses_photos(opts))
+        flip=runs.uses_photos(opts), shard=multinode.shard_of(comm))
     n = opts['iterations']
     trainer = training.Trainer(updater, stop_trigger or (n, 'iteration'),
                                out=opts['out'])
     for opt, lr in ((gen_opt, opts['g_lr']), (dis_opt, opts['d_lr'])):
         trainer.extend(E.LinearShift('alpha', (lr, 0.),
                                      (opts['decay_start'], n), opt))
+    if opts['eval_interval']:
+        add_evaluation(trainer, opts, train, test, gen, device, comm)
+    if multinode.is_writer(comm):
+        add_writers(trainer, opts, train, test, gen, device)
+    return trainer
+
+
+def add_writers(trainer, opts, train, test, gen, device):
+    """Logs, plots, progress, sample grids and snapshots (process 0)."""
+    n = opts['iterations']
     is_joint = isinstance(train, joint.JointDataset)
     reporting.add_reports(trainer, opts['log_interval'], n,
                           print_keys(test) if is_joint
@@ -69,10 +96,10 @@ def make_stargan_trainer(opts, train, test, device, stop_trigger=None):
                               n_retains=opts['keep_snapshots']),
                    trigger=reporting.every(opts['snapshot_interval'], n),
                    name='snapshot')
+    plots = reporting.EVAL_PLOTS if not is_joint else {
+        'eval_target_accuracy.png': joint_eval.scalar_keys(test.layout)}
     if opts['eval_interval']:
-        (add_joint_evaluation if is_joint else add_evaluation)(
-            trainer, opts, train, test, gen, device)
-    return trainer
+        reporting.add_plots(trainer, plots, opts['log_interval'], n)
 
 
 def print_keys(test):
@@ -114,34 +141,27 @@ def add_sample_grid(trainer, opts, train, test, gen, device):
                    call_before_training=True)
 
 
-def add_evaluation(trainer, opts, train, test, gen, device):
-    """Reports eval/* metrics (judged by a domain classifier) and plots
-    them."""
-    n = opts['iterations']
-    x, c = evaluation.dataset_arrays(test, opts['n_eval'])
-    judge = evaluation.judge_for(train, test, opts['n_eval'],
-                                 opts['cache_dir'],
-                                 opts['classifier_iterations'], opts['seed'],
-                                 device)
-    trainer.extend(evaluation.Evaluate(gen, judge, x, c,
-                                       runs.group_sizes(train),
-                                       train.label_names, device),
-                   trigger=reporting.every(opts['eval_interval'], n))
-    reporting.add_plots(trainer, reporting.EVAL_PLOTS, opts['log_interval'],
-                        n)
-
-
-def add_joint_evaluation(trainer, opts, train, test, gen, device):
-    """Per dataset: eval/<dataset>/* on its own images and cross_accuracy
-    on the others', each judged by the dataset's own classifier."""
-    n = opts['iterations']
-    judges = joint_eval.judges_for(train, test, opts['n_eval'],
-                                   opts['cache_dir'],
-                                   opts['classifier_iterations'],
-                                   opts['seed'], device)
-    trainer.extend(joint_eval.JointEvaluate(gen, test, judges,
-                                            opts['n_eval'], device),
-                   trigger=reporting.every(opts['eval_interval'], n))
-    plots = {'eval_target_accuracy.png':
-             joint_eval.scalar_keys(test.layout)}
-    reporting.add_plots(trainer, plots, opts['log_interval'], n)
+def add_evaluation(trainer, opts, train, test, gen, device, comm=None):
+    """Reports eval/* metrics judged by domain classifiers: one for the
+    dataset, or per dataset of a joint run (its own images and
+    cross_accuracy on the others'). With a communicator every process
+    evaluates its share of the test images."""
+    rank, size = multinode.shard_of(comm)
+    n_eval = opts['n_eval']
+    get = (joint_eval.judges_for if isinstance(train, joint.JointDataset)
+           else evaluation.judge_for)(
+        train, test, n_eval, opts['cache_dir'],
+        opts['classifier_iterations'], opts['seed'], device)
+    if isinstance(train, joint.JointDataset):
+        ext = joint_eval.JointEvaluate(gen, test, get, n_eval, device,
+                                       shard=(rank, size))
+    else:
+        x, c = evaluation.dataset_arrays(test, n_eval)
+        ext = evaluation.Evaluate(gen, get, x[rank::size], c[rank::size],
+                                  runs.group_sizes(train), train.label_names,
+                                  device)
+    if comm is not None:
+        ext = multinode.MultiNodeEvaluate(ext, comm,
+                                          len(range(rank, n_eval, size)))
+    trainer.extend(ext, trigger=reporting.every(opts['eval_interval'],
+                                                opts['iterations']))

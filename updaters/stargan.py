@@ -56,11 +56,17 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         seed (int): Seed of the updater's own random stream (targets,
             interpolation points, flips); saved with snapshots.
         flip (bool): Mirror each real image left-right with probability 1/2.
+        shard (tuple of int): ``(rank, n_processes)`` of data-parallel
+            training. Every process draws the random numbers of the whole
+            global batch from the same stream and uses its own rows (see
+            :class:`datasets.shard.ShardIterator`), so N processes reproduce
+            one process at N times the batch.
     """
 
     def __init__(self, iterator, generator, discriminator, gen_opt, dis_opt,
                  group_sizes, n_critic=5, lambda_cls=1., lambda_rec=10.,
-                 lambda_gp=10., device='@numpy', seed=0, flip=False):
+                 lambda_gp=10., device='@numpy', seed=0, flip=False,
+                 shard=(0, 1)):
         super().__init__(iterator, {'gen': gen_opt, 'dis': dis_opt},
                          device=device)
         for opt in self.get_all_optimizers().values():
@@ -72,6 +78,7 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         self.lambda_gp = lambda_gp
         self.flip = flip
         self.rng = numpy.random.RandomState(seed)
+        self.rank, self.n_shards = (int(v) for v in shard)
 
     def update_core(self):
         batch = self.converter(self.get_iterator('main').next(),
@@ -80,8 +87,8 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         mask = batch[2] if len(batch) > 2 else None
         if self.flip:
             x_real = self._random_flip(x_real)
-        c_trg = self.input_device.send(label_utils.random_labels(
-            self.rng, len(x_real), self.group_sizes))
+        c_trg = self.input_device.send(self._mine(label_utils.random_labels(
+            self.rng, len(x_real) * self.n_shards, self.group_sizes)))
         if mask is not None:
             # Targets within the example's own dataset: new values where its
             # labels are known, its joint label (zeros, mask vector) elsewhere.
@@ -94,8 +101,13 @@ class StarGANUpdater(training.updaters.StandardUpdater):
             self.get_optimizer('gen').update(self.gen_loss, x_real, c_org,
                                              c_trg, mask)
 
+    def _mine(self, draw):
+        """This process's rows of a draw made for the global batch."""
+        n = len(draw) // self.n_shards
+        return draw[self.rank * n:(self.rank + 1) * n]
+
     def _random_flip(self, x):
-        mask = self.rng.uniform(size=len(x)) < 0.5
+        mask = self._mine(self.rng.uniform(size=len(x) * self.n_shards)) < 0.5
         xp = chainer.backend.get_array_module(x)
         mask = self.input_device.send(mask.reshape(-1, 1, 1, 1))
         return xp.where(mask, x[..., ::-1], x)
@@ -113,8 +125,8 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         loss_adv = losses.wgan_dis_loss(src_real, src_fake)
         loss_cls = losses.classification_loss(cls_real, c_org,
                                               self.group_sizes, mask=mask)
-        alpha = self.input_device.send(
-            self.rng.uniform(size=(len(x_real), 1, 1, 1)).astype(x_real.dtype))
+        alpha = self.input_device.send(self._mine(self.rng.uniform(
+            size=(len(x_real) * self.n_shards, 1, 1, 1))).astype(x_real.dtype))
         x_hat = losses.interpolate(x_real, x_fake, alpha)
         loss_gp = losses.gradient_penalty(lambda x: dis(x)[0], x_hat)
         loss = (loss_adv + self.lambda_cls * loss_cls

@@ -1,0 +1,153 @@
+"""Data-parallel training under mpiexec (ChainerMN, CPU, 2 processes).
+
+Needs OpenMPI's mpiexec and mpi4py (the ``mpi`` extra); skipped without
+them unless STARGAN_REQUIRE_MPI=1 (as in CI), which turns a missing MPI into
+a failure.
+"""
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HAVE_MPI = bool(shutil.which('mpiexec')
+                and importlib.util.find_spec('mpi4py'))
+if not HAVE_MPI and os.environ.get('STARGAN_REQUIRE_MPI') == '1':
+    raise RuntimeError('STARGAN_REQUIRE_MPI=1 but mpiexec or mpi4py is '
+                       'missing; install openmpi-bin and the mpi extra')
+pytestmark = pytest.mark.skipif(not HAVE_MPI,
+                                reason='needs mpiexec and mpi4py')
+
+COMMON = ['--preset', 'tiny', '--n-train', '24', '--n-test', '8',
+          '--n-samples', '2', '--iterations', '6', '--n-critic', '2',
+          '--log-interval', '3', '--snapshot-interval', '3',
+          '--sample-interval', '3', '--eval-interval', '6', '--n-eval', '8',
+          '--classifier-iterations', '3']
+#: Bounds every mpiexec: a hang fails the test instead of blocking CI.
+TIMEOUT = 240
+
+
+def _env(tmp_path):
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT='1',
+               OMPI_ALLOW_RUN_AS_ROOT_CONFIRM='1', OMP_NUM_THREADS='1',
+               OPENBLAS_NUM_THREADS='1', MKL_NUM_THREADS='1',
+               XDG_CACHE_HOME=str(tmp_path / 'cache'))
+    env['PYTHONPATH'] = ROOT + os.pathsep + env.get('PYTHONPATH', '')
+    return env
+
+
+def _train(tmp_path, argv, processes=None):
+    cmd = [sys.executable, os.path.join(ROOT, 'train.py')] + argv
+    if processes:
+        cmd = ['mpiexec', '--oversubscribe', '-n', str(processes)] + cmd + [
+            '--communicator', 'naive']
+    return subprocess.run(cmd, cwd=str(tmp_path), env=_env(tmp_path),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True, timeout=TIMEOUT)
+
+
+def _arrays(path, prefixes=('updater/model:', 'updater/optimizer:')):
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files if k.startswith(prefixes)}
+
+
+@pytest.fixture(scope='module')
+def runs(tmp_path_factory):
+    """One process at batch 4 and two processes at batch 2 each."""
+    tmp = tmp_path_factory.mktemp('mn')
+    single = _train(tmp, COMMON + ['--batch-size', '4', '--out', 'single'])
+    assert single.returncode == 0, single.stderr[-3000:]
+    double = _train(tmp, COMMON + ['--batch-size', '2', '--out', 'double'],
+                    processes=2)
+    assert double.returncode == 0, double.stderr[-3000:]
+    return tmp, single, double
+
+
+def _relative(a, b, scale):
+    return np.linalg.norm(a - b) / max(np.linalg.norm(scale), 1e-30)
+
+
+def test_two_processes_train_like_one_at_twice_the_batch(runs):
+    tmp, _, _ = runs
+    one3, two3, one6, two6 = (
+        _arrays(str(tmp / d / 'snapshot_iter_{}'.format(i)))
+        for i in (3, 6) for d in ('single', 'double'))
+    assert sorted(one6) == sorted(two6) and len(one6) > 20
+    # Same inputs and random draws; only the order of float sums differs
+    # (two local means averaged vs one mean). After three D steps and one
+    # G step everything agrees to float precision; Adam's first step
+    # (about lr * sign(grad)) can flip on gradients that are rounding
+    # noise, so a parameter may differ by up to two steps of lr 1e-4.
+    for key in one3:
+        assert _relative(one3[key], two3[key], one3[key]) < 1e-4, key
+        assert np.abs(one3[key] - two3[key]).max() <= 2.5e-4, key
+    # GAN training then amplifies such differences, but they stay a small
+    # part of what the parameters moved in iterations 4-6.
+    for key in (k for k in one6 if k.startswith('updater/model:')):
+        moved = one6[key] - one3[key]
+        assert np.linalg.norm(moved) > 0, key
+        assert _relative(one6[key], two6[key], moved) < 0.1, key
+
+
+def test_only_process_zero_writes(runs):
+    tmp, single, double = runs
+    assert sorted(os.listdir(str(tmp / 'double'))) == sorted(
+        os.listdir(str(tmp / 'single')))
+    assert double.stdout.count('Done. Samples') == 1
+    assert double.stdout.count('StarGAN | preset tiny') == 1
+    assert 'x 2 processes' in double.stdout
+    args = json.load(open(str(tmp / 'double' / 'args.json')))
+    assert args['communicator'] == 'naive' and args['batch_size'] == 2
+
+
+def test_evaluation_is_aggregated_over_processes(runs):
+    tmp, _, _ = runs
+    logs = [json.load(open(str(tmp / d / 'log')))[-1]
+            for d in ('single', 'double')]
+    for key in ('eval/target_accuracy', 'eval/reconstruction_l1'):
+        # Each process judged 4 of the 8 images; the mean is over all 8.
+        assert logs[1][key] == pytest.approx(logs[0][key], abs=1e-3), key
+
+
+def test_resume_continues_a_data_parallel_run(runs):
+    tmp, _, _ = runs
+    resumed = _train(tmp, COMMON + [
+        '--batch-size', '2', '--out', 'resumed', '--resume',
+        str(tmp / 'double' / 'snapshot_iter_3')], processes=2)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    want = _arrays(str(tmp / 'double' / 'snapshot_iter_6'))
+    got = _arrays(str(tmp / 'resumed' / 'snapshot_iter_6'))
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-5,
+                                   atol=1e-7, err_msg=key)
+
+
+def test_a_failing_process_ends_the_job_with_a_message(tmp_path):
+    from PIL import Image
+    for domain in ('a', 'b'):
+        folder = tmp_path / 'data' / domain
+        folder.mkdir(parents=True)
+        for i in range(6):
+            Image.new('RGB', (32, 32), (40 * i, 80, 120)).save(
+                str(folder / '{}.png'.format(i)))
+    # Valid header, truncated body: found when a process reads it.
+    good = (tmp_path / 'data' / 'a' / '0.png').read_bytes()
+    (tmp_path / 'data' / 'b' / 'broken.png').write_bytes(good[:60])
+    result = _train(tmp_path, [
+        '--dataset', str(tmp_path / 'data'), '--preset', 'tiny',
+        '--batch-size', '2', '--iterations', '30', '--eval-interval', '0',
+        '--test-fraction', '0.2', '--out', 'out'], processes=2)
+    assert result.returncode != 0
+    assert 'ending all processes' in result.stderr
+    assert 'broken.png' in result.stderr
+
+
+def test_communicator_without_mpi_or_gpu_is_refused(tmp_path):
+    result = _train(tmp_path, ['--communicator', 'pure_nccl', '--out', 'o'])
+    assert result.returncode == 2
+    assert 'needs GPUs' in result.stderr and 'naive' in result.stderr
