@@ -204,9 +204,6 @@ def check_datasets(parser, opts):
     if n > 1 and opts['model'] != 'stargan':
         parser.error('--model {} trains on one --dataset; several datasets '
                      'at once need --model stargan'.format(opts['model']))
-    if opts['communicator'] and opts['model'] != 'stargan':
-        parser.error('--communicator trains --model stargan; the CycleGAN '
-                     'baseline runs in one process')
     ratio = opts['joint_ratio']
     if ratio is None:
         return
@@ -237,7 +234,7 @@ def make_trainer(opts, train, test, device, comm=None):
         agree=None if comm is None else multinode.agree_to_stop(comm))
     if opts['model'] == 'cyclegan':
         trainer = cyclegan_wiring.make_cyclegan_trainer(
-            opts, train, test, device, stop_trigger=stop)
+            opts, train, test, device, stop_trigger=stop, comm=comm)
     else:
         trainer = stargan_wiring.make_stargan_trainer(
             opts, train, test, device, stop_trigger=stop, comm=comm)

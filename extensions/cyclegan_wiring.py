@@ -12,9 +12,10 @@ import chainer
 from chainer import training
 from chainer.training import extensions as E
 
-from datasets import order
 from datasets.unaligned import UnalignedDataset
+from extensions import multinode
 from extensions import reporting
+from extensions import stargan_wiring
 from extensions import runs
 from extensions import snapshots
 from extensions.cyclegan_samples import CycleGANSampleGrid
@@ -188,13 +189,8 @@ def make_unaligned(dataset, opts):
                             opts['seed'])
 
 
-def _adam(model, lr, opts):
-    opt = chainer.optimizers.Adam(lr, opts['beta1'], opts['beta2'])
-    opt.setup(model)
-    return opt
-
-
-def make_cyclegan_trainer(opts, train, test, device, stop_trigger=None):
+def make_cyclegan_trainer(opts, train, test, device, stop_trigger=None,
+                          comm=None):
     """Wires models, optimizers, updater and extensions into a Trainer.
 
     Args:
@@ -203,23 +199,26 @@ def make_cyclegan_trainer(opts, train, test, device, stop_trigger=None):
         test: Labelled test dataset (sample grid inputs).
         device (chainer.backend.Device): Where models and batches live.
         stop_trigger: Overrides ``(opts['iterations'], 'iteration')``.
+        comm: A ChainerMN communicator for data-parallel training (see
+            :mod:`extensions.multinode`); only process 0 gets writers.
 
     Returns:
         ~chainer.training.Trainer: Its snapshot extension is named
-        ``'snapshot'``.
+        ``'snapshot'`` (process 0).
     """
     models = make_models(opts)
     for model in models.values():
         model.to_device(device)
-    opt = {name: _adam(m, opts['d_lr'] if name.startswith('dis')
-                       else opts['g_lr'], opts)
-           for name, m in models.items()}
+    opt = {name: stargan_wiring.make_adam(
+        m, opts['d_lr'] if name.startswith('dis') else opts['g_lr'], opts,
+        comm) for name, m in models.items()}
     features = None
     if opts['perceptual_net']:
         features = load_feature_network(opts['perceptual_net'], device)
-    iterator = order.make_iterator(make_unaligned(train, opts),
-                                   opts['batch_size'], opts['seed'])
-    updater = _make_updater(iterator, models, opt, features, opts, device)
+    iterator = stargan_wiring.make_iterator(make_unaligned(train, opts),
+                                            opts, comm)
+    updater = _make_updater(iterator, models, opt, features, opts, device,
+                            multinode.shard_of(comm))
     n = opts['iterations']
     trainer = training.Trainer(updater, stop_trigger or (n, 'iteration'),
                                out=opts['out'])
@@ -228,6 +227,14 @@ def make_cyclegan_trainer(opts, train, test, device, stop_trigger=None):
         trainer.extend(E.LinearShift('alpha', (lr, 0.),
                                      (opts['decay_start'], n), o),
                        name='lr_' + name)
+    if multinode.is_writer(comm):
+        _add_writers(trainer, opts, train, test, models, device)
+    return trainer
+
+
+def _add_writers(trainer, opts, train, test, models, device):
+    """Logs, plots, progress, sample grids and snapshots (process 0)."""
+    n = opts['iterations']
     plots = dict(PLOTS, **(EMB_PLOTS if 'dis_emb' in models else {}))
     reporting.add_reports(trainer, opts['log_interval'], n, PRINT_KEYS,
                           plots)
@@ -241,10 +248,9 @@ def make_cyclegan_trainer(opts, train, test, device, stop_trigger=None):
                               n_retains=opts.get('keep_snapshots', 3)),
                    trigger=reporting.every(opts['snapshot_interval'], n),
                    name='snapshot')
-    return trainer
 
 
-def _make_updater(iterator, models, opt, features, opts, device):
+def _make_updater(iterator, models, opt, features, opts, device, shard):
     return CycleGANUpdater(
         iterator, models['gen_ab'], models['gen_ba'], models['dis_a'],
         models['dis_b'], opt['gen_ab'], opt['gen_ba'], opt['dis_a'],
@@ -255,7 +261,7 @@ def _make_updater(iterator, models, opt, features, opts, device):
         lambda_gp=opts['lambda_gp'], lambda_emb=opts['lambda_emb'],
         lambda_perceptual=opts['lambda_perceptual'], features=features,
         pool_size=opts['pool_size'], flip=runs.uses_photos(opts),
-        device=device, seed=opts['seed'])
+        device=device, seed=opts['seed'], shard=shard)
 
 
 def train_cyclegan(opts):

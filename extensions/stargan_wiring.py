@@ -40,7 +40,8 @@ def make_iterator(train, opts, comm=None):
     if comm is None:
         return runs.make_iterator(train, opts)
     return shard.make_shard_iterator(train, opts['batch_size'], opts['seed'],
-                                     comm.rank, comm.size, opts['n_critic'])
+                                     comm.rank, comm.size,
+                                     opts.get('n_critic', 1))
 
 
 def make_stargan_trainer(opts, train, test, device, stop_trigger=None,

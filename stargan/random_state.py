@@ -17,3 +17,23 @@ def serialize_random_state(serializer, rng):
     gauss = serializer('cached_gaussian', gauss)
     if isinstance(serializer, chainer.Deserializer):
         rng.set_state((name, keys, int(pos), int(has_gauss), float(gauss)))
+
+
+def own_rows(draw, shard):
+    """This process's rows of a draw made for the whole global batch.
+
+    In data-parallel training every process draws the random numbers of
+    all processes' examples from the same stream and keeps its own rows, so
+    N processes use exactly the numbers one process would at N times the
+    batch (and the stream saved by process 0 is every process's).
+
+    Args:
+        draw (numpy.ndarray): ``(N * n_processes, ...)`` numbers.
+        shard (tuple of int): ``(rank, n_processes)``.
+
+    Returns:
+        numpy.ndarray: Rows ``[rank * N, (rank + 1) * N)``.
+    """
+    rank, n = shard
+    size = len(draw) // n
+    return draw[rank * size:(rank + 1) * size]

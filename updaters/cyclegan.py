@@ -9,6 +9,7 @@ from chainer import training
 from stargan import cyclegan_losses as cl
 from stargan import losses
 from stargan.image_pool import ImagePool
+from stargan.random_state import own_rows
 from stargan.random_state import serialize_random_state
 from updaters.optimizer_state import init_states
 
@@ -60,6 +61,11 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
         device: Where batches go (a ``chainer.get_device`` specifier).
         seed (int): Seeds the updater's stream (label noise, interpolation,
             flips) and the pools'; all are saved with snapshots.
+        shard (tuple of int): ``(rank, n_processes)`` in data-parallel
+            training: the stream's draws are made for the global batch and
+            each process keeps its rows (see
+            :func:`stargan.random_state.own_rows`). Each process's pools
+            hold its own fakes.
     """
 
     def __init__(self, iterator, gen_ab, gen_ba, dis_a, dis_b, gen_ab_opt,
@@ -67,7 +73,8 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
                  dis_emb_opt=None, gan_loss='lsgan', label_noise=0.,
                  lambda_cycle=10., lambda_identity=0.5, lambda_gp=10.,
                  lambda_emb=1., lambda_perceptual=1., features=None,
-                 pool_size=50, flip=False, device='@numpy', seed=0):
+                 pool_size=50, flip=False, device='@numpy', seed=0,
+                 shard=(0, 1)):
         cl.check_gan_loss(gan_loss)
         if (dis_emb is None) != (dis_emb_opt is None):
             raise ValueError('give both dis_emb and dis_emb_opt, or neither')
@@ -87,6 +94,7 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
         self.lambda_perceptual, self.features = lambda_perceptual, features
         self.flip = flip
         self.rng = numpy.random.RandomState(seed)
+        self.shard = tuple(int(v) for v in shard)
         self.pool_a = ImagePool(pool_size, seed + 1)
         self.pool_b = ImagePool(pool_size, seed + 2)
 
@@ -104,7 +112,7 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
             self.get_optimizer('dis_emb').update(self.emb_dis_loss, e_a, e_b)
 
     def _random_flip(self, x):
-        mask = self.rng.uniform(size=len(x)) < 0.5
+        mask = self._mine(self.rng.uniform(size=len(x) * self.shard[1])) < 0.5
         xp = chainer.backend.get_array_module(x)
         mask = self.input_device.send(mask.reshape(-1, 1, 1, 1))
         return xp.where(mask, x[..., ::-1], x)
@@ -173,8 +181,8 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
         report = {'score_real': F.mean(d_real),
                   'score_fake': F.mean(d_fake)}
         if self.gan_loss == 'wgan-gp':
-            alpha = self.input_device.send(self.rng.uniform(
-                size=(len(real), 1, 1, 1)).astype(real.dtype))
+            alpha = self.input_device.send(self._mine(self.rng.uniform(
+                size=(len(real) * self.shard[1], 1, 1, 1))).astype(real.dtype))
             loss_gp = losses.gradient_penalty(
                 dis, losses.interpolate(real, fake, alpha))
             loss = loss + self.lambda_gp * loss_gp
@@ -186,8 +194,12 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
     def _targets(self, shape, real):
         if self.gan_loss == 'wgan-gp':
             return None
-        return self.input_device.send(cl.soft_targets(
-            self.rng, shape, real, self.label_noise))
+        shape = (shape[0] * self.shard[1],) + tuple(shape[1:])
+        return self.input_device.send(self._mine(cl.soft_targets(
+            self.rng, shape, real, self.label_noise)))
+
+    def _mine(self, draw):
+        return own_rows(draw, self.shard)
 
     def emb_dis_loss(self, e_a, e_b):
         """The embedding critic's objective on both encoders' outputs."""

@@ -8,6 +8,7 @@ from chainer import training
 from stargan import joint_labels
 from stargan import labels as label_utils
 from stargan import losses
+from stargan.random_state import own_rows
 from stargan.random_state import serialize_random_state
 from updaters.optimizer_state import init_states
 
@@ -78,7 +79,8 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         self.lambda_gp = lambda_gp
         self.flip = flip
         self.rng = numpy.random.RandomState(seed)
-        self.rank, self.n_shards = (int(v) for v in shard)
+        self.shard = tuple(int(v) for v in shard)
+        self.n_shards = self.shard[1]
 
     def update_core(self):
         batch = self.converter(self.get_iterator('main').next(),
@@ -102,9 +104,7 @@ class StarGANUpdater(training.updaters.StandardUpdater):
                                              c_trg, mask)
 
     def _mine(self, draw):
-        """This process's rows of a draw made for the global batch."""
-        n = len(draw) // self.n_shards
-        return draw[self.rank * n:(self.rank + 1) * n]
+        return own_rows(draw, self.shard)
 
     def _random_flip(self, x):
         mask = self._mine(self.rng.uniform(size=len(x) * self.n_shards)) < 0.5
