@@ -60,6 +60,10 @@ def parse_args(argv=None):
                             'form one exclusive group)'))
     data.add_argument('--skip-bad', action='store_true', help=(
         'skip unreadable images (and report how many) instead of stopping'))
+    data.add_argument('--prefetch', type=int, default=2, metavar='N', help=(
+        'batches read ahead in a background thread while the current one '
+        'trains, so decoding never stalls training; 0 reads in the training '
+        'thread. Resume stays exact either way'))
     data.add_argument('--attributes', nargs='+', default=['expression'],
                       choices=['expression', 'hair'], help=(
                           'label groups of the synthetic faces; add "hair" '
@@ -188,6 +192,9 @@ def check_options(parser, opts):
         if opts[key] < 1:
             parser.error('--{} must be positive, got {}'.format(
                 key.replace('_', '-'), opts[key]))
+    if opts['prefetch'] < 0:
+        parser.error('--prefetch must be 0 (off) or positive, got {}'.format(
+            opts['prefetch']))
     if opts['eval_interval'] < 0:
         parser.error('--eval-interval must be 0 (off) or positive, got '
                      '{}'.format(opts['eval_interval']))

@@ -13,6 +13,7 @@ from chainer import training
 from chainer.training import extensions as E
 
 from datasets import joint
+from datasets import prefetch
 from datasets import shard
 from extensions import evaluation
 from extensions import joint_eval
@@ -35,13 +36,17 @@ def make_adam(model, lr, opts, comm=None):
 
 
 def make_iterator(train, opts, comm=None):
-    """The training iterator; each process's share of the global batches
-    with a communicator (see :mod:`datasets.shard`)."""
+    """The training iterator: each process's share of the global batches
+    with a communicator (see :mod:`datasets.shard`), read ahead in a
+    background thread when ``opts['prefetch']`` is positive."""
     if comm is None:
-        return runs.make_iterator(train, opts)
-    return shard.make_shard_iterator(train, opts['batch_size'], opts['seed'],
-                                     comm.rank, comm.size,
-                                     opts.get('n_critic', 1))
+        it = runs.make_iterator(train, opts)
+    else:
+        it = shard.make_shard_iterator(train, opts['batch_size'],
+                                       opts['seed'], comm.rank, comm.size,
+                                       opts.get('n_critic', 1))
+    depth = opts.get('prefetch', 0)
+    return prefetch.PrefetchIterator(it, depth) if depth else it
 
 
 def make_stargan_trainer(opts, train, test, device, stop_trigger=None,
