@@ -8,7 +8,10 @@ GIL, so the work overlaps with the training step.
 Exact resume survives prefetching: before a batch is read ahead, the
 wrapped iterator's state is recorded, and a snapshot saves the state as of
 the last batch *handed out*, not the last one read. A resumed run therefore
-reads exactly the batches a run without prefetching would.
+reads exactly the batches a run without prefetching would. A dataset that
+keeps state of its own (``serialize``, e.g. the read counts of
+:class:`datasets.unaligned.UnalignedDataset`) is handled the same way
+through :attr:`PrefetchIterator.dataset`.
 """
 import collections
 import concurrent.futures
@@ -41,6 +44,9 @@ class PrefetchIterator(chainer.dataset.Iterator):
         depth (int): Batches read ahead (>= 1).
 
     Attributes:
+        dataset: The wrapped iterator's dataset; when it has state of its
+            own, a stand-in whose ``serialize`` saves that state as of the
+            last batch handed out.
         wait_s (float): Seconds ``next()`` spent waiting for a batch that
             was not ready yet (near 0 when loading keeps up).
     """
@@ -55,12 +61,16 @@ class PrefetchIterator(chainer.dataset.Iterator):
         self._queue = collections.deque()
         self._info = _progress(iterator)
         self.wait_s = 0.
+        base = getattr(iterator, 'dataset', None)
+        self._stateful = base if hasattr(base, 'serialize') else None
+        self.dataset = _DatasetState(self) if self._stateful else base
 
     def _job(self):
         """Runs in the worker: the state before a batch, then the batch and
         the epoch counters after it, or the reading error (raised when the
         batch is asked for)."""
-        state = _state_of(self.iterator)
+        state = (_state_of(self.iterator), self._stateful
+                 and _state_of(self._stateful))
         try:
             return state, self.iterator.next(), _progress(self.iterator)
         except Exception as e:
@@ -104,19 +114,28 @@ class PrefetchIterator(chainer.dataset.Iterator):
         for future in self._queue:
             future.result()
 
+    def _saved_state(self, k, target):
+        """State ``k`` (0 iterator, 1 dataset) as of the last batch handed
+        out."""
+        self._drain()
+        return self._queue[0].result()[0][k] if self._queue \
+            else _state_of(target)
+
+    def _load(self, target, serializer):
+        """Drops the batches read ahead and loads ``target``."""
+        self._drain()
+        self._queue.clear()
+        target.serialize(serializer)
+        self._info = _progress(self.iterator)
+
     def serialize(self, serializer):
         """Saves the state as of the last batch handed out; loading drops
         the batches read ahead and reads on from the loaded state."""
-        self._drain()
         if isinstance(serializer, chainer.Serializer):
-            state = self._queue[0].result()[0] if self._queue \
-                else _state_of(self.iterator)
-            for key, value in state.items():
+            for key, value in self._saved_state(0, self.iterator).items():
                 serializer(key, value)
-            return
-        self._queue.clear()
-        self.iterator.serialize(serializer)
-        self._info = _progress(self.iterator)
+        else:
+            self._load(self.iterator, serializer)
 
     def reset(self):
         self._drain()
@@ -130,3 +149,28 @@ class PrefetchIterator(chainer.dataset.Iterator):
         of the last batch handed out."""
         self._drain()
         self._pool.shutdown(wait=False)  # drained: nothing left to run
+
+
+class _DatasetState(object):
+    """Serializes a stateful dataset behind a :class:`PrefetchIterator` as
+    of the last batch handed out (reads ahead do not count)."""
+
+    def __init__(self, prefetcher):
+        self._prefetcher = prefetcher
+
+    def __getattr__(self, name):
+        return getattr(self._prefetcher._stateful, name)
+
+    def __len__(self):
+        return len(self._prefetcher._stateful)
+
+    def __getitem__(self, i):
+        return self._prefetcher._stateful[i]
+
+    def serialize(self, serializer):
+        p = self._prefetcher
+        if isinstance(serializer, chainer.Serializer):
+            for key, value in p._saved_state(1, p._stateful).items():
+                serializer(key, value)
+        else:
+            p._load(p._stateful, serializer)

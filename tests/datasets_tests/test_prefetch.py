@@ -92,3 +92,18 @@ def test_state_survives_finalize():
     saved, want = _snapshot(ahead), _snapshot(plain)
     for key in want:
         np.testing.assert_array_equal(saved[key], want[key])
+
+
+def test_a_stateful_dataset_is_saved_as_of_the_batches_handed_out():
+    from datasets.unaligned import UnalignedDataset
+    base = datasets.SyntheticFaceDataset(20, 32, 'train', 0)
+    plain_data = UnalignedDataset(base, 'smile', 'sad', seed=0)
+    ahead_data = UnalignedDataset(base, 'smile', 'sad', seed=0)
+    plain = order.make_iterator(plain_data, 2, seed=1)
+    ahead = PrefetchIterator(order.make_iterator(ahead_data, 2, seed=1), 3)
+    for _ in range(3):
+        plain.next()
+        ahead.next()
+    assert ahead_data._reads.sum() > plain_data._reads.sum()  # read ahead
+    saved, want = _snapshot(ahead.dataset), _snapshot(plain_data)
+    np.testing.assert_array_equal(saved['reads'], want['reads'])
