@@ -28,6 +28,8 @@ import numpy
 
 import chainer
 
+import datasets
+from datasets import order
 from extensions import devices
 from stargan import conv
 from stargan import links
@@ -40,7 +42,8 @@ RESULT_KEYS = (
     'preset', 'formulation', 'batch', 'image_size', 'd_step_s', 'g_step_s',
     'n_critic', 'iteration_s', 'images_per_s', 'conv_gflop_per_iteration',
     'conv_gflops', 'gemm_peak_gflops', 'peak_fraction', 'infer_ms_per_image',
-    'step_traced_peak_mb', 'peak_rss_mb')
+    'step_traced_peak_mb', 'peak_rss_mb', 'infer_single_ms',
+    'loader_images_per_s')
 
 #: Keys of each ``--json`` object of ``--compare-conv`` (one per layer and
 #: operation).
@@ -266,14 +269,14 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
     reporter.add_observer('dis', updater.discriminator)
     d_opt, g_opt = updater.get_optimizer('dis'), updater.get_optimizer('gen')
 
-    def infer():
+    def infer(n=None):
         with chainer.using_config('train', False), \
                 chainer.no_backprop_mode():
-            gen(x, c)
+            gen(x[:n], c[:n])
 
     fns = {'d': lambda: d_opt.update(updater.dis_loss, x, c, c),
            'g': lambda: g_opt.update(updater.gen_loss, x, c, c),
-           'infer': infer}
+           'infer': infer, 'infer1': lambda: infer(1)}
     if gemm_peak is None and device.xp is numpy:
         gemm_peak = gemm_peak_gflops()
     with reporter.scope({}):
@@ -288,6 +291,7 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
             with use_formulation(f):
                 traced[f] = max(_traced_peak_mb(fns['d']),
                                 _traced_peak_mb(fns['g']))
+    loader = loader_images_per_s(x.shape[-1], batch)
     results = []
     for f in formulations:
         t = times[f]
@@ -304,8 +308,25 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
             'peak_fraction': rate / gemm_peak if gemm_peak else None,
             'infer_ms_per_image': 1e3 * t['infer'] / batch,
             'step_traced_peak_mb': traced[f],
-            'peak_rss_mb': _peak_rss_mb()})
+            'peak_rss_mb': _peak_rss_mb(),
+            'infer_single_ms': 1e3 * t['infer1'],
+            'loader_images_per_s': loader})
     return results
+
+
+def loader_images_per_s(size, batch, seconds=2.):
+    """Images per second the training iterator delivers from one thread:
+    synthetic faces drawn at ``size`` (about the cost of decoding and
+    resizing a JPEG face crop). Training needs ``images_per_s``; with
+    ``--prefetch`` the loading runs beside the step, so it never stalls
+    training while this figure is the larger."""
+    data = datasets.SyntheticFaceDataset(batch * 50, size, 'train', 0)
+    it = order.make_iterator(data, batch, 0)
+    n, start = 0, time.perf_counter()
+    # One epoch at most: the dataset caches what it has drawn.
+    while time.perf_counter() - start < seconds and it.epoch == 0:
+        n += len(it.next())
+    return n / (time.perf_counter() - start)
 
 
 def generator_layers(preset, n_labels):
@@ -426,8 +447,10 @@ def _print_result(r):
                 r['peak_fraction'], r['gemm_peak_gflops']))
     print('        conv {conv_gflop_per_iteration:.2f} GFLOP/iteration at '
           '{conv_gflops:.1f} GFLOP/s{peak}; inference {infer_ms_per_image:.2f}'
-          ' ms/image; step peak {step_traced_peak_mb:.0f} MB traced, process '
-          'peak RSS {peak_rss_mb:.0f} MB'.format(peak=peak, **r))
+          ' ms/image batched, {infer_single_ms:.1f} ms for one image; step '
+          'peak {step_traced_peak_mb:.0f} MB traced, process peak RSS '
+          '{peak_rss_mb:.0f} MB; data loader {loader_images_per_s:.0f} img/s'
+          .format(peak=peak, **r))
 
 
 def main(argv=None):

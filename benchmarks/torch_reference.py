@@ -146,7 +146,8 @@ def main():
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     s, n, b = args.image_size, args.labels, args.batch_size
-    gen, dis = Generator(n), Discriminator(s, n)
+    # The paper's D halves 128 px six times, to 2 x 2.
+    gen, dis = Generator(n), Discriminator(s, n, n_down=s.bit_length() - 2)
     g_opt = torch.optim.Adam(gen.parameters(), 1e-4, betas=(0.5, 0.999))
     d_opt = torch.optim.Adam(dis.parameters(), 1e-4, betas=(0.5, 0.999))
     x = torch.rand(b, 3, s, s) * 2 - 1

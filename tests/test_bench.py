@@ -15,7 +15,8 @@ def test_bench_tiny_one_step_prints_and_returns_documented_keys(capsys):
         assert r['preset'] == 'tiny' and r['image_size'] == 32
         for key in ('d_step_s', 'g_step_s', 'iteration_s', 'images_per_s',
                     'conv_gflops', 'gemm_peak_gflops', 'infer_ms_per_image',
-                    'step_traced_peak_mb', 'peak_rss_mb'):
+                    'step_traced_peak_mb', 'peak_rss_mb', 'infer_single_ms',
+                    'loader_images_per_s'):
             assert r[key] > 0, key
     # The useful work does not depend on the formulation.
     assert rows[0]['conv_gflop_per_iteration'] == \
