@@ -5,15 +5,17 @@ convolution GFLOP/s against a measured float32 GEMM peak, generator
 inference ms/image and peak memory.
 
 Runs on random data (no dataset needed); warm-up steps are not timed and
-every figure is the median of the timed steps. ``--formulation both`` times
-the current layer functions (``auto``: the convolution formulation picked per
-call by :mod:`stargan.conv`, the fused instance normalization) against those
-before (``im2col``: im2col convolutions, composite instance normalization)
-interleaved, call by call, in one process, so that load from other jobs hits
-both alike. ``--compare-conv`` times each layer of a
-preset's generator (default: the paper's) in both formulations instead.
+every figure is the median of the timed steps. Several ``--formulation``
+flags time several implementations of the layers (:data:`FORMULATIONS`:
+the current ones, ``auto``, against those before) interleaved, call by
+call, in one process, so that load from other jobs hits all alike.
+``--compare-conv`` times each layer of a preset's generator or
+discriminator (default: the paper's generator) in two formulations instead.
 
-Example: python bench.py --preset small --preset paper --steps 3
+Examples:
+    python bench.py --preset small --preset paper --steps 3
+    python bench.py --preset paper --formulation per-sample --formulation auto
+    python bench.py --compare-conv --network discriminator --batch-size 16
 """
 import argparse
 import contextlib
@@ -28,6 +30,7 @@ import numpy
 
 import chainer
 
+from benchmarks import layers
 import datasets
 from datasets import order
 from extensions import devices
@@ -47,8 +50,16 @@ RESULT_KEYS = (
 
 #: Keys of each ``--json`` object of ``--compare-conv`` (one per layer and
 #: operation).
-COMPARE_KEYS = ('layer', 'op', 'shape', 'path', 'im2col_ms', 'auto_ms',
-                'speedup')
+COMPARE_KEYS = layers.COMPARE_KEYS
+
+#: ``--formulation`` name -> (conv.FORMULATION, conv.LAYOUT,
+#: links.INSTANCE_NORM): ``auto``, this project's current layer functions;
+#: ``per-sample``, the same with one GEMM per sample in every im2col path
+#: (before the batch layout); ``im2col``, those before issue 8 (im2col
+#: convolutions with a GEMM per sample, composite instance normalization).
+FORMULATIONS = {'auto': ('auto', 'auto', 'fused'),
+                'per-sample': ('auto', 'sample', 'fused'),
+                'im2col': ('im2col', 'sample', 'composite')}
 
 
 def parse_args(argv=None):
@@ -68,14 +79,21 @@ def parse_args(argv=None):
         'preset\'s)'))
     p.add_argument('--labels', type=int, default=5, help='label length')
     p.add_argument('--gpu', type=int, default=-1, help='GPU id; -1: CPU')
-    p.add_argument('--formulation', default='auto',
-                   choices=('auto', 'im2col', 'both'), help=(
-                       'auto: current layer functions; im2col: those before '
-                       '(im2col convolutions, composite instance norm); '
-                       'both: time the two interleaved'))
+    p.add_argument('--formulation', action='append',
+                   choices=sorted(FORMULATIONS) + ['both'], help=(
+                       'layer functions to time, interleaved when several '
+                       'are given (repeat the flag); auto: the current ones '
+                       '(default); per-sample: the same with a GEMM per '
+                       'sample in the im2col paths; im2col: those before '
+                       'issue 8 (im2col convolutions, composite instance '
+                       'norm); both: im2col and auto'))
     p.add_argument('--compare-conv', action='store_true', help=(
-        'time every generator layer\'s forward, input gradient and filter '
-        'gradient in both formulations, interleaved, instead of steps'))
+        'time every layer\'s forward, input gradient and filter gradient '
+        'in two formulations (the first two given, default im2col and '
+        'auto), interleaved, instead of steps'))
+    p.add_argument('--network', choices=sorted(layers.NETWORKS),
+                   default='generator', help='with --compare-conv: whose '
+                   'layers to time')
     p.add_argument('--json', action='store_true',
                    help='print one JSON object per result instead of text')
     return p.parse_args(argv)
@@ -113,18 +131,14 @@ def use_formulation(name):
     """Selects the implementation of the networks' layers for a block.
 
     Args:
-        name (str): ``'auto'``: this project's current functions (the
-            convolution formulation picked per call, the fused instance
-            normalization); ``'im2col'``: those before issue 8 (im2col
-            convolutions, composite instance normalization).
+        name (str): A key of :data:`FORMULATIONS`.
     """
-    saved = conv.FORMULATION, links.INSTANCE_NORM
-    conv.FORMULATION = name
-    links.INSTANCE_NORM = 'composite' if name == 'im2col' else 'fused'
+    saved = conv.FORMULATION, conv.LAYOUT, links.INSTANCE_NORM
+    conv.FORMULATION, conv.LAYOUT, links.INSTANCE_NORM = FORMULATIONS[name]
     try:
         yield
     finally:
-        conv.FORMULATION, links.INSTANCE_NORM = saved
+        conv.FORMULATION, conv.LAYOUT, links.INSTANCE_NORM = saved
 
 
 def _time_interleaved(fns, formulations, steps, device):
@@ -329,114 +343,6 @@ def loader_images_per_s(size, batch, seconds=2.):
     return n / (time.perf_counter() - start)
 
 
-def generator_layers(preset, n_labels):
-    """The convolution layers of a preset's generator, one per shape.
-
-    Returns:
-        list of tuple: ``(name, kind, in_channels, out_channels, ksize,
-        stride, pad, input size)``, kind ``'conv'`` or ``'deconv'``.
-    """
-    p = presets.get_preset(preset)
-    s, d = p['image_size'], p['g_conv_dim']
-    return [
-        ('c_in', 'conv', 3 + n_labels, d, 7, 1, 3, s),
-        ('down1', 'conv', d, 2 * d, 4, 2, 1, s),
-        ('down2', 'conv', 2 * d, 4 * d, 4, 2, 1, s // 2),
-        ('res (x{})'.format(2 * p['g_res']), 'conv', 4 * d, 4 * d, 3, 1, 1,
-         s // 4),
-        ('up1', 'deconv', 4 * d, 2 * d, 4, 2, 1, s // 4),
-        ('up2', 'deconv', 2 * d, d, 4, 2, 1, s // 2),
-        ('c_out', 'conv', d, 3, 7, 1, 3, s),
-    ]
-
-
-def _layer_ops(kind, cin, cout, k, stride, pad, size, batch, xp):
-    """Forward, input-gradient and filter-gradient calls of one layer."""
-    rng = numpy.random.RandomState(0)
-
-    def rand(*shape):
-        return xp.asarray(rng.standard_normal(shape).astype(numpy.float32))
-
-    if kind == 'conv':
-        x, W = rand(batch, cin, size, size), rand(cout, cin, k, k)
-        out = conv._conv_outsize((size, size), (k, k), (stride,) * 2,
-                                 (pad,) * 2)
-        gy = rand(batch, cout, *out)
-        return {
-            'forward': (conv.Conv2D(stride, pad), (x, W),
-                        lambda: conv.conv_uses_shift(
-                            x.shape, W.shape, (stride,) * 2, (pad,) * 2)),
-            'grad x': (conv.Deconv2D(stride, pad, (size, size)), (gy, W),
-                       lambda: conv.deconv_uses_im2col(
-                           gy.shape, W.shape, (stride,) * 2, (pad,) * 2,
-                           (size, size))),
-            'grad W': (conv.Conv2DGradW(stride, pad, (k, k)), (x, gy),
-                       lambda: conv.grad_w_uses_shift(
-                           x.shape, gy.shape, (stride,) * 2, (pad,) * 2,
-                           (k, k))),
-        }
-    x, W = rand(batch, cin, size, size), rand(cin, cout, k, k)
-    out = stride * (size - 1) + k - 2 * pad
-    gy = rand(batch, cout, out, out)
-    return {
-        'forward': (conv.Deconv2D(stride, pad, (out, out)), (x, W),
-                    lambda: conv.deconv_uses_im2col(
-                        x.shape, W.shape, (stride,) * 2, (pad,) * 2,
-                        (out, out))),
-        'grad x': (conv.Conv2D(stride, pad), (gy, W),
-                   lambda: conv.conv_uses_shift(
-                       gy.shape, W.shape, (stride,) * 2, (pad,) * 2)),
-        'grad W': (conv.Conv2DGradW(stride, pad, (k, k)), (gy, x),
-                   lambda: conv.grad_w_uses_shift(
-                       gy.shape, x.shape, (stride,) * 2, (pad,) * 2,
-                       (k, k))),
-    }
-
-
-def compare_conv(preset, batch, steps, n_labels, device):
-    """Times each generator layer's three convolution nodes, old vs new.
-
-    Returns:
-        list of dict: One per layer and operation, with the keys of
-        :data:`COMPARE_KEYS`; ``path`` names the computation ``auto`` took.
-    """
-    results = []
-    for name, kind, cin, cout, k, stride, pad, size in generator_layers(
-            preset, n_labels):
-        ops = _layer_ops(kind, cin, cout, k, stride, pad, size, batch,
-                         device.xp)
-        fns = {}
-        for op, (node, args, _) in ops.items():
-            def call(node=node, args=args):
-                with chainer.no_backprop_mode():
-                    # A fresh node per call: a FunctionNode applies once.
-                    fresh = type(node).__new__(type(node))
-                    fresh.__dict__.update(node.__dict__)
-                    fresh.apply(args)
-            fns[op] = call
-        times = _time_interleaved(fns, ('im2col', 'auto'), steps, device)
-        for op, (_, _, shifted) in ops.items():
-            old, new = times['im2col'][op], times['auto'][op]
-            results.append({
-                'layer': name, 'op': op,
-                'shape': '{} {}->{} k{} s{} {}px'.format(
-                    kind, cin, cout, k, stride, size),
-                'path': _path_name(op, kind, shifted()),
-                'im2col_ms': 1e3 * old, 'auto_ms': 1e3 * new,
-                'speedup': old / new})
-    return results
-
-
-def _path_name(op, kind, swapped):
-    # Which node runs: a conv's input gradient is a Deconv2D, a deconv's a
-    # Conv2D; the filter gradient is always Conv2DGradW.
-    node = {'forward': kind, 'grad x': 'deconv' if kind == 'conv' else 'conv',
-            'grad W': 'gradw'}[op]
-    if not swapped:
-        return 'col2im' if node == 'deconv' else 'im2col'
-    return 'im2col' if node == 'deconv' else 'shift-add'
-
-
 def _print_result(r):
     print('{preset:>7} {image_size:>4}px batch {batch:>3} [{formulation}]: '
           'D step {d_step_s:7.3f} s  G step {g_step_s:7.3f} s  iteration '
@@ -451,6 +357,36 @@ def _print_result(r):
           'peak {step_traced_peak_mb:.0f} MB traced, process peak RSS '
           '{peak_rss_mb:.0f} MB; data loader {loader_images_per_s:.0f} img/s'
           .format(peak=peak, **r))
+
+
+def _formulations(chosen):
+    """The --formulation values in order, 'both' expanded, no repeats."""
+    names = []
+    for name in chosen or ['auto']:
+        for f in (('im2col', 'auto') if name == 'both' else (name,)):
+            if f not in names:
+                names.append(f)
+    return tuple(names)
+
+
+def _compare(args, device, formulations):
+    """``--compare-conv``: per-layer before/after rows, printed."""
+    if len(formulations) < 2:
+        formulations = ('im2col', 'auto')
+    out = []
+    for name in args.preset or ['paper']:
+        rows = layers.compare_layers(
+            layers.NETWORKS[args.network](name, args.labels),
+            args.batch_size or 4, args.steps, device, _time_interleaved,
+            formulations[:2])
+        for r in rows:
+            print(json.dumps(r) if args.json else
+                  '{:>10} {:<28} {:<7} {:<9} {} {:9.1f} ms  {} {:9.1f} ms  '
+                  'x{:.2f}'.format(r['layer'], r['shape'], r['op'],
+                                   r['path'], r['before'], r['before_ms'],
+                                   r['after'], r['after_ms'], r['speedup']))
+        out.extend(rows)
+    return out
 
 
 def main(argv=None):
@@ -468,24 +404,9 @@ def main(argv=None):
         device = devices.get_device(args.gpu)
     except ValueError as e:
         sys.exit('bench.py: error: {}'.format(e))
+    formulations = _formulations(args.formulation)
     if args.compare_conv:
-        names = args.preset or ['paper']
-        out = []
-        for name in names:
-            rows = compare_conv(name, args.batch_size or 4, args.steps,
-                                args.labels, device)
-            for r in rows:
-                if args.json:
-                    print(json.dumps(r))
-                else:
-                    print('{:>10} {:<28} {:<7} {:<9} im2col {:9.1f} ms  auto '
-                          '{:9.1f} ms  x{:.2f}'.format(
-                              r['layer'], r['shape'], r['op'], r['path'],
-                              r['im2col_ms'], r['auto_ms'], r['speedup']))
-            out.extend(rows)
-        return out
-    formulations = (('im2col', 'auto') if args.formulation == 'both'
-                    else (args.formulation,))
+        return _compare(args, device, formulations)
     gemm_peak = gemm_peak_gflops() if device.xp is numpy else None
     names = args.preset or [n for n in presets.PRESETS if n != 'paper']
     out = []
@@ -499,12 +420,14 @@ def main(argv=None):
                 print(json.dumps(r))
             else:
                 _print_result(r)
-        if len(rows) == 2 and not args.json:
-            print('        auto vs im2col: iteration x{:.2f}, inference '
-                  'x{:.2f}'.format(
-                      rows[0]['iteration_s'] / rows[1]['iteration_s'],
-                      rows[0]['infer_ms_per_image']
-                      / rows[1]['infer_ms_per_image']))
+        if len(rows) > 1 and not args.json:
+            for r in rows[1:]:
+                print('        {} vs {}: iteration x{:.2f}, inference '
+                      'x{:.2f}'.format(
+                          r['formulation'], rows[0]['formulation'],
+                          rows[0]['iteration_s'] / r['iteration_s'],
+                          rows[0]['infer_ms_per_image']
+                          / r['infer_ms_per_image']))
         out.extend(rows)
     return out
 

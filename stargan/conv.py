@@ -16,8 +16,9 @@ order of derivative is available:
 * ``Deconv2D(x, W)``: ``y = conv^T(x, W)`` (the adjoint of ``Conv2D`` in x)
 * ``Conv2DGradW(x, gy)``: ``gW = d<conv(x, W), gy>/dW`` (bilinear in x, gy)
 
-Each multiplies per sample on the contiguous im2col buffer, so no transposed
-copy is made, and processes the batch in chunks so the buffer stays bounded
+Each builds its im2col buffer channel-major, so that one GEMM spans a chunk
+of samples with no transposed copy of the buffer (:mod:`stargan.conv_gemm`,
+:data:`LAYOUT`), and processes the batch in chunks so the buffer stays bounded
 (a 7x7 convolution of 64 channels at 128 px would otherwise need gigabytes).
 On CuPy, ``convolution_2d``/``deconvolution_2d`` hand over to chainer's own
 cuDNN-backed functions, whose GPU path does not have the bug; pass
@@ -47,9 +48,7 @@ from chainer import backend
 from chainer import function_node
 from chainer.utils import conv as conv_utils
 
-#: Upper bound, in array elements, of one im2col (or shift-and-add) buffer
-#: (64 Mi floats = 256 MB); larger batches are processed in chunks.
-MAX_COL_ELEMENTS = 64 * 1024 * 1024
+from stargan import conv_gemm
 
 #: Which computation the nodes use: ``'auto'`` picks per call the one with the
 #: smaller temporary buffer; ``'im2col'`` is the fixed choice this module made
@@ -61,187 +60,36 @@ MAX_COL_ELEMENTS = 64 * 1024 * 1024
 FORMULATION = 'auto'
 _FORMULATIONS = ('auto', 'im2col', 'swapped')
 
+#: How the im2col computations multiply: ``'batch'`` makes one GEMM span all
+#: samples of a chunk (channel-major columns); ``'sample'`` makes one GEMM
+#: per sample (as before the batch layout existed); ``'auto'`` (default)
+#: takes the batch layout when a per-sample GEMM would have fewer than
+#: :data:`BATCH_BELOW` columns (output positions), the sample layout
+#: otherwise: from 64x64 outputs up, per-sample GEMMs already run near the
+#: BLAS peak and the batch layout only adds a transposed copy of the output.
+LAYOUT = 'auto'
+BATCH_BELOW = 4096
+_IM2COL = {  # layout -> (convolution, transposed convolution, filter grad)
+    'batch': (conv_gemm.conv_im2col, conv_gemm.deconv_col2im,
+              conv_gemm.grad_w_im2col),
+    'sample': (conv_gemm.conv_im2col_per_sample,
+               conv_gemm.deconv_col2im_per_sample,
+               conv_gemm.grad_w_im2col_per_sample),
+}
 
-def _pair(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-
-
-def _im2col(x, kh, kw, stride, pad):
-    if backend.get_array_module(x) is numpy:
-        return conv_utils.im2col_cpu(x, kh, kw, *stride, *pad)
-    return conv_utils.im2col_gpu(x, kh, kw, *stride, *pad)
-
-
-def _col2im(col, stride, pad, h, w):
-    if backend.get_array_module(col) is numpy:
-        return conv_utils.col2im_cpu(col, *stride, *pad, h, w)
-    return conv_utils.col2im_gpu(col, *stride, *pad, h, w)
-
-
-def _chunks(n, per_sample):
-    """Yields slices of the batch whose im2col buffers fit MAX_COL_ELEMENTS."""
-    step = max(1, MAX_COL_ELEMENTS // max(1, per_sample))
-    for start in range(0, n, step):
-        yield slice(start, min(n, start + step))
+_pair = conv_gemm.pair
+_conv_outsize = conv_gemm.conv_outsize
+_span = conv_gemm.span
 
 
-def _conv_im2col(x, W, stride, pad):
-    xp = backend.get_array_module(x)
-    n, c, h, w = x.shape
-    out_c, _, kh, kw = W.shape
-    oh = conv_utils.get_conv_outsize(h, kh, stride[0], pad[0])
-    ow = conv_utils.get_conv_outsize(w, kw, stride[1], pad[1])
-    w_mat = W.reshape(out_c, -1)
-    y = xp.empty((n, out_c, oh * ow), dtype=x.dtype)
-    for s in _chunks(n, w_mat.shape[1] * oh * ow):
-        col = _im2col(x[s], kh, kw, stride, pad)
-        xp.matmul(w_mat, col.reshape(col.shape[0], w_mat.shape[1], -1),
-                  out=y[s])
-    return y.reshape(n, out_c, oh, ow)
-
-
-def _deconv_col2im(x, W, stride, pad, outsize):
-    xp = backend.get_array_module(x)
-    n, in_c, h, w = x.shape
-    _, out_c, kh, kw = W.shape
-    w_t = W.reshape(in_c, -1).T
-    y = xp.empty((n, out_c) + tuple(outsize), dtype=x.dtype)
-    for s in _chunks(n, w_t.shape[0] * h * w):
-        gcol = xp.matmul(w_t, x[s].reshape(x[s].shape[0], in_c, h * w))
-        gcol = gcol.reshape(gcol.shape[0], out_c, kh, kw, h, w)
-        y[s] = _col2im(gcol, stride, pad, *outsize)
-    return y
-
-
-def _grad_w_im2col(x, gy, stride, pad, ksize):
-    xp = backend.get_array_module(x)
-    n = x.shape[0]
-    out_c, oh, ow = gy.shape[1:]
-    gw = xp.zeros((out_c, x.shape[1] * ksize[0] * ksize[1]), dtype=x.dtype)
-    for s in _chunks(n, gw.shape[1] * oh * ow):
-        col = _im2col(x[s], ksize[0], ksize[1], stride, pad)
-        col = col.reshape(col.shape[0], gw.shape[1], oh * ow)
-        gy_s = gy[s].reshape(col.shape[0], out_c, oh * ow)
-        gw += xp.matmul(gy_s, col.transpose(0, 2, 1)).sum(axis=0)
-    return gw.reshape(out_c, x.shape[1], *ksize)
-
-
-def _padded(x, pad, size, channel_major=False):
-    """Zero-pads (or, for a negative pad, crops) x's spatial axes.
-
-    Args:
-        x: ``(N, C, H, W)`` array.
-        pad (pair of ints): Rows/columns added before the first one; negative
-            values drop rows/columns instead.
-        size (pair of ints): Spatial size of the result; rows/columns past
-            the padded input are zeros, those beyond ``size`` are dropped.
-        channel_major (bool): Return ``(C, N, Hn, Wn)`` instead of
-            ``(N, C, Hn, Wn)``, so that one GEMM spans the whole batch.
-
-    Returns:
-        A new contiguous array of x's dtype.
-    """
-    xp = backend.get_array_module(x)
-    n, c, h, w = x.shape
-    shape = (c, n) + tuple(size) if channel_major else (n, c) + tuple(size)
-    out = xp.zeros(shape, dtype=x.dtype)
-    src, dst = [], []
-    for p, length, full in zip(pad, (h, w), size):
-        d0, s0 = max(0, p), max(0, -p)
-        m = max(0, min(full - d0, length - s0))
-        src.append(slice(s0, s0 + m))
-        dst.append(slice(d0, d0 + m))
-    if channel_major:
-        x = x.transpose(1, 0, 2, 3)
-    out[:, :, dst[0], dst[1]] = x[:, :, src[0], src[1]]
-    return out
-
-
-def _span(stride, out_len):
-    """Rows of the padded input that one kernel offset reads: ``(o-1)*s+1``."""
-    return stride * (out_len - 1) + 1
-
-
-def _conv_shift(x, W, stride, pad):
-    """Convolution as GEMM on the padded input, then shift-and-add.
-
-    ``Q[o, u, v] = sum_c W[o, c, u, v] * x_pad[c]`` for every kernel offset
-    ``(u, v)``, then ``y[o] = sum_{u, v} Q[o, u, v][u::s, v::s]``; the
-    buffer Q holds ``O * kh * kw`` values per padded input position.
-    """
-    xp = backend.get_array_module(x)
-    n, c = x.shape[:2]
-    out_c, _, kh, kw = W.shape
-    oh, ow = _conv_outsize(x.shape[2:], (kh, kw), stride, pad)
-    sh, sw = _span(stride[0], oh), _span(stride[1], ow)
-    hn, wn = sh + kh - 1, sw + kw - 1  # padded rows/columns actually read
-    w_mat = W.transpose(0, 2, 3, 1).reshape(out_c * kh * kw, c)
-    y = xp.empty((n, out_c, oh, ow), dtype=x.dtype)
-    for s in _chunks(n, w_mat.shape[0] * hn * wn):
-        xpad = _padded(x[s], pad, (hn, wn), channel_major=True)
-        m = xpad.shape[1]
-        q = xp.matmul(w_mat, xpad.reshape(c, -1)).reshape(
-            out_c, kh, kw, m, hn, wn)
-        acc = q[:, 0, 0, :, 0:sh:stride[0], 0:sw:stride[1]].copy()
-        for u in range(kh):
-            for v in range(kw):
-                if u or v:
-                    acc += q[:, u, v, :, u:u + sh:stride[0],
-                             v:v + sw:stride[1]]
-        y[s] = acc.transpose(1, 0, 2, 3)
-    return y
-
-
-def _deconv_im2col(x, W, pad, outsize):
-    """Stride-1 transposed convolution as a convolution of the input.
-
-    At stride 1, ``conv^T(x, W)`` is the convolution of x, padded by
-    ``k - 1 - pad``, with W flipped in space and its channel axes swapped;
-    its im2col buffer holds ``I * kh * kw`` values per output position.
-    """
-    kh, kw = W.shape[2:]
-    w_flip = W[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)
-    w_flip = backend.get_array_module(W).ascontiguousarray(w_flip)
-    q = (kh - 1 - pad[0], kw - 1 - pad[1])
-    size = (outsize[0] + kh - 1, outsize[1] + kw - 1)
-    # The padded copy is as small as x; _conv_im2col chunks the big buffer.
-    return _conv_im2col(_padded(x, q, size), w_flip, (1, 1), (0, 0))
-
-
-def _grad_w_shift(x, gy, stride, pad, ksize):
-    """Filter gradient as shifted copies of gy times the padded input.
-
-    gy is scattered into ``kh * kw`` zero canvases of the padded input's
-    size, canvas ``(u, v)`` holding ``gy`` at rows ``u + s * i`` and columns
-    ``v + s * j``; then ``gW[o, c, u, v] = <canvas[o, u, v], x_pad[c]>`` is
-    one GEMM over the batch and all positions. The canvases hold
-    ``O * kh * kw`` values per padded input position.
-    """
-    xp = backend.get_array_module(x)
-    n, c = x.shape[:2]
-    out_c, oh, ow = gy.shape[1:]
-    kh, kw = ksize
-    sh, sw = _span(stride[0], oh), _span(stride[1], ow)
-    hn, wn = sh + kh - 1, sw + kw - 1
-    gw = xp.zeros((out_c * kh * kw, c), dtype=x.dtype)
-    for s in _chunks(n, out_c * kh * kw * hn * wn):
-        m = s.stop - s.start
-        canvas = xp.zeros((out_c, kh, kw, m, hn, wn), dtype=x.dtype)
-        gy_t = gy[s].transpose(1, 0, 2, 3)
-        for u in range(kh):
-            for v in range(kw):
-                canvas[:, u, v, :, u:u + sh:stride[0],
-                       v:v + sw:stride[1]] = gy_t
-        xpad = _padded(x[s], pad, (hn, wn), channel_major=True)
-        gw += xp.matmul(canvas.reshape(gw.shape[0], -1),
-                        xpad.reshape(c, -1).T)
-    return xp.ascontiguousarray(
-        gw.reshape(out_c, kh, kw, c).transpose(0, 3, 1, 2))
-
-
-def _conv_outsize(hw, ksize, stride, pad):
-    return tuple(conv_utils.get_conv_outsize(s, k, st, p)
-                 for s, k, st, p in zip(hw, ksize, stride, pad))
+def _im2col_functions(positions):
+    """The im2col computations for a GEMM of ``positions`` columns a sample."""
+    if LAYOUT == 'auto':
+        return _IM2COL['batch' if positions < BATCH_BELOW else 'sample']
+    if LAYOUT not in _IM2COL:
+        raise ValueError('conv.LAYOUT must be one of {}, not {!r}'.format(
+            ', '.join(sorted(_IM2COL) + ['auto']), LAYOUT))
+    return _IM2COL[LAYOUT]
 
 
 def _formulation():
@@ -323,22 +171,30 @@ def grad_w_uses_shift(x_shape, gy_shape, stride, pad, ksize):
                       out_c * kh * kw * padded)
 
 
+def _positions(shape):
+    return shape[2] * shape[3]
+
+
 def _conv_forward(x, W, stride, pad):
     if conv_uses_shift(x.shape, W.shape, stride, pad):
-        return _conv_shift(x, W, stride, pad)
-    return _conv_im2col(x, W, stride, pad)
+        return conv_gemm.conv_shift(x, W, stride, pad)
+    out = _conv_outsize(x.shape[2:], W.shape[2:], stride, pad)
+    return _im2col_functions(out[0] * out[1])[0](x, W, stride, pad)
 
 
 def _deconv_forward(x, W, stride, pad, outsize):
     if deconv_uses_im2col(x.shape, W.shape, stride, pad, outsize):
-        return _deconv_im2col(x, W, pad, outsize)
-    return _deconv_col2im(x, W, stride, pad, outsize)
+        conv_fn = _im2col_functions(outsize[0] * outsize[1])[0]
+        return conv_gemm.deconv_by_conv(x, W, pad, outsize, conv_fn)
+    deconv_fn = _im2col_functions(_positions(x.shape))[1]
+    return deconv_fn(x, W, stride, pad, outsize)
 
 
 def _grad_w_forward(x, gy, stride, pad, ksize):
     if grad_w_uses_shift(x.shape, gy.shape, stride, pad, ksize):
-        return _grad_w_shift(x, gy, stride, pad, ksize)
-    return _grad_w_im2col(x, gy, stride, pad, ksize)
+        return conv_gemm.grad_w_shift(x, gy, stride, pad, ksize)
+    grad_w = _im2col_functions(_positions(gy.shape))[2]
+    return grad_w(x, gy, stride, pad, ksize)
 
 
 class Conv2D(function_node.FunctionNode):

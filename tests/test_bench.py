@@ -1,5 +1,10 @@
 import json
 
+import numpy as np
+import pytest
+
+import chainer
+
 import bench
 
 
@@ -30,7 +35,7 @@ def test_bench_text_output_keeps_its_cli(capsys):
 
 
 def test_compare_conv_covers_every_generator_layer(capsys, monkeypatch):
-    monkeypatch.setattr(bench, 'generator_layers', lambda preset, n: [
+    monkeypatch.setitem(bench.layers.NETWORKS, 'generator', lambda p, n: [
         ('c_out', 'conv', 8, 3, 7, 1, 3, 16),
         ('up', 'deconv', 8, 4, 4, 2, 1, 8)])
     rows = bench.main(['--compare-conv', '--preset', 'tiny', '--steps', '1',
@@ -38,7 +43,8 @@ def test_compare_conv_covers_every_generator_layer(capsys, monkeypatch):
     assert len(rows) == 6
     for r in rows:
         assert set(r) == set(bench.COMPARE_KEYS)
-        assert r['im2col_ms'] > 0 and r['auto_ms'] > 0
+        assert r['before_ms'] > 0 and r['after_ms'] > 0
+        assert (r['before'], r['after']) == ('im2col', 'auto')
     paths = {(r['layer'], r['op']): r['path'] for r in rows}
     assert paths[('c_out', 'forward')] == 'shift-add'
     assert paths[('c_out', 'grad x')] == 'im2col'
@@ -54,3 +60,39 @@ def test_flop_counter_counts_multiply_adds():
     with bench.ConvFlopCounter() as counter:
         conv.convolution_2d(x, W, None, 1, 1)
     assert counter.flops == 2 * 2 * 4 * 3 * 9 * 8 * 8
+
+
+def test_formulations_repeat_and_expand(capsys):
+    rows = bench.main(['--preset', 'tiny', '--steps', '1', '--formulation',
+                       'per-sample', '--formulation', 'both', '--json'])
+    assert [r['formulation'] for r in rows] == ['per-sample', 'im2col',
+                                                'auto']
+    assert 'per-sample' in bench.FORMULATIONS
+
+
+class _ConvShapes(chainer.FunctionHook):
+    """Records (in, out, k, stride, pad, size) of every Conv2D applied."""
+
+    def __init__(self):
+        self.rows = []
+
+    def forward_preprocess(self, function, in_data):
+        if type(function).__name__ == 'Conv2D':
+            x, W = in_data
+            self.rows.append((W.shape[1], W.shape[0], W.shape[2],
+                              function.stride[0], function.pad[0],
+                              x.shape[2]))
+
+
+@pytest.mark.parametrize('preset', ['small', 'paper'])
+def test_discriminator_layers_match_the_network(preset):
+    from benchmarks import layers
+    from stargan import networks, presets
+    p = presets.get_preset(preset)
+    dis = networks.Discriminator(p['image_size'], 5, p['d_conv_dim'],
+                                 p['d_down'])
+    x = np.zeros((1, 3, p['image_size'], p['image_size']), np.float32)
+    with _ConvShapes() as hook, chainer.no_backprop_mode():
+        dis(x)
+    listed = [row[2:] for row in layers.discriminator_layers(preset, 5)]
+    assert listed == hook.rows

@@ -6,6 +6,7 @@ import chainer.functions as F
 from chainer import gradient_check
 
 from stargan import conv
+from stargan import conv_gemm
 
 CASES = [  # (in_hw, ksize, stride, pad)
     ((8, 8), 3, 1, 1),
@@ -84,11 +85,13 @@ def _three_outputs(x, W):
     return y, back, gw
 
 
-def test_chunked_batch_equals_whole_batch(monkeypatch):
+@pytest.mark.parametrize('layout', ['batch', 'sample'])
+def test_chunked_batch_equals_whole_batch(monkeypatch, layout):
+    monkeypatch.setattr(conv, 'LAYOUT', layout)
     rng = np.random.default_rng(3)
     x, W = _rand(rng, 5, 3, 8, 8), _rand(rng, 4, 3, 4, 4)
     whole = _three_outputs(x, W)
-    monkeypatch.setattr(conv, 'MAX_COL_ELEMENTS', 1)  # one sample a chunk
+    monkeypatch.setattr(conv_gemm, "MAX_COL_ELEMENTS", 1)  # one sample a chunk
     for chunked, ref in zip(_three_outputs(x, W), whole):
         np.testing.assert_allclose(chunked, ref, rtol=1e-10)
 
@@ -164,9 +167,12 @@ FORMULATION_CASES = [  # (in_hw, ksize, stride, pad)
 ]
 
 
-@pytest.fixture(params=['im2col', 'swapped', 'auto'])
+@pytest.fixture(params=[('im2col', 'batch'), ('im2col', 'sample'),
+                        ('swapped', 'batch'), ('auto', 'batch'),
+                        ('auto', 'sample')], ids='-'.join)
 def formulation(request, monkeypatch):
-    monkeypatch.setattr(conv, 'FORMULATION', request.param)
+    monkeypatch.setattr(conv, 'FORMULATION', request.param[0])
+    monkeypatch.setattr(conv, 'LAYOUT', request.param[1])
     return request.param
 
 
@@ -253,6 +259,30 @@ def test_im2col_formulation_is_the_previous_one(monkeypatch):
         conv.conv_uses_shift(x, W, (1, 1), (3, 3))
 
 
+def test_unknown_layout_is_named(monkeypatch):
+    monkeypatch.setattr(conv, 'LAYOUT', 'diagonal')
+    with pytest.raises(ValueError, match='LAYOUT'):
+        conv.convolution_2d(np.zeros((1, 2, 4, 4)), np.zeros((3, 2, 3, 3)))
+
+
+def test_batch_layout_matches_sample_layout_on_deep_layers(monkeypatch):
+    # A discriminator's deep layers: 2x2 and 1x1 outputs, many channels,
+    # where the batch layout's one GEMM replaces a GEMM per sample.
+    rng = np.random.default_rng(10)
+    cases = [((4, 4), 4, 2, 1), ((2, 2), 3, 1, 1), ((2, 2), 2, 1, 0)]
+    for hw, k, s, p in cases:
+        x, W = _rand(rng, 5, 12, *hw), _rand(rng, 16, 12, k, k)
+        got = {}
+        for layout in ('batch', 'sample'):
+            monkeypatch.setattr(conv, 'LAYOUT', layout)
+            xv, Wv = chainer.Variable(x.copy()), chainer.Variable(W.copy())
+            y = conv.convolution_2d(xv, Wv, None, s, p)
+            F.sum(y * y).backward()
+            got[layout] = (y.array, xv.grad, Wv.grad)
+        for a, b in zip(got['batch'], got['sample']):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
+
+
 def test_shift_paths_chunked_equal_whole_batch(monkeypatch):
     monkeypatch.setattr(conv, 'FORMULATION', 'swapped')
     rng = np.random.default_rng(8)
@@ -265,7 +295,7 @@ def test_shift_paths_chunked_equal_whole_batch(monkeypatch):
         return y, back, gw
 
     whole = outputs()
-    monkeypatch.setattr(conv, 'MAX_COL_ELEMENTS', 1)
+    monkeypatch.setattr(conv_gemm, "MAX_COL_ELEMENTS", 1)
     for chunked, ref in zip(outputs(), whole):
         np.testing.assert_allclose(chunked, ref, rtol=1e-10)
 
@@ -290,3 +320,30 @@ def test_swapped_paths_on_gpu_match_cudnn(monkeypatch, hw, k, s, p):
     F.sum(ys * gy).backward()
     cupy.testing.assert_allclose(xo.grad, xs.grad, rtol=1e-8, atol=1e-8)
     cupy.testing.assert_allclose(Wo.grad, Ws.grad, rtol=1e-8, atol=1e-8)
+
+
+def test_auto_layout_batches_only_small_outputs(monkeypatch):
+    calls = []
+
+    def spied(layout):
+        def wrap(fn):
+            def call(*args):
+                calls.append(layout)
+                return fn(*args)
+            return call
+        return tuple(wrap(fn) for fn in conv._IM2COL[layout])
+
+    for layout in ('batch', 'sample'):
+        monkeypatch.setitem(conv._IM2COL, layout, spied(layout))
+    monkeypatch.setattr(conv, 'LAYOUT', 'auto')
+    monkeypatch.setattr(conv, 'BATCH_BELOW', 20)
+    rng = np.random.default_rng(11)
+    W = chainer.Variable(_rand(rng, 4, 3, 3, 3))
+    for hw, stride, expected in (((5, 5), 1, 'sample'),   # 25 positions
+                                 ((8, 8), 2, 'batch')):   # 16 positions
+        calls.clear()
+        x = chainer.Variable(_rand(rng, 2, 3, *hw))
+        y = conv.convolution_2d(x, W, None, stride, 1)
+        F.sum(y * y).backward()
+        # forward, x's gradient (a transposed convolution) and W's.
+        assert calls == [expected] * 3
