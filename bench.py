@@ -404,6 +404,8 @@ def main(argv=None):
         device = devices.get_device(args.gpu)
     except ValueError as e:
         sys.exit('bench.py: error: {}'.format(e))
+    if device.xp is numpy:
+        devices.keep_freed_memory()  # as train.py does
     formulations = _formulations(args.formulation)
     if args.compare_conv:
         return _compare(args, device, formulations)

@@ -346,6 +346,8 @@ def train_main(parser, args, comm=None):
     device = get_device(parser, opts['gpu'] if comm is None
                         else multinode.device_spec(comm, opts['gpu']))
     device.use()
+    if device.xp is numpy:
+        devices.keep_freed_memory()
     prepare_out_dir(parser, opts, multinode.is_writer(comm))
     try:
         train, test = runs.make_datasets(opts)
