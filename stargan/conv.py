@@ -77,6 +77,11 @@ _IM2COL = {  # layout -> (convolution, transposed convolution, filter grad)
                conv_gemm.grad_w_im2col_per_sample),
 }
 
+#: Winograd F(4x4, 3x3) computes 3x3 stride-1 convolutions with at least
+#: this many input and output channels (under the ``'auto'`` formulation);
+#: measured on the CPU: x1.7 at 256 channels, x1.45 at 128, a loss at 32.
+WINOGRAD_MIN_CHANNELS = 128
+
 _pair = conv_gemm.pair
 _conv_outsize = conv_gemm.conv_outsize
 _span = conv_gemm.span
@@ -125,6 +130,29 @@ def conv_uses_shift(x_shape, w_shape, stride, pad):
     padded = ((_span(stride[0], oh) + kh - 1)
               * (_span(stride[1], ow) + kw - 1))
     return _use_shift(c * kh * kw * oh * ow, out_c * kh * kw * padded)
+
+
+def conv_uses_winograd(x_shape, w_shape, stride):
+    """Whether :class:`Conv2D` (and :class:`Conv2DGradW`, for the filter
+    ``w_shape``) computes by Winograd's F(4x4, 3x3).
+
+    Only for 3x3 stride-1 filters with many channels, and enough output
+    positions over the batch to pay for transforming the filter (36 values
+    per channel pair); not for the discriminator's 2x2 maps.
+
+    Args:
+        x_shape (tuple): ``(N, C, H, W)``.
+        w_shape (tuple): ``(O, C, kh, kw)``.
+        stride (pair of ints): Stride.
+
+    Returns:
+        bool: True for Winograd.
+    """
+    out_c, c, kh, kw = w_shape
+    return (_formulation() == 'auto' and (kh, kw) == (3, 3)
+            and tuple(stride) == (1, 1)
+            and min(out_c, c) >= WINOGRAD_MIN_CHANNELS
+            and x_shape[0] * x_shape[2] * x_shape[3] >= max(out_c, c))
 
 
 def deconv_uses_im2col(x_shape, w_shape, stride, pad, outsize):
@@ -202,14 +230,16 @@ def _positions(shape):
 def _conv_forward(x, W, stride, pad):
     if conv_uses_shift(x.shape, W.shape, stride, pad):
         return conv_gemm.conv_shift(x, W, stride, pad)
+    if conv_uses_winograd(x.shape, W.shape, stride):
+        return conv_gemm.conv_winograd(x, W, pad)
     out = _conv_outsize(x.shape[2:], W.shape[2:], stride, pad)
     return _im2col_functions(out[0] * out[1])[0](x, W, stride, pad)
 
 
 def _deconv_forward(x, W, stride, pad, outsize):
     if deconv_uses_im2col(x.shape, W.shape, stride, pad, outsize):
-        conv_fn = _im2col_functions(outsize[0] * outsize[1])[0]
-        return conv_gemm.deconv_by_conv(x, W, pad, outsize, conv_fn)
+        # A convolution of the padded input: it may take Winograd too.
+        return conv_gemm.deconv_by_conv(x, W, pad, outsize, _conv_forward)
     if deconv_uses_phases(x.shape, W.shape, stride, pad, outsize):
         return conv_gemm.deconv_phases(x, W, stride, pad, outsize)
     deconv_fn = _im2col_functions(_positions(x.shape))[1]
@@ -219,6 +249,9 @@ def _deconv_forward(x, W, stride, pad, outsize):
 def _grad_w_forward(x, gy, stride, pad, ksize):
     if grad_w_uses_shift(x.shape, gy.shape, stride, pad, ksize):
         return conv_gemm.grad_w_shift(x, gy, stride, pad, ksize)
+    if conv_uses_winograd(x.shape, (gy.shape[1], x.shape[1]) + tuple(ksize),
+                          stride):
+        return conv_gemm.grad_w_winograd(x, gy, pad)
     grad_w = _im2col_functions(_positions(gy.shape))[2]
     return grad_w(x, gy, stride, pad, ksize)
 

@@ -363,3 +363,44 @@ def test_auto_layout_batches_only_small_outputs(monkeypatch):
         F.sum(y * y).backward()
         # forward, x's gradient (a transposed convolution) and W's.
         assert calls == [expected] * 3
+
+
+def test_winograd_choice_on_the_paper_networks():
+    # Generator residual blocks: 256 channels at 32 px.
+    assert conv.conv_uses_winograd((16, 256, 32, 32), (256, 256, 3, 3),
+                                   (1, 1))
+    # Few channels, other kernels, strides, or the discriminator's 2x2 maps
+    # (transforming a 2048x2048 filter would cost more than it saves).
+    assert not conv.conv_uses_winograd((16, 32, 64, 64), (32, 32, 3, 3),
+                                       (1, 1))
+    assert not conv.conv_uses_winograd((16, 256, 32, 32), (256, 256, 4, 4),
+                                       (1, 1))
+    assert not conv.conv_uses_winograd((16, 256, 32, 32), (256, 256, 3, 3),
+                                       (2, 2))
+    assert not conv.conv_uses_winograd((16, 2048, 2, 2), (2048, 2048, 3, 3),
+                                       (1, 1))
+
+
+@pytest.mark.parametrize('hw, p', [((6, 5), 1), ((9, 8), 1), ((4, 4), 0)])
+def test_winograd_nodes_match_chainer_to_second_order(monkeypatch, hw, p):
+    monkeypatch.setattr(conv, 'WINOGRAD_MIN_CHANNELS', 1)
+    rng = np.random.default_rng(12)
+    x, W = _rand(rng, 2, 3, *hw), _rand(rng, 4, 3, 3, 3)
+    assert conv.conv_uses_winograd(x.shape, W.shape, (1, 1))
+    xs, Ws = chainer.Variable(x.copy()), chainer.Variable(W.copy())
+    xo, Wo = chainer.Variable(x.copy()), chainer.Variable(W.copy())
+    ys = F.convolution_2d(xs, Ws, None, 1, p)
+    yo = conv.convolution_2d(xo, Wo, None, 1, p)
+    np.testing.assert_allclose(yo.array, ys.array, rtol=1e-10, atol=1e-10)
+    gy = _rand(rng, *ys.shape)
+    F.sum(ys * gy).backward()
+    F.sum(yo * gy).backward()
+    np.testing.assert_allclose(xo.grad, xs.grad, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(Wo.grad, Ws.grad, rtol=1e-9, atol=1e-9)
+
+    def f(x, W):
+        return conv.convolution_2d(x, W, None, 1, p)
+
+    ggx, ggW = _rand(rng, *x.shape), _rand(rng, *W.shape)
+    gradient_check.check_double_backward(f, (x, W), gy, (ggx, ggW),
+                                         dtype=np.float64)
