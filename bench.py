@@ -281,15 +281,14 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
     reporter = chainer.Reporter()
     reporter.add_observer('gen', gen)
     reporter.add_observer('dis', updater.discriminator)
-    d_opt, g_opt = updater.get_optimizer('dis'), updater.get_optimizer('gen')
 
     def infer(n=None):
         with chainer.using_config('train', False), \
                 chainer.no_backprop_mode():
             gen(x[:n], c[:n])
 
-    fns = {'d': lambda: d_opt.update(updater.dis_loss, x, c, c),
-           'g': lambda: g_opt.update(updater.gen_loss, x, c, c),
+    fns = {'d': lambda: updater.update_dis(x, c, c),
+           'g': lambda: updater.update_gen(x, c, c),
            'infer': infer, 'infer1': lambda: infer(1)}
     if gemm_peak is None and device.xp is numpy:
         gemm_peak = gemm_peak_gflops()

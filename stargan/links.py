@@ -18,6 +18,25 @@ from stargan import conv
 INSTANCE_NORM = 'fused'
 
 
+def frozen_parameters():
+    """Context in which these links use their parameters as constants.
+
+    Inside it, their forward passes take the parameters' arrays, so the
+    graph stops there: backprop computes no gradient for them (no filter
+    gradients, no memory for them), while gradients still flow to the
+    inputs. StarGAN's G step uses it for D, whose parameters it does not
+    update.
+    """
+    return chainer.using_config('stargan_frozen_parameters', True)
+
+
+def _use(param):
+    if param is not None and getattr(
+            chainer.config, 'stargan_frozen_parameters', False):
+        return param.array
+    return param
+
+
 class Convolution2D(L.Convolution2D):
     """``L.Convolution2D`` computed by :func:`stargan.conv.convolution_2d`.
 
@@ -38,7 +57,8 @@ class Convolution2D(L.Convolution2D):
 
     def forward(self, x):
         """(N, C, H, W) float32 -> (N, O, oh, ow) float32."""
-        return conv.convolution_2d(x, self.W, self.b, self.stride, self.pad)
+        return conv.convolution_2d(x, _use(self.W), _use(self.b), self.stride,
+                                   self.pad)
 
 
 class Deconvolution2D(L.Deconvolution2D):
@@ -61,8 +81,8 @@ class Deconvolution2D(L.Deconvolution2D):
 
     def forward(self, x):
         """(N, I, h, w) float32 -> (N, O, H, W) float32."""
-        return conv.deconvolution_2d(x, self.W, self.b, self.stride,
-                                     self.pad)
+        return conv.deconvolution_2d(x, _use(self.W), _use(self.b),
+                                     self.stride, self.pad)
 
 
 def instance_normalization_composite(x, gamma, beta, eps=1e-5):
@@ -189,4 +209,5 @@ class InstanceNormalization(chainer.Link):
 
     def forward(self, x):
         """(N, C, H, W) float32 -> (N, C, H, W) float32."""
-        return instance_normalization(x, self.gamma, self.beta, self.eps)
+        return instance_normalization(x, _use(self.gamma), _use(self.beta),
+                                      self.eps)

@@ -7,6 +7,7 @@ from chainer import training
 
 from stargan import joint_labels
 from stargan import labels as label_utils
+from stargan import links
 from stargan import losses
 from stargan.random_state import own_rows
 from stargan.random_state import serialize_random_state
@@ -96,12 +97,25 @@ class StarGANUpdater(training.updaters.StandardUpdater):
             # labels are known, its joint label (zeros, mask vector) elsewhere.
             xp = chainer.backend.get_array_module(c_org)
             c_trg = xp.where(mask > 0, c_trg, c_org)
-        self.get_optimizer('dis').update(self.dis_loss, x_real, c_org, c_trg,
-                                         mask)
+        self.update_dis(x_real, c_org, c_trg, mask)
         if (self.iteration + 1) % self.n_critic == 0:
             # The target's dataset is the example's, so is its loss mask.
-            self.get_optimizer('gen').update(self.gen_loss, x_real, c_org,
-                                             c_trg, mask)
+            self.update_gen(x_real, c_org, c_trg, mask)
+
+    def update_dis(self, x_real, c_org, c_trg, mask=None):
+        """One D step on a batch (arguments as :meth:`dis_loss` takes)."""
+        self.get_optimizer('dis').update(self.dis_loss, x_real, c_org, c_trg,
+                                         mask)
+        # Gradients are not needed past their update; dropping them keeps
+        # D's (176 MB in the paper's model) out of the G step's peak memory,
+        # where G's loss would otherwise add into them.
+        self.discriminator.cleargrads()
+
+    def update_gen(self, x_real, c_org, c_trg, mask=None):
+        """One G step on a batch (arguments as :meth:`gen_loss` takes)."""
+        self.get_optimizer('gen').update(self.gen_loss, x_real, c_org, c_trg,
+                                         mask)
+        self.generator.cleargrads()
 
     def _mine(self, draw):
         return own_rows(draw, self.shard)
@@ -144,7 +158,8 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         ``mask`` (joint training) marks the target's dataset's labels.
         """
         x_fake = self.generator(x_real, c_trg)
-        src_fake, cls_fake = self.discriminator(x_fake)
+        with links.frozen_parameters():  # no gradients for D's parameters
+            src_fake, cls_fake = self.discriminator(x_fake)
         x_rec = self.generator(x_fake, c_org)
         loss_fake = losses.wgan_gen_loss(src_fake)
         loss_cls = losses.classification_loss(cls_fake, c_trg,

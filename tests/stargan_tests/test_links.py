@@ -76,3 +76,30 @@ def test_fused_instance_norm_in_a_gradient_penalty():
         grads.append([a.grad.copy() for a in args])
     for f, c in zip(*grads):
         np.testing.assert_allclose(f, c, rtol=1e-4, atol=1e-4)
+
+
+def test_frozen_parameters_stop_gradients_at_the_parameters_only():
+    from stargan import links as stargan_links
+    rng = np.random.default_rng(13)
+    layers = [stargan_links.Convolution2D(3, 4, 3, 1, 1),
+              stargan_links.Deconvolution2D(4, 3, 4, 2, 1),
+              stargan_links.InstanceNormalization(3)]
+    x = chainer.Variable(rng.standard_normal((2, 3, 5, 5)).astype('f'))
+    ref = None
+    for frozen in (False, True):
+        for layer in layers:
+            layer.cleargrads()
+        x.grad = None
+        h = x
+        with chainer.using_config('stargan_frozen_parameters', frozen):
+            for layer in layers:
+                h = layer(h)
+        F.sum(h * h).backward()
+        grads = [p.grad for layer in layers for p in layer.params()]
+        if not frozen:
+            ref = (h.array.copy(), x.grad.copy())
+            assert all(g is not None for g in grads)
+        else:
+            assert all(g is None for g in grads)
+            np.testing.assert_allclose(h.array, ref[0], rtol=1e-6)
+            np.testing.assert_allclose(x.grad, ref[1], rtol=1e-5, atol=1e-6)

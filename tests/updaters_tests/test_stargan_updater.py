@@ -72,6 +72,31 @@ def test_d_step_changes_only_d_and_g_step_changes_g():
                    for a, p in zip(g0, gen.params()))
 
 
+def test_gradients_are_dropped_after_each_step():
+    # They would hold memory through the next step (and G's loss would add
+    # into D's); the updates themselves must still use them.
+    updater, reporter = _make(n_critic=1)
+    gen, dis = updater.generator, updater.discriminator
+    d0 = [p.array.copy() for p in dis.params()]
+    _step(updater, reporter)
+    assert all(p.grad is None for p in gen.params())
+    assert all(p.grad is None for p in dis.params())
+    assert not all(np.array_equal(a, p.array)
+                   for a, p in zip(d0, dis.params()))
+
+
+def test_g_loss_computes_no_gradient_for_d():
+    updater, reporter = _make()
+    gen, dis = updater.generator, updater.discriminator
+    x = np.zeros((2, 3, 16, 16), np.float32)
+    c = np.eye(3, dtype=np.float32)[[0, 1]]
+    dis.cleargrads()
+    with reporter.scope({}):
+        updater.gen_loss(x, c, c[::-1]).backward()
+    assert all(p.grad is None for p in dis.params())
+    assert all(p.grad is not None for p in gen.params())
+
+
 def test_random_stream_survives_serialization():
     updater, reporter = _make(n_critic=1)
     _step(updater, reporter)
