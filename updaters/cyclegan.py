@@ -7,6 +7,7 @@ import chainer.functions as F
 from chainer import training
 
 from stargan import cyclegan_losses as cl
+from stargan import links
 from stargan import losses
 from stargan.image_pool import ImagePool
 from stargan.random_state import own_rows
@@ -154,8 +155,11 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
         """
         emb = gen.encode(x)
         fake = gen.decode(emb)
+        with links.frozen_parameters():  # no gradients for D's parameters
+            score = dis(fake)
+            emb_score = None if self.dis_emb is None else self.dis_emb(emb)
         terms = {
-            'loss_adv': cl.gen_adv_loss(self.gan_loss, dis(fake)),
+            'loss_adv': cl.gen_adv_loss(self.gan_loss, score),
             'loss_cycle': self.lambda_cycle * cl.l1_loss(x, other(fake)),
         }
         if self.lambda_identity:
@@ -166,7 +170,7 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
                 cl.perceptual_loss(self.features, x, fake)
         if self.dis_emb is not None:
             terms['loss_emb'] = self.lambda_emb * cl.embedding_gen_loss(
-                self.dis_emb(emb), from_a)
+                emb_score, from_a)
         loss = sum(terms.values())
         chainer.report(dict(terms, loss=loss), gen)
         return loss, fake, emb

@@ -111,6 +111,19 @@ def test_every_network_learns_each_iteration():
                        zip(before[name], model.params())), name
 
 
+def test_generator_step_computes_no_gradient_for_discriminators():
+    updater, reporter = _make(emb=True)
+    dis = [updater.get_optimizer(n).target
+           for n in ('dis_a', 'dis_b', 'dis_emb')]
+    for d in dis:
+        d.cleargrads()
+    a, b = updater.converter(updater.get_iterator('main').next(),
+                             updater.input_device)
+    with reporter.scope({}):
+        updater.update_generators(a, b)
+    assert all(p.grad is None for d in dis for p in d.params())
+
+
 def test_serialization_restores_models_pools_and_streams(tmp_path):
     updater, reporter = _make(label_noise=0.1, flip=True)
     for _ in range(3):
