@@ -129,13 +129,15 @@ class InstanceNorm(function_node.FunctionNode):
         self.retain_inputs((0, 1, 2))
         x, gamma, beta = inputs
         xp = backend.get_array_module(x)
-        mu = x.mean(axis=(2, 3), keepdims=True)
-        xhat = x - mu
-        var = xp.mean(xhat * xhat, axis=(2, 3), keepdims=True)
+        self.mu = x.mean(axis=(2, 3), keepdims=True)
+        y = x - self.mu
+        var = xp.einsum('nchw,nchw->nc', y, y)[:, :, None, None] / (
+            x.shape[2] * x.shape[3])
         self.rstd = (var + x.dtype.type(self.eps)) ** -0.5
-        xhat *= self.rstd
-        self.xhat = xhat
-        y = xhat * gamma[:, None, None]
+        # y = (x - mu) * rstd * gamma + beta, in place; the normalized x is
+        # not kept (it would hold a second activation-sized array per layer
+        # until backward, which recomputes it from x).
+        y *= self.rstd * gamma[:, None, None]
         y += beta[:, None, None]
         return y,
 
@@ -148,7 +150,8 @@ class InstanceNorm(function_node.FunctionNode):
                                  grad_outputs=[gy],
                                  enable_double_backprop=True)
             return tuple(grads)
-        gy, xhat = gy.array, self.xhat
+        gy = gy.array
+        xhat = (x.array - self.mu) * self.rstd
         ret = []
         if 0 in indexes:
             g = gy * gamma.array[:, None, None]

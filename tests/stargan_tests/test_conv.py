@@ -404,3 +404,28 @@ def test_winograd_nodes_match_chainer_to_second_order(monkeypatch, hw, p):
     ggx, ggW = _rand(rng, *x.shape), _rand(rng, *W.shape)
     gradient_check.check_double_backward(f, (x, W), gy, (ggx, ggW),
                                          dtype=np.float64)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not chainer.backends.cuda.available,
+                    reason='needs CuPy with CUDA')
+@pytest.mark.parametrize('layout', ['batch', 'sample'])
+def test_winograd_and_layouts_on_gpu_match_cudnn(monkeypatch, layout):
+    import cupy
+    monkeypatch.setattr(conv, 'WINOGRAD_MIN_CHANNELS', 1)
+    monkeypatch.setattr(conv, 'LAYOUT', layout)
+    rng = np.random.default_rng(14)
+    for k, s, p in ((3, 1, 1), (4, 2, 1), (7, 1, 3)):
+        x = cupy.asarray(_rand(rng, 2, 4, 9, 8))
+        W = cupy.asarray(_rand(rng, 5, 4, k, k))
+        xo, Wo = chainer.Variable(x.copy()), chainer.Variable(W.copy())
+        xs, Ws = chainer.Variable(x.copy()), chainer.Variable(W.copy())
+        yo = conv.convolution_2d(xo, Wo, None, s, p, use_stock=False)
+        ys = conv.convolution_2d(xs, Ws, None, s, p, use_stock=True)
+        cupy.testing.assert_allclose(yo.array, ys.array, rtol=1e-8,
+                                     atol=1e-8)
+        gy = cupy.asarray(_rand(rng, *ys.shape))
+        F.sum(yo * gy).backward()
+        F.sum(ys * gy).backward()
+        cupy.testing.assert_allclose(xo.grad, xs.grad, rtol=1e-8, atol=1e-8)
+        cupy.testing.assert_allclose(Wo.grad, Ws.grad, rtol=1e-8, atol=1e-8)
