@@ -49,6 +49,8 @@ from chainer import function_node
 from chainer.utils import conv as conv_utils
 
 from stargan import conv_gemm
+from stargan import conv_per_sample
+from stargan import winograd
 
 #: Which computation the nodes use: ``'auto'`` picks per call the one with the
 #: smaller temporary buffer; ``'im2col'`` is the fixed choice this module made
@@ -72,9 +74,8 @@ BATCH_BELOW = 4096
 _IM2COL = {  # layout -> (convolution, transposed convolution, filter grad)
     'batch': (conv_gemm.conv_im2col, conv_gemm.deconv_col2im,
               conv_gemm.grad_w_im2col),
-    'sample': (conv_gemm.conv_im2col_per_sample,
-               conv_gemm.deconv_col2im_per_sample,
-               conv_gemm.grad_w_im2col_per_sample),
+    'sample': (conv_per_sample.conv_im2col, conv_per_sample.deconv_col2im,
+               conv_per_sample.grad_w_im2col),
 }
 
 #: Winograd F(4x4, 3x3) computes 3x3 stride-1 convolutions with at least
@@ -231,7 +232,7 @@ def _conv_forward(x, W, stride, pad):
     if conv_uses_shift(x.shape, W.shape, stride, pad):
         return conv_gemm.conv_shift(x, W, stride, pad)
     if conv_uses_winograd(x.shape, W.shape, stride):
-        return conv_gemm.conv_winograd(x, W, pad)
+        return winograd.conv(x, W, pad)
     out = _conv_outsize(x.shape[2:], W.shape[2:], stride, pad)
     return _im2col_functions(out[0] * out[1])[0](x, W, stride, pad)
 
@@ -251,7 +252,7 @@ def _grad_w_forward(x, gy, stride, pad, ksize):
         return conv_gemm.grad_w_shift(x, gy, stride, pad, ksize)
     if conv_uses_winograd(x.shape, (gy.shape[1], x.shape[1]) + tuple(ksize),
                           stride):
-        return conv_gemm.grad_w_winograd(x, gy, pad)
+        return winograd.grad_w(x, gy, pad)
     grad_w = _im2col_functions(_positions(gy.shape))[2]
     return grad_w(x, gy, stride, pad, ksize)
 

@@ -1,28 +1,24 @@
 """Array-level computations behind :mod:`stargan.conv`'s three nodes.
 
 Every function takes and returns numpy or CuPy arrays (no Variables) and
-works on either. Three families compute the same three maps,
-``conv(x, W)``, its transpose in x, and its filter gradient:
+works on either. They compute the same three maps, ``conv(x, W)``, its
+transpose in x, and its filter gradient, in several ways:
 
-* *im2col, batch layout* (the default): the input is gathered
-  channel-major, as ``(C * kh * kw, N * oh * ow)``, so **one** GEMM spans
-  the whole chunk of samples. This matters for the discriminator's deep
-  layers, whose outputs are 2x2 or 4x4: a GEMM per sample there has only
-  4-16 columns, reads the whole filter (134 MB for the paper's last
-  layer) once per sample, and its filter gradient needs a
-  ``(N, O, C * kh * kw)`` temporary (2 GB) to sum over the batch.
-* *im2col, sample layout*: chainer's im2col and one GEMM per sample, as
-  before issue 8's batch layout; kept for comparisons
-  (``bench.py --formulation per-sample``) and tests.
+* *im2col, batch layout*: the input is gathered channel-major, as
+  ``(C * kh * kw, N * oh * ow)``, so **one** GEMM spans the whole chunk of
+  samples. This matters for the discriminator's deep layers, whose outputs
+  are 2x2 or 4x4: a GEMM per sample there has only 4-16 columns, reads the
+  whole filter (134 MB for the paper's last layer) once per sample, and its
+  filter gradient needs a ``(N, O, C * kh * kw)`` temporary (2 GB) to sum
+  over the batch. (:mod:`stargan.conv_per_sample` has the sample layout.)
 * *shift*: GEMM on the padded input first, then a shift-and-add over the
-  kernel offsets on the output side; see :mod:`stargan.conv` for when each
-  is picked.
+  kernel offsets on the output side.
+* *phases*: a strided transposed convolution as one GEMM per output phase.
 
-All three bound their temporary buffers by processing the batch in chunks
-of at most :data:`MAX_COL_ELEMENTS` elements.
+:mod:`stargan.conv` picks among them (and :mod:`stargan.winograd`). All
+bound their temporary buffers by processing the batch in chunks of at most
+:data:`MAX_COL_ELEMENTS` elements.
 """
-import numpy
-
 from chainer import backend
 from chainer.utils import conv as conv_utils
 
@@ -58,7 +54,7 @@ def read_size(ksize, stride, out_hw):
                  for k, s, o in zip(ksize, stride, out_hw))
 
 
-def _chunks(n, per_sample):
+def chunks(n, per_sample):
     """Yields slices of the batch whose buffers fit MAX_COL_ELEMENTS."""
     step = max(1, MAX_COL_ELEMENTS // max(1, per_sample))
     for start in range(0, n, step):
@@ -142,7 +138,7 @@ def conv_im2col(x, W, stride, pad):
     oh, ow = conv_outsize(x.shape[2:], (kh, kw), stride, pad)
     w_mat = W.reshape(out_c, -1)
     y = xp.empty((n, out_c, oh, ow), dtype=x.dtype)
-    for s in _chunks(n, w_mat.shape[1] * oh * ow):
+    for s in chunks(n, w_mat.shape[1] * oh * ow):
         col = _columns(x[s], (kh, kw), stride, pad, (oh, ow))
         y[s] = xp.matmul(w_mat, col).reshape(out_c, -1, oh, ow).transpose(
             1, 0, 2, 3)
@@ -167,7 +163,7 @@ def deconv_col2im(x, W, stride, pad, outsize):
     w_t = W.reshape(in_c, -1).T
     size = read_size((kh, kw), stride, (h, w))
     y = xp.empty((n, out_c) + tuple(outsize), dtype=x.dtype)
-    for s in _chunks(n, w_t.shape[0] * h * w):
+    for s in chunks(n, w_t.shape[0] * h * w):
         m = s.stop - s.start
         gcol = xp.matmul(w_t, _channel_major(x[s])).reshape(
             out_c, kh, kw, m, h, w)
@@ -194,7 +190,7 @@ def grad_w_im2col(x, gy, stride, pad, ksize):
     n = x.shape[0]
     out_c, oh, ow = gy.shape[1:]
     gw = None
-    for s in _chunks(n, x.shape[1] * ksize[0] * ksize[1] * oh * ow):
+    for s in chunks(n, x.shape[1] * ksize[0] * ksize[1] * oh * ow):
         col = _columns(x[s], ksize, stride, pad, (oh, ow))
         part = xp.matmul(_channel_major(gy[s]), col.T)
         if gw is None:
@@ -219,7 +215,7 @@ def conv_shift(x, W, stride, pad):
     hn, wn = read_size((kh, kw), stride, (oh, ow))
     w_mat = W.transpose(0, 2, 3, 1).reshape(out_c * kh * kw, c)
     y = xp.empty((n, out_c, oh, ow), dtype=x.dtype)
-    for s in _chunks(n, w_mat.shape[0] * hn * wn):
+    for s in chunks(n, w_mat.shape[0] * hn * wn):
         xpad = padded(x[s], pad, (hn, wn), channel_major=True)
         q = xp.matmul(w_mat, xpad.reshape(c, -1)).reshape(
             out_c, kh, kw, xpad.shape[1], hn, wn)
@@ -266,7 +262,7 @@ def grad_w_shift(x, gy, stride, pad, ksize):
     kh, kw = ksize
     hn, wn = read_size(ksize, stride, (oh, ow))
     gw = xp.zeros((out_c * kh * kw, c), dtype=x.dtype)
-    for s in _chunks(n, out_c * kh * kw * hn * wn):
+    for s in chunks(n, out_c * kh * kw * hn * wn):
         canvas = xp.zeros((out_c, kh, kw, s.stop - s.start, hn, wn),
                           dtype=x.dtype)
         gy_t = gy[s].transpose(1, 0, 2, 3)
@@ -277,64 +273,6 @@ def grad_w_shift(x, gy, stride, pad, ksize):
                         xpad.reshape(c, -1).T)
     return xp.ascontiguousarray(
         gw.reshape(out_c, kh, kw, c).transpose(0, 3, 1, 2))
-
-
-# The sample layout: chainer's im2col and one GEMM per sample.
-
-def _im2col(x, kh, kw, stride, pad):
-    if backend.get_array_module(x) is numpy:
-        return conv_utils.im2col_cpu(x, kh, kw, *stride, *pad)
-    return conv_utils.im2col_gpu(x, kh, kw, *stride, *pad)
-
-
-def _col2im(col, stride, pad, h, w):
-    if backend.get_array_module(col) is numpy:
-        return conv_utils.col2im_cpu(col, *stride, *pad, h, w)
-    return conv_utils.col2im_gpu(col, *stride, *pad, h, w)
-
-
-def conv_im2col_per_sample(x, W, stride, pad):
-    """As :func:`conv_im2col`, with one GEMM per sample."""
-    xp = backend.get_array_module(x)
-    n, _, h, w = x.shape
-    out_c, _, kh, kw = W.shape
-    oh, ow = conv_outsize((h, w), (kh, kw), stride, pad)
-    w_mat = W.reshape(out_c, -1)
-    y = xp.empty((n, out_c, oh * ow), dtype=x.dtype)
-    for s in _chunks(n, w_mat.shape[1] * oh * ow):
-        col = _im2col(x[s], kh, kw, stride, pad)
-        xp.matmul(w_mat, col.reshape(col.shape[0], w_mat.shape[1], -1),
-                  out=y[s])
-    return y.reshape(n, out_c, oh, ow)
-
-
-def deconv_col2im_per_sample(x, W, stride, pad, outsize):
-    """As :func:`deconv_col2im`, with one GEMM per sample."""
-    xp = backend.get_array_module(x)
-    n, in_c, h, w = x.shape
-    _, out_c, kh, kw = W.shape
-    w_t = W.reshape(in_c, -1).T
-    y = xp.empty((n, out_c) + tuple(outsize), dtype=x.dtype)
-    for s in _chunks(n, w_t.shape[0] * h * w):
-        gcol = xp.matmul(w_t, x[s].reshape(x[s].shape[0], in_c, h * w))
-        gcol = gcol.reshape(gcol.shape[0], out_c, kh, kw, h, w)
-        y[s] = _col2im(gcol, stride, pad, *outsize)
-    return y
-
-
-def grad_w_im2col_per_sample(x, gy, stride, pad, ksize):
-    """As :func:`grad_w_im2col`, with one GEMM per sample (and a
-    ``(N, O, C * kh * kw)`` temporary summed over the batch)."""
-    xp = backend.get_array_module(x)
-    n = x.shape[0]
-    out_c, oh, ow = gy.shape[1:]
-    gw = xp.zeros((out_c, x.shape[1] * ksize[0] * ksize[1]), dtype=x.dtype)
-    for s in _chunks(n, gw.shape[1] * oh * ow):
-        col = _im2col(x[s], ksize[0], ksize[1], stride, pad)
-        col = col.reshape(col.shape[0], gw.shape[1], oh * ow)
-        gy_s = gy[s].reshape(col.shape[0], out_c, oh * ow)
-        gw += xp.matmul(gy_s, col.transpose(0, 2, 1)).sum(axis=0)
-    return gw.reshape(out_c, x.shape[1], *ksize)
 
 
 def _phase_taps(k, s, p, a):
@@ -368,7 +306,7 @@ def deconv_phases(x, W, stride, pad, outsize):
     y = xp.zeros((n, out_c) + tuple(outsize), dtype=x.dtype)
     per_sample = in_c * max(len(t) for t in taps[0]) * max(
         len(t) for t in taps[1]) * counts[0][0] * counts[1][0]
-    for s in _chunks(n, per_sample):
+    for s in chunks(n, per_sample):
         xpad = padded(x[s], lo, size, channel_major=True)
         for a, b in ((a, b) for a in range(stride[0])
                      for b in range(stride[1])):
@@ -405,110 +343,3 @@ def _deconv_phase(xpad, W, taps_u, taps_v, lo, out_hw, out):
     prod = xp.matmul(w_mat.T, col.reshape(w_mat.shape[0], -1))
     out[...] = prod.reshape((W.shape[1], m) + tuple(out_hw)).transpose(
         1, 0, 2, 3)
-
-
-# Winograd's minimal filtering F(4x4, 3x3) (Lavin & Gray, "Fast Algorithms
-# for Convolutional Neural Networks", 2016): a 6x6 input tile d and a 3x3
-# filter g give the 4x4 output tile A^T [(G g G^T) * (B^T d B)] A.
-_WINO_BT = numpy.array([[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0],
-                        [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0],
-                        [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]], float)
-_WINO_G = numpy.array([[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6],
-                       [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6],
-                       [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]])
-_WINO_AT = numpy.array([[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0],
-                        [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]], float)
-
-
-def _kron_square(xp, m, dtype):
-    """The 2-D transform ``M t M^T`` of a tile as one matrix on its
-    flattened values."""
-    return xp.asarray(numpy.kron(m, m), dtype=dtype)
-
-
-def _winograd_tiles(out_hw):
-    """Tiles (rows, columns) of 4x4 covering an output of size out_hw."""
-    return -(-out_hw[0] // 4), -(-out_hw[1] // 4)
-
-
-def _winograd_inputs(x, pad, tiles):
-    """``B^T d B`` of every 6x6 input tile d: ``(36, C, N * th * tw)``."""
-    xp = backend.get_array_module(x)
-    (th, tw), (n, c) = tiles, x.shape[:2]
-    xpad = padded(x, pad, (4 * th + 2, 4 * tw + 2), channel_major=True)
-    d = xp.empty((6, 6, c, n, th, tw), dtype=x.dtype)
-    for i in range(6):
-        for j in range(6):
-            d[i, j] = xpad[:, :, i:i + 4 * th:4, j:j + 4 * tw:4]
-    kb = _kron_square(xp, _WINO_BT, x.dtype)
-    return xp.matmul(kb, d.reshape(36, -1)).reshape(36, c, -1)
-
-
-def conv_winograd(x, W, pad):
-    """3x3 stride-1 convolution by Winograd's F(4x4, 3x3).
-
-    Each 4x4 output tile costs 36 multiplications per channel pair instead
-    of im2col's 144: the input's 6x6 tiles and the filters are transformed
-    (small GEMMs on memory), multiplied in 36 GEMMs of depth C, and the
-    products transformed back. float32 results differ from im2col's by
-    about 1e-5 of the output's scale.
-
-    Args:
-        x: ``(N, C, H, W)``.
-        W: ``(O, C, 3, 3)``.
-        pad (pair of ints): Zero padding.
-
-    Returns:
-        ``(N, O, oh, ow)`` array of x's dtype.
-    """
-    xp = backend.get_array_module(x)
-    n, c = x.shape[:2]
-    o = W.shape[0]
-    oh, ow = conv_outsize(x.shape[2:], (3, 3), (1, 1), pad)
-    th, tw = _winograd_tiles((oh, ow))
-    kg = _kron_square(xp, _WINO_G, x.dtype)
-    ka = _kron_square(xp, _WINO_AT, x.dtype)
-    u = xp.matmul(kg, W.reshape(o * c, 9).T).reshape(36, o, c)
-    y = xp.empty((n, o, oh, ow), dtype=x.dtype)
-    # Chunks of 36 * channels * tiles (7 samples of the paper's residual
-    # blocks) measured fastest, for this and grad_w_winograd.
-    for s in _chunks(n, 36 * max(c, o) * th * tw):
-        m = s.stop - s.start
-        v = _winograd_inputs(x[s], pad, (th, tw))
-        prod = xp.matmul(ka, xp.matmul(u, v).reshape(36, -1))
-        tiles = prod.reshape(4, 4, o, m, th, tw).transpose(3, 2, 4, 0, 5, 1)
-        y[s] = tiles.reshape(m, o, 4 * th, 4 * tw)[:, :, :oh, :ow]
-    return y
-
-
-def grad_w_winograd(x, gy, pad):
-    """Filter gradient of a 3x3 stride-1 convolution by Winograd.
-
-    The adjoint of :func:`conv_winograd` in the filter: per tile,
-    ``G^T [(B^T d B) * (A gy A^T)] G``, summed over the tiles by 36 GEMMs
-    of depth N * tiles.
-
-    Args:
-        x: ``(N, C, H, W)``.
-        gy: ``(N, O, oh, ow)``.
-        pad (pair of ints): Zero padding.
-
-    Returns:
-        ``(O, C, 3, 3)`` array of x's dtype.
-    """
-    xp = backend.get_array_module(x)
-    n, c = x.shape[:2]
-    o, oh, ow = gy.shape[1:]
-    th, tw = _winograd_tiles((oh, ow))
-    ka_t = _kron_square(xp, _WINO_AT, x.dtype).T
-    acc = xp.zeros((36, o, c), dtype=x.dtype)
-    for s in _chunks(n, 36 * max(c, o) * th * tw):
-        m = s.stop - s.start
-        v = _winograd_inputs(x[s], pad, (th, tw))
-        g = padded(gy[s], (0, 0), (4 * th, 4 * tw), channel_major=True)
-        g = g.reshape(o, m, th, 4, tw, 4).transpose(3, 5, 0, 1, 2, 4)
-        z = xp.matmul(ka_t, g.reshape(16, -1)).reshape(36, o, -1)
-        acc += xp.matmul(z, v.transpose(0, 2, 1))
-    kg_t = _kron_square(xp, _WINO_G, x.dtype).T
-    gw = xp.matmul(kg_t, acc.reshape(36, -1)).reshape(3, 3, o, c)
-    return xp.ascontiguousarray(gw.transpose(2, 3, 0, 1))

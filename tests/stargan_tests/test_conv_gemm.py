@@ -3,10 +3,10 @@ import itertools
 import numpy as np
 import pytest
 
-import chainer
 import chainer.functions as F
 
 from stargan import conv_gemm
+from stargan import conv_per_sample
 
 
 def _rand(rng, *shape):
@@ -42,50 +42,10 @@ def test_deconv_phases_larger_outsize_and_chunks(monkeypatch):
     np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
 
 
-@pytest.mark.parametrize('fn', ['conv_im2col', 'conv_im2col_per_sample'])
-def test_convolutions_match_chainer_with_uneven_stride_and_pad(fn):
+@pytest.mark.parametrize('module', [conv_gemm, conv_per_sample])
+def test_convolutions_match_chainer_with_uneven_stride_and_pad(module):
     rng = np.random.default_rng(2)
     x, W = _rand(rng, 3, 4, 9, 7), _rand(rng, 5, 4, 3, 2)
     ref = F.convolution_2d(x, W, None, (2, 1), (1, 0)).array
-    got = getattr(conv_gemm, fn)(x, W, (2, 1), (1, 0))
+    got = module.conv_im2col(x, W, (2, 1), (1, 0))
     np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
-
-
-@pytest.mark.parametrize('hw, p', [((7, 9), 1), ((8, 8), 1), ((5, 5), 0),
-                                   ((6, 3), 2), ((1, 1), 1), ((4, 13), 1)])
-def test_winograd_matches_chainer(hw, p):
-    # Output sizes that are and are not multiples of the 4x4 tile.
-    rng = np.random.default_rng(3)
-    x, W = _rand(rng, 3, 5, *hw), _rand(rng, 4, 5, 3, 3)
-    ref = F.convolution_2d(x, W, None, 1, p).array
-    got = conv_gemm.conv_winograd(x, W, (p, p))
-    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
-
-
-def test_winograd_float32_error_is_small_and_chunks_agree(monkeypatch):
-    rng = np.random.default_rng(4)
-    x = rng.standard_normal((3, 32, 12, 12)).astype(np.float32)
-    W = (rng.standard_normal((32, 32, 3, 3)) * 0.05).astype(np.float32)
-    ref = F.convolution_2d(x.astype(np.float64), W.astype(np.float64), None,
-                           1, 1).array
-    got = conv_gemm.conv_winograd(x, W, (1, 1))
-    assert got.dtype == np.float32
-    assert np.abs(got - ref).max() < 1e-4 * np.abs(ref).max()
-    monkeypatch.setattr(conv_gemm, 'MAX_COL_ELEMENTS', 1)
-    np.testing.assert_allclose(conv_gemm.conv_winograd(x, W, (1, 1)), got,
-                               rtol=1e-6, atol=1e-6)
-
-
-@pytest.mark.parametrize('hw, p', [((7, 9), 1), ((8, 8), 1), ((5, 5), 0),
-                                   ((6, 3), 2), ((1, 1), 1)])
-def test_winograd_filter_gradient_matches_chainer(hw, p, monkeypatch):
-    rng = np.random.default_rng(5)
-    x, W = _rand(rng, 3, 5, *hw), _rand(rng, 4, 5, 3, 3)
-    gy = _rand(rng, *F.convolution_2d(x, W, None, 1, p).shape)
-    Wv = chainer.Variable(W)
-    F.sum(F.convolution_2d(x, Wv, None, 1, p) * gy).backward()
-    got = conv_gemm.grad_w_winograd(x, gy, (p, p))
-    np.testing.assert_allclose(got, Wv.grad, rtol=1e-10, atol=1e-10)
-    monkeypatch.setattr(conv_gemm, 'MAX_COL_ELEMENTS', 1)  # a chunk a sample
-    np.testing.assert_allclose(conv_gemm.grad_w_winograd(x, gy, (p, p)),
-                               got, rtol=1e-10, atol=1e-10)

@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+import chainer
+import chainer.functions as F
+
+from stargan import conv_gemm
+from stargan import winograd
+
+
+def _rand(rng, *shape):
+    return rng.standard_normal(shape)
+
+
+@pytest.mark.parametrize('hw, p', [((7, 9), 1), ((8, 8), 1), ((5, 5), 0),
+                                   ((6, 3), 2), ((1, 1), 1), ((4, 13), 1)])
+def test_winograd_matches_chainer(hw, p):
+    # Output sizes that are and are not multiples of the 4x4 tile.
+    rng = np.random.default_rng(3)
+    x, W = _rand(rng, 3, 5, *hw), _rand(rng, 4, 5, 3, 3)
+    ref = F.convolution_2d(x, W, None, 1, p).array
+    got = winograd.conv(x, W, (p, p))
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
+
+
+def test_winograd_float32_error_is_small_and_chunks_agree(monkeypatch):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 32, 12, 12)).astype(np.float32)
+    W = (rng.standard_normal((32, 32, 3, 3)) * 0.05).astype(np.float32)
+    ref = F.convolution_2d(x.astype(np.float64), W.astype(np.float64), None,
+                           1, 1).array
+    got = winograd.conv(x, W, (1, 1))
+    assert got.dtype == np.float32
+    assert np.abs(got - ref).max() < 1e-4 * np.abs(ref).max()
+    monkeypatch.setattr(conv_gemm, 'MAX_COL_ELEMENTS', 1)
+    np.testing.assert_allclose(winograd.conv(x, W, (1, 1)), got,
+                               rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize('hw, p', [((7, 9), 1), ((8, 8), 1), ((5, 5), 0),
+                                   ((6, 3), 2), ((1, 1), 1)])
+def test_winograd_filter_gradient_matches_chainer(hw, p, monkeypatch):
+    rng = np.random.default_rng(5)
+    x, W = _rand(rng, 3, 5, *hw), _rand(rng, 4, 5, 3, 3)
+    gy = _rand(rng, *F.convolution_2d(x, W, None, 1, p).shape)
+    Wv = chainer.Variable(W)
+    F.sum(F.convolution_2d(x, Wv, None, 1, p) * gy).backward()
+    got = winograd.grad_w(x, gy, (p, p))
+    np.testing.assert_allclose(got, Wv.grad, rtol=1e-10, atol=1e-10)
+    monkeypatch.setattr(conv_gemm, 'MAX_COL_ELEMENTS', 1)  # a chunk a sample
+    np.testing.assert_allclose(winograd.grad_w(x, gy, (p, p)),
+                               got, rtol=1e-10, atol=1e-10)
