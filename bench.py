@@ -52,6 +52,9 @@ RESULT_KEYS = (
 #: operation).
 COMPARE_KEYS = layers.COMPARE_KEYS
 
+#: Least number of timed rounds of inference (a batch, one image).
+INFER_ROUNDS = 7
+
 #: ``--formulation`` name -> (conv.FORMULATION, conv.LAYOUT,
 #: links.INSTANCE_NORM): ``auto``, this project's current layer functions;
 #: ``per-sample``, the same with one GEMM per sample in every im2col path
@@ -288,12 +291,17 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
             gen(x[:n], c[:n])
 
     fns = {'d': lambda: updater.update_dis(x, c, c),
-           'g': lambda: updater.update_gen(x, c, c),
-           'infer': infer, 'infer1': lambda: infer(1)}
+           'g': lambda: updater.update_gen(x, c, c)}
+    infer_fns = {'infer': infer, 'infer1': lambda: infer(1)}
     if gemm_peak is None and device.xp is numpy:
         gemm_peak = gemm_peak_gflops()
     with reporter.scope({}):
         times = _time_interleaved(fns, formulations, steps, device)
+        # Inference is quick and noisy: more rounds.
+        infer_times = _time_interleaved(
+            infer_fns, formulations, max(steps, INFER_ROUNDS), device)
+        for f in formulations:
+            times[f].update(infer_times[f])
         flops = {}
         for name in ('d', 'g'):
             with ConvFlopCounter() as counter:

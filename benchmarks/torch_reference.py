@@ -121,6 +121,10 @@ def g_step(gen, dis, opt, x, c_org, c_trg):
     opt.step()
 
 
+#: Least number of timed inference calls (as bench.INFER_ROUNDS).
+INFER_ROUNDS = 7
+
+
 def _median_seconds(fn, steps):
     fn()  # warm-up
     times = []
@@ -156,8 +160,10 @@ def main():
     g = _median_seconds(lambda: g_step(gen, dis, g_opt, x, c, c), args.steps)
     with torch.no_grad():
         gen.eval()
-        batch_s = _median_seconds(lambda: gen(x, c), args.steps)
-        one_s = _median_seconds(lambda: gen(x[:1], c[:1]), args.steps)
+        # Inference is quick and noisy: more rounds, as bench.py takes.
+        rounds = max(args.steps, INFER_ROUNDS)
+        batch_s = _median_seconds(lambda: gen(x, c), rounds)
+        one_s = _median_seconds(lambda: gen(x[:1], c[:1]), rounds)
     result = {
         'framework': 'pytorch {}'.format(torch.__version__),
         'threads': torch.get_num_threads(), 'image_size': s, 'batch': b,
