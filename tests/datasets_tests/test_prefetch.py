@@ -104,6 +104,7 @@ def test_a_stateful_dataset_is_saved_as_of_the_batches_handed_out():
     for _ in range(3):
         plain.next()
         ahead.next()
+    ahead._drain()  # let the worker finish the batches it reads ahead
     assert ahead_data._reads.sum() > plain_data._reads.sum()  # read ahead
     saved, want = _snapshot(ahead.dataset), _snapshot(plain_data)
     np.testing.assert_array_equal(saved['reads'], want['reads'])

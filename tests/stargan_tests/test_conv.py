@@ -176,12 +176,9 @@ def formulation(request, monkeypatch):
     return request.param
 
 
-@pytest.mark.parametrize('hw, k, s, p', FORMULATION_CASES)
-@pytest.mark.parametrize('in_c, out_c', [(6, 2), (2, 6)])
-def test_every_formulation_matches_chainer(formulation, hw, k, s, p, in_c,
-                                           out_c):
-    rng = np.random.default_rng(6)
-    x, W = _rand(rng, 3, in_c, *hw), _rand(rng, out_c, in_c, k, k)
+def _assert_matches_chainer(rng, x, W, s, p):
+    """Our convolution and its two gradients against chainer's; returns
+    the output gradient used."""
     xs, Ws = chainer.Variable(x.copy()), chainer.Variable(W.copy())
     xo, Wo = chainer.Variable(x.copy()), chainer.Variable(W.copy())
     ys = F.convolution_2d(xs, Ws, None, s, p)
@@ -192,6 +189,16 @@ def test_every_formulation_matches_chainer(formulation, hw, k, s, p, in_c,
     F.sum(yo * gy).backward()
     np.testing.assert_allclose(xo.grad, xs.grad, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(Wo.grad, Ws.grad, rtol=1e-9, atol=1e-9)
+    return gy
+
+
+@pytest.mark.parametrize('hw, k, s, p', FORMULATION_CASES)
+@pytest.mark.parametrize('in_c, out_c', [(6, 2), (2, 6)])
+def test_every_formulation_matches_chainer(formulation, hw, k, s, p, in_c,
+                                           out_c):
+    rng = np.random.default_rng(6)
+    x, W = _rand(rng, 3, in_c, *hw), _rand(rng, out_c, in_c, k, k)
+    gy = _assert_matches_chainer(rng, x, W, s, p)
     # The transposed convolution in its own right, from out_c channels.
     Wd = _rand(rng, out_c, in_c, k, k)
     np.testing.assert_allclose(
@@ -387,16 +394,7 @@ def test_winograd_nodes_match_chainer_to_second_order(monkeypatch, hw, p):
     rng = np.random.default_rng(12)
     x, W = _rand(rng, 2, 3, *hw), _rand(rng, 4, 3, 3, 3)
     assert conv.conv_uses_winograd(x.shape, W.shape, (1, 1))
-    xs, Ws = chainer.Variable(x.copy()), chainer.Variable(W.copy())
-    xo, Wo = chainer.Variable(x.copy()), chainer.Variable(W.copy())
-    ys = F.convolution_2d(xs, Ws, None, 1, p)
-    yo = conv.convolution_2d(xo, Wo, None, 1, p)
-    np.testing.assert_allclose(yo.array, ys.array, rtol=1e-10, atol=1e-10)
-    gy = _rand(rng, *ys.shape)
-    F.sum(ys * gy).backward()
-    F.sum(yo * gy).backward()
-    np.testing.assert_allclose(xo.grad, xs.grad, rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(Wo.grad, Ws.grad, rtol=1e-9, atol=1e-9)
+    gy = _assert_matches_chainer(rng, x, W, 1, p)
 
     def f(x, W):
         return conv.convolution_2d(x, W, None, 1, p)
