@@ -85,7 +85,6 @@ WINOGRAD_MIN_CHANNELS = 128
 
 _pair = conv_gemm.pair
 _conv_outsize = conv_gemm.conv_outsize
-_span = conv_gemm.span
 
 
 def _im2col_functions(positions):
@@ -128,8 +127,8 @@ def conv_uses_shift(x_shape, w_shape, stride, pad):
     """
     out_c, c, kh, kw = w_shape
     oh, ow = _conv_outsize(x_shape[2:], (kh, kw), stride, pad)
-    padded = ((_span(stride[0], oh) + kh - 1)
-              * (_span(stride[1], ow) + kw - 1))
+    rows, cols = conv_gemm.read_size((kh, kw), stride, (oh, ow))
+    padded = rows * cols
     return _use_shift(c * kh * kw * oh * ow, out_c * kh * kw * padded)
 
 
@@ -218,8 +217,8 @@ def grad_w_uses_shift(x_shape, gy_shape, stride, pad, ksize):
     """
     out_c, oh, ow = gy_shape[1:]
     kh, kw = ksize
-    padded = ((_span(stride[0], oh) + kh - 1)
-              * (_span(stride[1], ow) + kw - 1))
+    rows, cols = conv_gemm.read_size((kh, kw), stride, (oh, ow))
+    padded = rows * cols
     return _use_shift(x_shape[1] * kh * kw * oh * ow,
                       out_c * kh * kw * padded)
 

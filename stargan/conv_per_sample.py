@@ -55,8 +55,8 @@ def deconv_col2im(x, W, stride, pad, outsize):
 
 
 def grad_w_im2col(x, gy, stride, pad, ksize):
-    """As :func:`stargan.conv_gemm.grad_w_im2col`, with one GEMM per sample (and a
-    ``(N, O, C * kh * kw)`` temporary summed over the batch)."""
+    """As :func:`stargan.conv_gemm.grad_w_im2col`, with one GEMM per sample
+    (and a ``(N, O, C * kh * kw)`` temporary summed over the batch)."""
     xp = backend.get_array_module(x)
     n = x.shape[0]
     out_c, oh, ow = gy.shape[1:]

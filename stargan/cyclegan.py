@@ -36,8 +36,9 @@ class _Upsample(links.Deconvolution2D):
 
     def forward(self, x):
         h, w = x.shape[2:]
-        return conv.deconvolution_2d(x, self.W, self.b, self.stride,
-                                     self.pad, outsize=(2 * h, 2 * w))
+        return conv.deconvolution_2d(
+            x, links.parameter(self.W), links.parameter(self.b), self.stride,
+            self.pad, outsize=(2 * h, 2 * w))
 
 
 class ResnetBlock(chainer.Chain):

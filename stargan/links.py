@@ -30,7 +30,9 @@ def frozen_parameters():
     return chainer.using_config('stargan_frozen_parameters', True)
 
 
-def _use(param):
+def parameter(param):
+    """``param`` itself, or its array inside :func:`frozen_parameters`; for
+    the forward passes of links (``param`` may be None, e.g. no bias)."""
     if param is not None and getattr(
             chainer.config, 'stargan_frozen_parameters', False):
         return param.array
@@ -57,8 +59,8 @@ class Convolution2D(L.Convolution2D):
 
     def forward(self, x):
         """(N, C, H, W) float32 -> (N, O, oh, ow) float32."""
-        return conv.convolution_2d(x, _use(self.W), _use(self.b), self.stride,
-                                   self.pad)
+        return conv.convolution_2d(x, parameter(self.W), parameter(self.b),
+                                   self.stride, self.pad)
 
 
 class Deconvolution2D(L.Deconvolution2D):
@@ -81,7 +83,7 @@ class Deconvolution2D(L.Deconvolution2D):
 
     def forward(self, x):
         """(N, I, h, w) float32 -> (N, O, H, W) float32."""
-        return conv.deconvolution_2d(x, _use(self.W), _use(self.b),
+        return conv.deconvolution_2d(x, parameter(self.W), parameter(self.b),
                                      self.stride, self.pad)
 
 
@@ -212,5 +214,5 @@ class InstanceNormalization(chainer.Link):
 
     def forward(self, x):
         """(N, C, H, W) float32 -> (N, C, H, W) float32."""
-        return instance_normalization(x, _use(self.gamma), _use(self.beta),
-                                      self.eps)
+        return instance_normalization(x, parameter(self.gamma),
+                                      parameter(self.beta), self.eps)

@@ -107,8 +107,7 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         self.get_optimizer('dis').update(self.dis_loss, x_real, c_org, c_trg,
                                          mask)
         # Gradients are not needed past their update; dropping them keeps
-        # D's (176 MB in the paper's model) out of the G step's peak memory,
-        # where G's loss would otherwise add into them.
+        # D's (176 MB in the paper's model) out of the G step's peak memory.
         self.discriminator.cleargrads()
 
     def update_gen(self, x_real, c_org, c_trg, mask=None):
