@@ -69,6 +69,9 @@ _FORMULATIONS = ('auto', 'im2col', 'swapped')
 #: :data:`BATCH_BELOW` columns (output positions), the sample layout
 #: otherwise: from 64x64 outputs up, per-sample GEMMs already run near the
 #: BLAS peak and the batch layout only adds a transposed copy of the output.
+#: The transposed convolution's col2im takes the batch layout unless
+#: ``'sample'`` is set: summing phase by phase, it measured faster at every
+#: size (and it works one sample a chunk where samples are large).
 LAYOUT = 'auto'
 BATCH_BELOW = 4096
 _IM2COL = {  # layout -> (convolution, transposed convolution, filter grad)
@@ -77,6 +80,7 @@ _IM2COL = {  # layout -> (convolution, transposed convolution, filter grad)
     'sample': (conv_per_sample.conv_im2col, conv_per_sample.deconv_col2im,
                conv_per_sample.grad_w_im2col),
 }
+_DECONV_LAYOUT = {'auto': 'batch', 'batch': 'batch', 'sample': 'sample'}
 
 #: Winograd F(4x4, 3x3) computes 3x3 stride-1 convolutions with at least
 #: this many input and output channels (under the ``'auto'`` formulation);
@@ -181,27 +185,6 @@ def deconv_uses_im2col(x_shape, w_shape, stride, pad, outsize):
                       in_c * kh * kw * outsize[0] * outsize[1], tie=True)
 
 
-def deconv_uses_phases(x_shape, w_shape, stride, pad, outsize):
-    """Whether a strided :class:`Deconv2D` runs one correlation per output
-    phase (:func:`stargan.conv_gemm.deconv_phases`) instead of col2im.
-
-    The estimate counts memory traffic: the phases write an im2col buffer
-    of ``I * kh * kw`` values per input position and copy W once; col2im
-    writes ``O * kh * kw`` values per input position and adds them back
-    into the output (read, read, write). Same arguments as
-    :func:`deconv_uses_im2col`.
-
-    Returns:
-        bool: True for the phases, False for GEMM then col2im.
-    """
-    in_c, out_c, kh, kw = w_shape
-    if tuple(stride) == (1, 1):
-        return False
-    positions = x_shape[0] * x_shape[2] * x_shape[3]
-    return _use_shift(3 * out_c * kh * kw * positions,
-                      in_c * kh * kw * (positions + out_c))
-
-
 def grad_w_uses_shift(x_shape, gy_shape, stride, pad, ksize):
     """Whether :class:`Conv2DGradW` scatters gy instead of using im2col.
 
@@ -240,9 +223,8 @@ def _deconv_forward(x, W, stride, pad, outsize):
     if deconv_uses_im2col(x.shape, W.shape, stride, pad, outsize):
         # A convolution of the padded input: it may take Winograd too.
         return conv_gemm.deconv_by_conv(x, W, pad, outsize, _conv_forward)
-    if deconv_uses_phases(x.shape, W.shape, stride, pad, outsize):
-        return conv_gemm.deconv_phases(x, W, stride, pad, outsize)
-    deconv_fn = _im2col_functions(_positions(x.shape))[1]
+    _im2col_functions(0)  # checks LAYOUT
+    deconv_fn = _IM2COL[_DECONV_LAYOUT[LAYOUT]][1]
     return deconv_fn(x, W, stride, pad, outsize)
 
 

@@ -13,24 +13,32 @@ def _rand(rng, *shape):
     return rng.standard_normal(shape)
 
 
-PHASE_CASES = [  # (in_hw, ksize, stride, pad)
+PHASE_CASES = [  # (in_hw, ksize, stride, pad); stride 1 is one phase
     (hw, k, s, p)
     for hw, k, s, p in itertools.product(
-        [(5, 6), (4, 4), (7, 3)], [1, 2, 3, 4, 5], [2, 3], [0, 1, 2])
+        [(5, 6), (4, 4), (7, 3)], [1, 2, 3, 4, 5], [1, 2, 3], [0, 1, 2])
     if p < k]
 
 
 @pytest.mark.parametrize('hw, k, s, p', PHASE_CASES)
-def test_deconv_phases_match_chainer(hw, k, s, p):
+def test_deconv_col2im_by_phase_matches_chainer(hw, k, s, p):
     # Includes kernels smaller than the stride, whose phases get no tap.
     rng = np.random.default_rng(0)
     x, W = _rand(rng, 2, 3, *hw), _rand(rng, 3, 4, k, k)
     ref = F.deconvolution_2d(x, W, None, s, p).array
-    got = conv_gemm.deconv_phases(x, W, (s, s), (p, p), ref.shape[2:])
+    got = conv_gemm.deconv_col2im(x, W, (s, s), (p, p), ref.shape[2:])
     np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
 
 
-def test_deconv_phases_larger_outsize_and_chunks(monkeypatch):
+def test_deconv_col2im_uneven_stride_and_pad():
+    rng = np.random.default_rng(3)
+    x, W = _rand(rng, 2, 3, 4, 6), _rand(rng, 3, 2, 3, 4)
+    ref = F.deconvolution_2d(x, W, None, (2, 1), (1, 2)).array
+    got = conv_gemm.deconv_col2im(x, W, (2, 1), (1, 2), ref.shape[2:])
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
+
+
+def test_deconv_col2im_larger_outsize_and_chunks(monkeypatch):
     # outsize one row/column past the default (a cover_all convolution's
     # input), and one sample a chunk.
     rng = np.random.default_rng(1)
@@ -38,7 +46,7 @@ def test_deconv_phases_larger_outsize_and_chunks(monkeypatch):
     out = (2 * 3 + 4 - 2 + 1, 2 * 4 + 4 - 2 + 1)
     ref = F.deconvolution_2d(x, W, None, 2, 1, outsize=out).array
     monkeypatch.setattr(conv_gemm, 'MAX_COL_ELEMENTS', 1)
-    got = conv_gemm.deconv_phases(x, W, (2, 2), (1, 1), out)
+    got = conv_gemm.deconv_col2im(x, W, (2, 2), (1, 1), out)
     np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
 
 
