@@ -210,11 +210,11 @@ def _positions(shape):
     return shape[2] * shape[3]
 
 
-def _conv_forward(x, W, stride, pad):
+def _conv_forward(x, W, stride, pad, inference=False):
     if conv_uses_shift(x.shape, W.shape, stride, pad):
         return conv_gemm.conv_shift(x, W, stride, pad)
     if conv_uses_winograd(x.shape, W.shape, stride):
-        return winograd.conv(x, W, pad)
+        return winograd.conv(x, W, pad, reuse_filter=inference)
     out = _conv_outsize(x.shape[2:], W.shape[2:], stride, pad)
     return _im2col_functions(out[0] * out[1])[0](x, W, stride, pad)
 
@@ -248,7 +248,10 @@ class Conv2D(function_node.FunctionNode):
         self.retain_inputs((0, 1))
         x, W = inputs
         self.x_hw = x.shape[2:]
-        return _conv_forward(x, W, self.stride, self.pad),
+        # Without backprop (inference), W is a parameter used call after
+        # call: a transform of it may be kept.
+        return _conv_forward(x, W, self.stride, self.pad,
+                             not chainer.config.enable_backprop),
 
     def backward(self, indexes, grad_outputs):
         x, W = self.get_retained_inputs()

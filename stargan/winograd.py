@@ -5,6 +5,8 @@
 144 (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks",
 2016). Array-level, numpy or CuPy.
 """
+import weakref
+
 import numpy
 
 from chainer import backend
@@ -31,6 +33,43 @@ def _kron_square(xp, m, dtype):
     return xp.asarray(numpy.kron(m, m), dtype=dtype)
 
 
+#: Transformed filters kept by :func:`transformed_filter` for reuse:
+#: ``id(W) -> (weak reference to W, copy of W, transformed W)``.
+_KEPT = {}
+
+
+def transformed_filter(W, reuse=False):
+    """``G g G^T`` of every 3x3 filter g of W: ``(36, O, C)``.
+
+    For one image, transforming the filter costs a sixth of the convolution
+    (the paper's residual blocks: 1 of 6 ms), so inference can keep it.
+    Parameters are updated in place, so W's identity says nothing about its
+    values: a kept transform is given back only while W still equals the
+    copy kept with it (a comparison costs a tenth of the transform), and is
+    dropped with W.
+
+    Args:
+        W: ``(O, C, 3, 3)`` filter.
+        reuse (bool): Keep the result, and reuse a kept one (numpy only).
+
+    Returns:
+        ``(36, O, C)`` array of W's dtype.
+    """
+    xp = backend.get_array_module(W)
+    reuse = reuse and xp is numpy
+    kept = _KEPT.get(id(W)) if reuse else None
+    if kept is not None and kept[0]() is W and numpy.array_equal(kept[1], W):
+        return kept[2]
+    o, c = W.shape[:2]
+    kg = _kron_square(xp, _WINO_G, W.dtype)
+    u = xp.matmul(kg, W.reshape(o * c, 9).T).reshape(36, o, c)
+    if reuse:
+        key = id(W)
+        _KEPT[key] = (weakref.ref(W, lambda _: _KEPT.pop(key, None)),
+                      W.copy(), u)
+    return u
+
+
 def _winograd_tiles(out_hw):
     """Tiles (rows, columns) of 4x4 covering an output of size out_hw."""
     return -(-out_hw[0] // 4), -(-out_hw[1] // 4)
@@ -49,7 +88,7 @@ def _winograd_inputs(x, pad, tiles):
     return xp.matmul(kb, d.reshape(36, -1)).reshape(36, c, -1)
 
 
-def conv(x, W, pad):
+def conv(x, W, pad, reuse_filter=False):
     """3x3 stride-1 convolution by Winograd's F(4x4, 3x3).
 
     Each 4x4 output tile costs 36 multiplications per channel pair instead
@@ -62,6 +101,8 @@ def conv(x, W, pad):
         x: ``(N, C, H, W)``.
         W: ``(O, C, 3, 3)``.
         pad (pair of ints): Zero padding.
+        reuse_filter (bool): Keep W's transform for later calls
+            (:func:`transformed_filter`); for inference.
 
     Returns:
         ``(N, O, oh, ow)`` array of x's dtype.
@@ -71,9 +112,8 @@ def conv(x, W, pad):
     o = W.shape[0]
     oh, ow = conv_outsize(x.shape[2:], (3, 3), (1, 1), pad)
     th, tw = _winograd_tiles((oh, ow))
-    kg = _kron_square(xp, _WINO_G, x.dtype)
     ka = _kron_square(xp, _WINO_AT, x.dtype)
-    u = xp.matmul(kg, W.reshape(o * c, 9).T).reshape(36, o, c)
+    u = transformed_filter(W, reuse_filter)
     y = xp.empty((n, o, oh, ow), dtype=x.dtype)
     # Chunks of 36 * channels * tiles (7 samples of the paper's residual
     # blocks) measured fastest, for this and grad_w_winograd.

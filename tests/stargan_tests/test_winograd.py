@@ -50,3 +50,43 @@ def test_winograd_filter_gradient_matches_chainer(hw, p, monkeypatch):
     monkeypatch.setattr(conv_gemm, 'MAX_COL_ELEMENTS', 1)  # a chunk a sample
     np.testing.assert_allclose(winograd.grad_w(x, gy, (p, p)),
                                got, rtol=1e-10, atol=1e-10)
+
+
+def test_kept_filter_transform_follows_in_place_updates():
+    rng = np.random.default_rng(6)
+    W = _rand(rng, 4, 5, 3, 3)
+    first = winograd.transformed_filter(W, reuse=True)
+    assert winograd.transformed_filter(W, reuse=True) is first
+    W[1, 2, 0, 1] += 0.5  # an optimizer's in-place update
+    again = winograd.transformed_filter(W, reuse=True)
+    assert again is not first
+    np.testing.assert_allclose(again, winograd.transformed_filter(W),
+                               rtol=1e-12, atol=1e-12)
+    # Without reuse nothing is kept or given back.
+    assert winograd.transformed_filter(W) is not again
+
+
+def test_kept_filter_transform_goes_with_its_filter():
+    W = np.ones((2, 2, 3, 3))
+    winograd.transformed_filter(W, reuse=True)
+    key = id(W)
+    assert key in winograd._KEPT
+    del W
+    assert key not in winograd._KEPT
+
+
+def test_inference_convolution_sees_updated_parameters():
+    # The paper's residual block shape takes Winograd; updating W in place
+    # between no-backprop calls must change the result.
+    from stargan import conv
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((1, 128, 16, 16)).astype(np.float32)
+    W = chainer.Parameter(
+        (rng.standard_normal((128, 128, 3, 3)) * 0.05).astype(np.float32))
+    assert conv.conv_uses_winograd(x.shape, W.shape, (1, 1))
+    with chainer.no_backprop_mode():
+        conv.convolution_2d(x, W, None, 1, 1)
+        W.array *= -1
+        got = conv.convolution_2d(x, W, None, 1, 1).array
+    ref = F.convolution_2d(x, W.array, None, 1, 1).array
+    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
