@@ -11,6 +11,7 @@ from chainer import function_node
 from chainer import initializers
 
 from stargan import conv
+from stargan import label_conv
 
 #: ``'fused'``: :func:`instance_normalization` runs the :class:`InstanceNorm`
 #: node; ``'composite'``: the chain of chainer functions used before, kept
@@ -61,6 +62,37 @@ class Convolution2D(L.Convolution2D):
         """(N, C, H, W) float32 -> (N, O, oh, ow) float32."""
         return conv.convolution_2d(x, parameter(self.W), parameter(self.b),
                                    self.stride, self.pad)
+
+
+class LabelConvolution2D(Convolution2D):
+    """A stride-1 convolution of an image concatenated with a label tiled
+    over its pixels, computed without the tiling
+    (:func:`stargan.label_conv.convolution_with_labels`).
+
+    Its filter ``W`` is ``(O, C + L, k, k)``, image channels first, exactly
+    the filter of a ``Convolution2D`` on the concatenation, so weights load
+    either way.
+
+    Args:
+        in_channels (int): Image channels plus label length, C + L.
+        out_channels (int): Output channels O.
+        ksize (int): Kernel size.
+        pad (int): Zero padding.
+        nobias (bool): Drop the bias.
+        initialW: Filter initializer.
+    """
+
+    def __init__(self, in_channels, out_channels, ksize, pad=0,
+                 nobias=False, initialW=None):
+        super().__init__(in_channels, out_channels, ksize, 1, pad,
+                         nobias=nobias, initialW=initialW)
+
+    def forward(self, x, c):
+        """x (N, C, H, W) and c (N, L) float32 -> (N, O, oh, ow) float32."""
+        y = label_conv.convolution_with_labels(x, c, parameter(self.W),
+                                               self.pad)
+        b = parameter(self.b)
+        return y if b is None else F.bias(y, b, axis=1)
 
 
 class Deconvolution2D(L.Deconvolution2D):

@@ -51,7 +51,10 @@ class Generator(chainer.Chain):
         self.c_dim = c_dim
         d = conv_dim
         with self.init_scope():
-            self.c_in = links.Convolution2D(3 + c_dim, d, 7, 1, 3, nobias=True)
+            # The label is tiled over the image as extra input channels;
+            # this link computes that without materialising the tiling.
+            self.c_in = links.LabelConvolution2D(3 + c_dim, d, 7, 3,
+                                                 nobias=True)
             self.n_in = links.InstanceNormalization(d)
             self.down1 = links.Convolution2D(d, 2 * d, 4, 2, 1, nobias=True)
             self.n_d1 = links.InstanceNormalization(2 * d)
@@ -78,10 +81,7 @@ class Generator(chainer.Chain):
         Returns:
             ~chainer.Variable: float32 ``(N, 3, H, W)`` in [-1, 1].
         """
-        n, _, h, w = x.shape
-        c = F.broadcast_to(F.reshape(c, (n, self.c_dim, 1, 1)),
-                           (n, self.c_dim, h, w))
-        h = F.relu(self.n_in(self.c_in(F.concat((x, c), axis=1))))
+        h = F.relu(self.n_in(self.c_in(x, c)))
         h = F.relu(self.n_d1(self.down1(h)))
         h = F.relu(self.n_d2(self.down2(h)))
         h = self.res(h)

@@ -1,0 +1,124 @@
+#!/usr/bin/env python
+"""Generator inference here against the PyTorch reference, round by round.
+
+The machines this project is measured on are shared, and their speed
+drifts by a factor of up to 1.7 within an hour, so two figures taken
+minutes apart say little about a 1.2x target. Each round here times this
+project's paper generator (a batch of 16 and one image, medians of
+``bench.INFER_ROUNDS`` calls each) and then, in a separate process right
+after or right before, ``benchmarks/torch_reference.py --inference-only``;
+the ratio is taken within the round, and the summary gives the median and
+the range of the rounds' ratios.
+
+    python benchmarks/inference_versus.py --rounds 5 \\
+        --torch-python /tmp/torchvenv/bin/python
+
+Run it from an activated venv of this project, with nothing else running.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy
+
+import chainer
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import bench  # noqa: E402
+from extensions import devices  # noqa: E402
+from stargan import networks  # noqa: E402
+from stargan import presets  # noqa: E402
+
+#: The figures compared, as bench.py and torch_reference.py name them.
+KEYS = ('infer_ms_per_image', 'infer_single_ms')
+
+
+def _median_ms(fn, rounds):
+    fn()  # warm-up
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return 1e3 * statistics.median(times)
+
+
+def ours(batch, n_labels, rounds):
+    """This project's paper generator: ms per image over a batch, ms for
+    one image."""
+    p = presets.get_preset('paper')
+    s = p['image_size']
+    gen = networks.Generator(n_labels, p['g_conv_dim'], p['g_res'])
+    rng = numpy.random.RandomState(0)
+    x = rng.uniform(-1, 1, (batch, 3, s, s)).astype(numpy.float32)
+    c = numpy.eye(n_labels, dtype=numpy.float32)[
+        rng.randint(0, n_labels, batch)]
+
+    def infer(n):
+        with chainer.using_config('train', False), \
+                chainer.no_backprop_mode():
+            gen(x[:n], c[:n])
+
+    return {'infer_ms_per_image': _median_ms(lambda: infer(batch), rounds)
+            / batch,
+            'infer_single_ms': _median_ms(lambda: infer(1), rounds)}
+
+
+def pytorch(python, batch, n_labels, rounds):
+    """The reference's figures, from its own process."""
+    out = subprocess.run(
+        [python, os.path.join(ROOT, 'benchmarks', 'torch_reference.py'),
+         '--inference-only', '--json', '--batch-size', str(batch),
+         '--labels', str(n_labels), '--steps', str(rounds)],
+        check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument('--rounds', type=int, default=5)
+    p.add_argument('--torch-python', default='/tmp/torchvenv/bin/python',
+                   help='a Python with torch installed')
+    p.add_argument('--batch-size', type=int, default=16)
+    p.add_argument('--labels', type=int, default=5)
+    args = p.parse_args(argv)
+    if not os.path.exists(args.torch_python):
+        sys.exit('inference_versus.py: error: no Python at {} (--torch-python'
+                 '); see benchmarks/torch_reference.py to make one'.format(
+                     args.torch_python))
+    devices.keep_freed_memory()  # as train.py and bench.py do
+    rounds = bench.INFER_ROUNDS
+    ratios = {k: [] for k in KEYS}
+    print('round  ours batched / one   pytorch batched / one   ratio '
+          'batched / one')
+    for r in range(args.rounds):
+        runs = [lambda: ours(args.batch_size, args.labels, rounds),
+                lambda: pytorch(args.torch_python, args.batch_size,
+                                args.labels, rounds)]
+        if r % 2:  # alternate who goes first
+            mine, ref = [f() for f in runs[::-1]][::-1]
+        else:
+            mine, ref = [f() for f in runs]
+        for k in KEYS:
+            ratios[k].append(mine[k] / ref[k])
+        print('{:>5}  {:7.1f} / {:6.1f}      {:7.1f} / {:6.1f}         '
+              '{:5.2f} / {:5.2f}'.format(
+                  r, mine[KEYS[0]], mine[KEYS[1]], ref[KEYS[0]],
+                  ref[KEYS[1]], ratios[KEYS[0]][-1], ratios[KEYS[1]][-1]))
+    for k in KEYS:
+        print('{}: ours / pytorch median {:.2f} (rounds {:.2f} to {:.2f})'
+              .format(k, statistics.median(ratios[k]), min(ratios[k]),
+                      max(ratios[k])))
+    return ratios
+
+
+if __name__ == '__main__':
+    main()
