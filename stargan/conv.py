@@ -210,7 +210,9 @@ def _positions(shape):
     return shape[2] * shape[3]
 
 
-def _conv_forward(x, W, stride, pad, inference=False):
+def conv_array(x, W, stride, pad, inference=False):
+    """``conv(x, W)`` on arrays, as :class:`Conv2D` computes it (numpy or
+    CuPy; ``inference`` may keep Winograd filter transforms)."""
     if conv_uses_shift(x.shape, W.shape, stride, pad):
         return conv_gemm.conv_shift(x, W, stride, pad)
     if conv_uses_winograd(x.shape, W.shape, stride):
@@ -222,7 +224,7 @@ def _conv_forward(x, W, stride, pad, inference=False):
 def _deconv_forward(x, W, stride, pad, outsize):
     if deconv_uses_im2col(x.shape, W.shape, stride, pad, outsize):
         # A convolution of the padded input: it may take Winograd too.
-        return conv_gemm.deconv_by_conv(x, W, pad, outsize, _conv_forward)
+        return conv_gemm.deconv_by_conv(x, W, pad, outsize, conv_array)
     _im2col_functions(0)  # checks LAYOUT
     deconv_fn = _IM2COL[_DECONV_LAYOUT[LAYOUT]][1]
     return deconv_fn(x, W, stride, pad, outsize)
@@ -248,10 +250,12 @@ class Conv2D(function_node.FunctionNode):
         self.retain_inputs((0, 1))
         x, W = inputs
         self.x_hw = x.shape[2:]
-        # Without backprop (inference), W is a parameter used call after
-        # call: a transform of it may be kept.
-        return _conv_forward(x, W, self.stride, self.pad,
-                             not chainer.config.enable_backprop),
+        # In inference (not training, no backprop) W is a parameter used
+        # call after call: a transform of it may be kept. Not in training's
+        # no-backprop passes (D's step making fakes): W changes every step.
+        return conv_array(x, W, self.stride, self.pad,
+                             not (chainer.config.enable_backprop
+                                  or chainer.config.train)),
 
     def backward(self, indexes, grad_outputs):
         x, W = self.get_retained_inputs()

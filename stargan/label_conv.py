@@ -18,6 +18,7 @@ import numpy
 
 import chainer.functions as F
 from chainer import backend
+from chainer import function_node
 
 from stargan import conv
 from stargan import conv_gemm
@@ -31,35 +32,78 @@ def tap_mask(in_len, k, pad):
     return ((src >= 0) & (src < in_len)).astype(numpy.float32)
 
 
-def label_planes(c, W, in_hw, pad):
-    """The convolution of tiled labels: ``(N, O, oh, ow)``.
+def _tap_sums(gy, a_h, a_w):
+    """``A_h^T @ gy[n, o] @ A_w`` for every sample and channel:
+    ``(N, O, kh, kw)`` from gy ``(N, O, oh, ow)`` (chainer functions)."""
+    n, out_c, oh, ow = gy.shape
+    kh, kw = a_h.shape[1], a_w.shape[1]
+    cols = F.matmul(F.reshape(gy, (-1, ow)), a_w)  # (N * O * oh, kw)
+    cols = F.reshape(F.transpose(F.reshape(cols, (n * out_c, oh, kw)),
+                                 (1, 0, 2)), (oh, -1))
+    taps = F.matmul(a_h.T, cols)  # (kh, N * O * kw)
+    return F.reshape(F.transpose(F.reshape(taps, (kh, n * out_c, kw)),
+                                 (1, 0, 2)), (n, out_c, kh, kw))
 
-    Args:
-        c (~chainer.Variable or array): float32 ``(N, L)`` labels.
-        W (~chainer.Variable or array): float32 ``(O, L, kh, kw)`` filter
-            of the label channels.
-        in_hw (pair of ints): The image's ``(H, W)``.
-        pad (pair of ints): Zero padding of the stride-1 convolution.
 
-    Returns:
-        ~chainer.Variable: float32 ``(N, O, oh, ow)``.
+class LabelConv2D(function_node.FunctionNode):
+    """``conv(concat(x, tile(c)), W)`` at stride 1; x (N, C, H, W), c (N, L),
+    W (O, C + L, kh, kw).
+
+    The forward adds each sample's label planes into the image
+    convolution's output in place, so no other activation-sized array is
+    made (a composite of chainer functions would hold three at once). The
+    backward is made of differentiable nodes, so any order of derivative
+    works.
     """
-    n, n_labels = c.shape
-    out_c, _, kh, kw = W.shape
-    xp = backend.get_array_module(W)
-    a_h = xp.asarray(tap_mask(in_hw[0], kh, pad[0]))
-    a_w = xp.asarray(tap_mask(in_hw[1], kw, pad[1]))
-    oh, ow = a_h.shape[0], a_w.shape[0]
-    # Per sample, the label-weighted filter sum_l c[n, l] * W[:, l].
-    w_n = F.matmul(c, F.reshape(F.transpose(W, (1, 0, 2, 3)),
-                                (n_labels, -1)))
-    w_n = F.reshape(F.transpose(F.reshape(w_n, (n * out_c, kh, kw)),
-                                (1, 0, 2)), (kh, -1))
-    rows = F.matmul(a_h, w_n)  # (oh, N * O * kw)
-    rows = F.reshape(F.transpose(F.reshape(rows, (oh, n * out_c, kw)),
-                                 (1, 0, 2)), (-1, kw))
-    planes = F.matmul(rows, a_w.T)  # (N * O * oh, ow)
-    return F.reshape(planes, (n, out_c, oh, ow))
+
+    def __init__(self, pad):
+        self.pad = conv_gemm.pair(pad)
+
+    def _masks(self, xp, dtype, in_hw, ksize):
+        return tuple(xp.asarray(tap_mask(s, k, p), dtype=dtype)
+                     for s, k, p in zip(in_hw, ksize, self.pad))
+
+    def forward(self, inputs):
+        self.retain_inputs((0, 1, 2))
+        x, c, W = inputs
+        xp = backend.get_array_module(x)
+        n_img = x.shape[1]
+        y = conv.conv_array(x, xp.ascontiguousarray(W[:, :n_img]), (1, 1),
+                            self.pad)
+        a_h, a_w = self._masks(xp, x.dtype, x.shape[2:], W.shape[2:])
+        # Per sample, the label-weighted filter sum_l c[n, l] * W[:, C + l].
+        w_lab = W[:, n_img:].transpose(1, 0, 2, 3)
+        w_n = xp.matmul(c, w_lab.reshape(c.shape[1], -1)).reshape(
+            (x.shape[0],) + w_lab.shape[1:])
+        for i in range(x.shape[0]):  # a sample's planes at a time
+            y[i] += xp.matmul(xp.matmul(a_h, w_n[i]), a_w.T)
+        return y,
+
+    def backward(self, indexes, grad_outputs):
+        x, c, W = self.get_retained_inputs()
+        gy, = grad_outputs
+        n_img = x.shape[1]
+        w_img, w_lab = F.split_axis(W, [n_img], axis=1)
+        a_h, a_w = self._masks(backend.get_array_module(gy.array),
+                               gy.dtype, x.shape[2:], W.shape[2:])
+        taps = F.reshape(_tap_sums(gy, a_h, a_w), (x.shape[0], -1))
+        w_lab_rows = F.reshape(F.transpose(w_lab, (1, 0, 2, 3)),
+                               (c.shape[1], -1))  # (L, O * kh * kw)
+        ret = []
+        if 0 in indexes:
+            ret.append(conv.Deconv2D(1, self.pad, x.shape[2:]).apply(
+                (gy, w_img))[0])
+        if 1 in indexes:
+            ret.append(F.matmul(taps, w_lab_rows, transb=True))
+        if 2 in indexes:
+            gw_img = conv.Conv2DGradW(1, self.pad, W.shape[2:]).apply(
+                (x, gy))[0]
+            gw_lab = F.transpose(F.reshape(
+                F.matmul(c, taps, transa=True),
+                (c.shape[1],) + w_lab.shape[:1] + w_lab.shape[2:]),
+                (1, 0, 2, 3))
+            ret.append(F.concat((gw_img, gw_lab), axis=1))
+        return ret
 
 
 def convolution_with_labels(x, c, W, pad):
@@ -76,8 +120,5 @@ def convolution_with_labels(x, c, W, pad):
         ~chainer.Variable: float32 ``(N, O, oh, ow)``, equal to the
         convolution of the concatenation up to rounding.
     """
-    pad = conv_gemm.pair(pad)
-    n_img = x.shape[1]
-    w_img, w_lab = F.split_axis(W, [n_img], axis=1)
-    y = conv.convolution_2d(x, w_img, None, 1, pad)
-    return y + label_planes(c, w_lab, x.shape[2:], pad)
+    y, = LabelConv2D(pad).apply((x, c, W))
+    return y

@@ -49,6 +49,9 @@ def test_gradients_in_image_label_and_filter():
         return label_conv.convolution_with_labels(x, c, W, 1)
 
     gradient_check.check_backward(f, (x, c, W), gy, dtype=np.float64)
+    gradient_check.check_double_backward(
+        f, (x, c, W), gy, tuple(rng.standard_normal(a.shape)
+                                for a in (x, c, W)), dtype=np.float64)
 
 
 def test_link_keeps_the_concatenated_filter_layout():
@@ -68,3 +71,18 @@ def test_link_keeps_the_concatenated_filter_layout():
     y.grad = np.ones_like(y.array)
     y.backward()
     assert link.W.grad is None and xv.grad is not None
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not chainer.backends.cuda.available,
+                    reason='needs CuPy with CUDA')
+def test_on_gpu_matches_the_cpu():
+    import cupy
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 3, 8, 8))
+    c = rng.standard_normal((2, 3))
+    W = rng.standard_normal((4, 6, 7, 7))
+    cpu = label_conv.convolution_with_labels(x, c, W, 3).array
+    gpu = label_conv.convolution_with_labels(
+        cupy.asarray(x), cupy.asarray(c), cupy.asarray(W), 3).array
+    np.testing.assert_allclose(cupy.asnumpy(gpu), cpu, rtol=1e-8, atol=1e-8)
