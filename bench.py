@@ -206,7 +206,9 @@ class ConvFlopCounter(chainer.FunctionHook):
 
     Counts this project's ``Conv2D``/``Deconv2D``/``Conv2DGradW`` and
     chainer's own (the GPU path), in backward passes too, as the useful
-    work ``2 * N * O * C * kh * kw * oh * ow``, whichever formulation ran.
+    work ``2 * N * O * C * kh * kw * oh * ow``, whichever formulation ran;
+    ``LabelConv2D`` (stride 1) counts with C the image channels plus the
+    label length.
 
     Attributes:
         flops (int): Floating-point operations counted so far.
@@ -222,7 +224,13 @@ class ConvFlopCounter(chainer.FunctionHook):
         if len(in_data) < 2:
             return
         a, b = in_data[0].shape, in_data[1].shape
-        if label in ('Conv2D', 'Convolution2DFunction'):
+        if label == 'LabelConv2D':
+            # The generator's input convolution counts as the convolution
+            # of the image and tiled label it equals (its filter's depth).
+            b = in_data[2].shape
+            oh, ow = conv._conv_outsize(a[2:], b[2:], (1, 1), function.pad)
+            macs = a[0] * b[0] * b[1] * b[2] * b[3] * oh * ow
+        elif label in ('Conv2D', 'Convolution2DFunction'):
             # x (N, C, H, W), W (O, C, kh, kw): per output position.
             oh, ow = conv._conv_outsize(
                 a[2:], b[2:], conv._pair(function.stride if label == 'Conv2D'

@@ -55,11 +55,17 @@ def test_compare_conv_covers_every_generator_layer(capsys, monkeypatch):
 def test_flop_counter_counts_multiply_adds():
     import numpy as np
     from stargan import conv
+    from stargan import label_conv
     x = np.zeros((2, 3, 8, 8), np.float32)
     W = np.zeros((4, 3, 3, 3), np.float32)
     with bench.ConvFlopCounter() as counter:
         conv.convolution_2d(x, W, None, 1, 1)
     assert counter.flops == 2 * 2 * 4 * 3 * 9 * 8 * 8
+    c = np.ones((2, 5), dtype=np.float32)
+    W = np.ones((4, 3 + 5, 7, 7), dtype=np.float32)
+    with bench.ConvFlopCounter() as counter:
+        label_conv.convolution_with_labels(x, c, W, 2)
+    assert counter.flops == 2 * 2 * 4 * 8 * 49 * 6 * 6
 
 
 def test_formulations_repeat_and_expand(capsys):
