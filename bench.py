@@ -20,19 +20,16 @@ Examples:
 import argparse
 import contextlib
 import json
-import resource
 import statistics
 import sys
 import time
-import tracemalloc
 
 import numpy
 
 import chainer
 
 from benchmarks import layers
-import datasets
-from datasets import order
+from benchmarks import measures
 from extensions import devices
 from stargan import conv
 from stargan import links
@@ -51,6 +48,9 @@ RESULT_KEYS = (
 #: Keys of each ``--json`` object of ``--compare-conv`` (one per layer and
 #: operation).
 COMPARE_KEYS = layers.COMPARE_KEYS
+
+#: Kept here for scripts that count with it.
+ConvFlopCounter = measures.ConvFlopCounter
 
 #: Least number of timed rounds of inference (a batch, one image).
 INFER_ROUNDS = 7
@@ -178,95 +178,6 @@ def _time_interleaved(fns, formulations, steps, device):
             for f, ts in times.items()}
 
 
-def gemm_peak_gflops(size=2048, repeats=5):
-    """Measured float32 GEMM rate of this machine's numpy BLAS.
-
-    Args:
-        size (int): Side of the square matrices.
-        repeats (int): Timed products; the fastest counts.
-
-    Returns:
-        float: GFLOP/s (2 * size**3 flops per product).
-    """
-    rng = numpy.random.RandomState(0)
-    a = rng.standard_normal((size, size)).astype(numpy.float32)
-    b = rng.standard_normal((size, size)).astype(numpy.float32)
-    out = numpy.empty_like(a)
-    numpy.matmul(a, b, out=out)
-    best = float('inf')
-    for _ in range(repeats):
-        start = time.perf_counter()
-        numpy.matmul(a, b, out=out)
-        best = min(best, time.perf_counter() - start)
-    return 2.0 * size ** 3 / best / 1e9
-
-
-class ConvFlopCounter(chainer.FunctionHook):
-    """Counts the multiply-adds of every convolution node applied.
-
-    Counts this project's ``Conv2D``/``Deconv2D``/``Conv2DGradW`` and
-    chainer's own (the GPU path), in backward passes too, as the useful
-    work ``2 * N * O * C * kh * kw * oh * ow``, whichever formulation ran;
-    ``LabelConv2D`` (stride 1) counts with C the image channels plus the
-    label length.
-
-    Attributes:
-        flops (int): Floating-point operations counted so far.
-    """
-
-    name = 'ConvFlopCounter'
-
-    def __init__(self):
-        self.flops = 0
-
-    def forward_preprocess(self, function, in_data):
-        label = type(function).__name__
-        if len(in_data) < 2:
-            return
-        a, b = in_data[0].shape, in_data[1].shape
-        if label == 'LabelConv2D':
-            # The generator's input convolution counts as the convolution
-            # of the image and tiled label it equals (its filter's depth).
-            b = in_data[2].shape
-            oh, ow = conv._conv_outsize(a[2:], b[2:], (1, 1), function.pad)
-            macs = a[0] * b[0] * b[1] * b[2] * b[3] * oh * ow
-        elif label in ('Conv2D', 'Convolution2DFunction'):
-            # x (N, C, H, W), W (O, C, kh, kw): per output position.
-            oh, ow = conv._conv_outsize(
-                a[2:], b[2:], conv._pair(function.stride if label == 'Conv2D'
-                                         else (function.sy, function.sx)),
-                conv._pair(function.pad if label == 'Conv2D'
-                           else (function.ph, function.pw)))
-            macs = a[0] * b[0] * b[1] * b[2] * b[3] * oh * ow
-        elif label in ('Deconv2D', 'Deconvolution2DFunction'):
-            # x (N, I, h, w), W (I, O, kh, kw): per input position.
-            macs = a[0] * a[2] * a[3] * b[0] * b[1] * b[2] * b[3]
-        elif label in ('Conv2DGradW', 'Convolution2DGradW'):
-            # x (N, C, H, W), gy (N, O, oh, ow): per output position.
-            ksize = (function.ksize if label == 'Conv2DGradW'
-                     else (function.kh, function.kw))
-            macs = a[0] * a[1] * b[1] * b[2] * b[3] * ksize[0] * ksize[1]
-        else:
-            return
-        self.flops += 2 * macs
-
-
-def _peak_rss_mb():
-    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / (1024 * 1024 if sys.platform == 'darwin' else 1024)
-
-
-def _traced_peak_mb(fn):
-    """Peak of memory traced by Python (numpy arrays included) during fn."""
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1] / 2 ** 20
-    finally:
-        tracemalloc.stop()
-
-
 def bench(preset, batch, steps, n_critic, n_labels, device,
           formulations=('auto',), gemm_peak=None):
     """Times one preset under one or more layer formulations.
@@ -302,7 +213,7 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
            'g': lambda: updater.update_gen(x, c, c)}
     infer_fns = {'infer': infer, 'infer1': lambda: infer(1)}
     if gemm_peak is None and device.xp is numpy:
-        gemm_peak = gemm_peak_gflops()
+        gemm_peak = measures.gemm_peak_gflops()
     with reporter.scope({}):
         times = _time_interleaved(fns, formulations, steps, device)
         # Inference is quick and noisy: more rounds.
@@ -312,15 +223,15 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
             times[f].update(infer_times[f])
         flops = {}
         for name in ('d', 'g'):
-            with ConvFlopCounter() as counter:
+            with measures.ConvFlopCounter() as counter:
                 fns[name]()
             flops[name] = counter.flops
         traced = {}
         for f in formulations:
             with use_formulation(f):
-                traced[f] = max(_traced_peak_mb(fns['d']),
-                                _traced_peak_mb(fns['g']))
-    loader = loader_images_per_s(x.shape[-1], batch)
+                traced[f] = max(measures.traced_peak_mb(fns['d']),
+                                measures.traced_peak_mb(fns['g']))
+    loader = measures.loader_images_per_s(x.shape[-1], batch)
     results = []
     for f in formulations:
         t = times[f]
@@ -337,25 +248,10 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
             'peak_fraction': rate / gemm_peak if gemm_peak else None,
             'infer_ms_per_image': 1e3 * t['infer'] / batch,
             'step_traced_peak_mb': traced[f],
-            'peak_rss_mb': _peak_rss_mb(),
+            'peak_rss_mb': measures.peak_rss_mb(),
             'infer_single_ms': 1e3 * t['infer1'],
             'loader_images_per_s': loader})
     return results
-
-
-def loader_images_per_s(size, batch, seconds=2.):
-    """Images per second the training iterator delivers from one thread:
-    synthetic faces drawn at ``size`` (about the cost of decoding and
-    resizing a JPEG face crop). Training needs ``images_per_s``; with
-    ``--prefetch`` the loading runs beside the step, so it never stalls
-    training while this figure is the larger."""
-    data = datasets.SyntheticFaceDataset(batch * 50, size, 'train', 0)
-    it = order.make_iterator(data, batch, 0)
-    n, start = 0, time.perf_counter()
-    # One epoch at most: the dataset caches what it has drawn.
-    while time.perf_counter() - start < seconds and it.epoch == 0:
-        n += len(it.next())
-    return n / (time.perf_counter() - start)
 
 
 def _print_result(r):
@@ -424,7 +320,7 @@ def main(argv=None):
     formulations = _formulations(args.formulation)
     if args.compare_conv:
         return _compare(args, device, formulations)
-    gemm_peak = gemm_peak_gflops() if device.xp is numpy else None
+    gemm_peak = measures.gemm_peak_gflops() if device.xp is numpy else None
     names = args.preset or [n for n in presets.PRESETS if n != 'paper']
     out = []
     for name in names:

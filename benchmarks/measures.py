@@ -1,0 +1,119 @@
+"""What ``bench.py`` measures besides step times: the machine's GEMM peak,
+the convolution work of a step, memory peaks and the data loader's rate."""
+import resource
+import sys
+import time
+import tracemalloc
+
+import numpy
+
+import chainer
+
+import datasets
+from datasets import order
+from stargan import conv
+
+
+def gemm_peak_gflops(size=2048, repeats=5):
+    """Measured float32 GEMM rate of this machine's numpy BLAS.
+
+    Args:
+        size (int): Side of the square matrices.
+        repeats (int): Timed products; the fastest counts.
+
+    Returns:
+        float: GFLOP/s (2 * size**3 flops per product).
+    """
+    rng = numpy.random.RandomState(0)
+    a = rng.standard_normal((size, size)).astype(numpy.float32)
+    b = rng.standard_normal((size, size)).astype(numpy.float32)
+    out = numpy.empty_like(a)
+    numpy.matmul(a, b, out=out)
+    best = float('inf')
+    for _ in range(repeats):
+        start = time.perf_counter()
+        numpy.matmul(a, b, out=out)
+        best = min(best, time.perf_counter() - start)
+    return 2.0 * size ** 3 / best / 1e9
+
+
+class ConvFlopCounter(chainer.FunctionHook):
+    """Counts the multiply-adds of every convolution node applied.
+
+    Counts this project's ``Conv2D``/``Deconv2D``/``Conv2DGradW`` and
+    chainer's own (the GPU path), in backward passes too, as the useful
+    work ``2 * N * O * C * kh * kw * oh * ow``, whichever formulation ran;
+    ``LabelConv2D`` (stride 1) counts with C the image channels plus the
+    label length.
+
+    Attributes:
+        flops (int): Floating-point operations counted so far.
+    """
+
+    name = 'ConvFlopCounter'
+
+    def __init__(self):
+        self.flops = 0
+
+    def forward_preprocess(self, function, in_data):
+        label = type(function).__name__
+        if len(in_data) < 2:
+            return
+        a, b = in_data[0].shape, in_data[1].shape
+        if label == 'LabelConv2D':
+            # The generator's input convolution counts as the convolution
+            # of the image and tiled label it equals (its filter's depth).
+            b = in_data[2].shape
+            oh, ow = conv._conv_outsize(a[2:], b[2:], (1, 1), function.pad)
+            macs = a[0] * b[0] * b[1] * b[2] * b[3] * oh * ow
+        elif label in ('Conv2D', 'Convolution2DFunction'):
+            # x (N, C, H, W), W (O, C, kh, kw): per output position.
+            oh, ow = conv._conv_outsize(
+                a[2:], b[2:], conv._pair(function.stride if label == 'Conv2D'
+                                         else (function.sy, function.sx)),
+                conv._pair(function.pad if label == 'Conv2D'
+                           else (function.ph, function.pw)))
+            macs = a[0] * b[0] * b[1] * b[2] * b[3] * oh * ow
+        elif label in ('Deconv2D', 'Deconvolution2DFunction'):
+            # x (N, I, h, w), W (I, O, kh, kw): per input position.
+            macs = a[0] * a[2] * a[3] * b[0] * b[1] * b[2] * b[3]
+        elif label in ('Conv2DGradW', 'Convolution2DGradW'):
+            # x (N, C, H, W), gy (N, O, oh, ow): per output position.
+            ksize = (function.ksize if label == 'Conv2DGradW'
+                     else (function.kh, function.kw))
+            macs = a[0] * a[1] * b[1] * b[2] * b[3] * ksize[0] * ksize[1]
+        else:
+            return
+        self.flops += 2 * macs
+
+
+def peak_rss_mb():
+    """This process's peak resident memory so far, in MB."""
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024 if sys.platform == 'darwin' else 1024)
+
+
+def traced_peak_mb(fn):
+    """Peak of memory traced by Python (numpy arrays included) during fn."""
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2 ** 20
+    finally:
+        tracemalloc.stop()
+
+
+def loader_images_per_s(size, batch, seconds=2.):
+    """Images per second the training iterator delivers from one thread:
+    synthetic faces drawn at ``size`` (about the cost of decoding and
+    resizing a JPEG face crop). Training needs ``images_per_s``; with
+    ``--prefetch`` the loading runs beside the step, so it never stalls
+    training while this figure is the larger."""
+    data = datasets.SyntheticFaceDataset(batch * 50, size, 'train', 0)
+    it = order.make_iterator(data, batch, 0)
+    n, start = 0, time.perf_counter()
+    # One epoch at most: the dataset caches what it has drawn.
+    while time.perf_counter() - start < seconds and it.epoch == 0:
+        n += len(it.next())
+    return n / (time.perf_counter() - start)
