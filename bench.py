@@ -206,7 +206,7 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
 
     def infer(n=None):
         with chainer.using_config('train', False), \
-                chainer.no_backprop_mode():
+                chainer.no_backprop_mode(), conv.keep_filter_transforms():
             gen(x[:n], c[:n])
 
     fns = {'d': lambda: updater.update_dis(x, c, c),

@@ -32,6 +32,7 @@ sys.path.insert(0, ROOT)
 
 import bench  # noqa: E402
 from extensions import devices  # noqa: E402
+from stargan import conv  # noqa: E402
 from stargan import networks  # noqa: E402
 from stargan import presets  # noqa: E402
 
@@ -62,7 +63,7 @@ def ours(batch, n_labels, rounds):
 
     def infer(n):
         with chainer.using_config('train', False), \
-                chainer.no_backprop_mode():
+                chainer.no_backprop_mode(), conv.keep_filter_transforms():
             gen(x[:n], c[:n])
 
     return {'infer_ms_per_image': _median_ms(lambda: infer(batch), rounds)

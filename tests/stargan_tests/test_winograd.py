@@ -84,7 +84,7 @@ def test_inference_convolution_sees_updated_parameters():
     W = chainer.Parameter(
         (rng.standard_normal((128, 128, 3, 3)) * 0.05).astype(np.float32))
     assert conv.conv_uses_winograd(x.shape, W.shape, (1, 1))
-    with chainer.no_backprop_mode(), chainer.using_config('train', False):
+    with chainer.no_backprop_mode(), conv.keep_filter_transforms():
         conv.convolution_2d(x, W, None, 1, 1)
         assert id(W.array) in winograd._KEPT
         W.array *= -1
@@ -93,14 +93,16 @@ def test_inference_convolution_sees_updated_parameters():
     np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-4)
 
 
-def test_training_keeps_no_filter_transform():
-    # D's step makes fakes with G under no_backprop_mode, in training mode:
-    # G's filters change every step, so keeping their transforms would only
-    # hold memory.
+def test_filter_transforms_are_kept_only_when_asked():
+    # Training's no-backprop passes (D's step making fakes, sample grids)
+    # see filters that change every step: keeping them would hold memory.
     from stargan import conv
     rng = np.random.default_rng(8)
     x = rng.standard_normal((1, 128, 16, 16)).astype(np.float32)
     W = rng.standard_normal((128, 128, 3, 3)).astype(np.float32)
-    with chainer.no_backprop_mode():
+    with chainer.no_backprop_mode(), chainer.using_config('train', False):
+        conv.convolution_2d(x, W, None, 1, 1)
+    assert id(W) not in winograd._KEPT
+    with conv.keep_filter_transforms():  # but with backprop: not kept
         conv.convolution_2d(x, W, None, 1, 1)
     assert id(W) not in winograd._KEPT
