@@ -21,7 +21,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 
 import numpy
 
@@ -31,6 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import bench  # noqa: E402
+from benchmarks import timing  # noqa: E402
 from extensions import devices  # noqa: E402
 from stargan import conv  # noqa: E402
 from stargan import networks  # noqa: E402
@@ -38,16 +38,6 @@ from stargan import presets  # noqa: E402
 
 #: The figures compared, as bench.py and torch_reference.py name them.
 KEYS = ('infer_ms_per_image', 'infer_single_ms')
-
-
-def _median_ms(fn, rounds):
-    fn()  # warm-up
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
 
 
 def ours(batch, n_labels, rounds):
@@ -66,9 +56,10 @@ def ours(batch, n_labels, rounds):
                 chainer.no_backprop_mode(), conv.keep_filter_transforms():
             gen(x[:n], c[:n])
 
-    return {'infer_ms_per_image': _median_ms(lambda: infer(batch), rounds)
-            / batch,
-            'infer_single_ms': _median_ms(lambda: infer(1), rounds)}
+    return {'infer_ms_per_image': 1e3 * timing.median_seconds(
+                lambda: infer(batch), rounds) / batch,
+            'infer_single_ms': 1e3 * timing.median_seconds(
+                lambda: infer(1), rounds)}
 
 
 def pytorch(python, batch, n_labels, rounds):

@@ -23,12 +23,12 @@ the timed steps after one warm-up step; the random data is fixed.
 import argparse
 import json
 import resource
-import statistics
-import time
 
 import torch
 from torch import nn
 import torch.nn.functional as F
+
+import timing  # benchmarks/timing.py: this script's folder is on sys.path
 
 
 def _norm(ch):
@@ -125,16 +125,6 @@ def g_step(gen, dis, opt, x, c_org, c_trg):
 INFER_ROUNDS = 7
 
 
-def _median_seconds(fn, steps):
-    fn()  # warm-up
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     p.add_argument('--image-size', type=int, default=128)
@@ -160,16 +150,16 @@ def main():
     c = torch.eye(n)[torch.randint(0, n, (b,))]
     d = g = None  # not timed with --inference-only
     if not args.inference_only:
-        d = _median_seconds(lambda: d_step(gen, dis, d_opt, x, c, c),
+        d = timing.median_seconds(lambda: d_step(gen, dis, d_opt, x, c, c),
                             args.steps)
-        g = _median_seconds(lambda: g_step(gen, dis, g_opt, x, c, c),
+        g = timing.median_seconds(lambda: g_step(gen, dis, g_opt, x, c, c),
                             args.steps)
     with torch.no_grad():
         gen.eval()
         # Inference is quick and noisy: more rounds, as bench.py takes.
         rounds = max(args.steps, INFER_ROUNDS)
-        batch_s = _median_seconds(lambda: gen(x, c), rounds)
-        one_s = _median_seconds(lambda: gen(x[:1], c[:1]), rounds)
+        batch_s = timing.median_seconds(lambda: gen(x, c), rounds)
+        one_s = timing.median_seconds(lambda: gen(x[:1], c[:1]), rounds)
     result = {
         'framework': 'pytorch {}'.format(torch.__version__),
         'threads': torch.get_num_threads(), 'image_size': s, 'batch': b,

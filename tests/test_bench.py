@@ -102,3 +102,13 @@ def test_discriminator_layers_match_the_network(preset):
         dis(x)
     listed = [row[2:] for row in layers.discriminator_layers(preset, 5)]
     assert listed == hook.rows
+
+
+def test_inference_versus_needs_a_torch_python_and_times_ours(capsys):
+    from benchmarks import inference_versus
+    with pytest.raises(SystemExit) as e:
+        inference_versus.main(['--torch-python', '/no/such/python'])
+    assert '--torch-python' in str(e.value)
+    figures = inference_versus.ours(batch=2, n_labels=3, rounds=1)
+    assert set(figures) == set(inference_versus.KEYS)
+    assert all(v > 0 for v in figures.values())
