@@ -22,6 +22,7 @@ from datasets.folder import DatasetError  # NOQA: E402
 from extensions import compare  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
+from extensions import train_options  # NOQA: E402
 from stargan import cyclegan_losses  # NOQA: E402
 from stargan import presets  # NOQA: E402
 import train  # NOQA: E402
@@ -42,12 +43,7 @@ def parse_args(argv=None):
     data.add_argument('--attributes', nargs='+', default=['expression'],
                       choices=['expression', 'hair'],
                       help='label groups of the synthetic faces')
-    data.add_argument('--n-train', type=int, default=2000,
-                      help='synthetic training faces')
-    data.add_argument('--n-test', type=int, default=200,
-                      help='synthetic test faces')
-    data.add_argument('--test-fraction', type=float, default=0.1,
-                      help='share of each --dataset domain held out')
+    train_options.add_split_sizes(data)
     budget = p.add_argument_group('shared budget')
     sizes = sorted(set(presets.PRESETS) & set(presets.CYCLEGAN_PRESETS))
     budget.add_argument('--preset', choices=sizes, default=None, help=(

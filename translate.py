@@ -29,6 +29,7 @@ from datasets import faces
 from datasets.image_files import DatasetError
 from extensions import devices
 from extensions import export
+from extensions import model_loading
 from extensions import translation
 from extensions.snapshots import UnsafeFileError
 from stargan import editing
@@ -167,7 +168,7 @@ def main(argv=None):
     check_args(parser, args)
     try:
         device = devices.get_device(args.gpu)
-        gen, config = export.load_model(args.model)
+        gen, config = model_loading.load_model(args.model)
         layout = joint_editing.layout_for(config)
         if args.list:
             print('labels of {}: {}'.format(args.model, layout.describe()))

@@ -34,7 +34,6 @@ config before anything is loaded.
 """
 import json
 import os
-import re
 import zipfile
 
 import numpy
@@ -43,7 +42,6 @@ from chainer import serializers
 
 from extensions import atomic
 from extensions import runs
-from extensions import snapshots
 from extensions.snapshots import UnsafeFileError
 from stargan import networks
 
@@ -271,87 +269,3 @@ def _check_weights(arrays, gen, config, path):
             'g_conv_dim {}, g_res {}): {}'.format(
                 path, len(config['label_names']), config['g_conv_dim'],
                 config['g_res'], '; '.join(parts)))
-
-
-def find_snapshot(path):
-    """Resolves a run dir or a snapshot file.
-
-    Args:
-        path (str): A run's out dir (its latest ``snapshot_iter_N`` is used)
-            or a snapshot file inside one.
-
-    Returns:
-        tuple of str: ``(snapshot, run_dir)``.
-
-    Raises:
-        UnsafeFileError: Nothing usable is there.
-    """
-    if os.path.isdir(path):
-        found = [(int(m.group(1)), name) for name in os.listdir(path)
-                 for m in [re.match(r'snapshot_iter_(\d+)$', name)] if m]
-        if not found:
-            raise UnsafeFileError(
-                '{} holds no {} and no snapshot_iter_*; pass an export or a '
-                'run dir of train.py'.format(path, EXPORT_NAME))
-        return os.path.join(path, max(found)[1]), path
-    if not os.path.isfile(path):
-        raise UnsafeFileError('{} does not exist'.format(path))
-    return path, os.path.dirname(os.path.abspath(path))
-
-
-def load_from_run(path):
-    """Builds the generator and export config of a training run.
-
-    Args:
-        path (str): As in :func:`find_snapshot`; the run's args.json and
-            dataset give the config.
-
-    Returns:
-        tuple: ``(generator, config)``.
-
-    Raises:
-        UnsafeFileError: Bad snapshot.
-        ~datasets.image_files.DatasetError: Missing args.json or dataset.
-    """
-    snapshot, run_dir = find_snapshot(path)
-    opts = runs.read_options(run_dir)
-    train, _ = runs.make_datasets(opts)
-    config = config_from_options(opts, train)
-    gen = runs.load_generator(snapshot, opts, len(config['label_names']))
-    return gen, config
-
-
-def export_from_run(run_dir_or_snapshot, out_path):
-    """Writes the export of a run's snapshot; returns its config.
-
-    Args:
-        run_dir_or_snapshot (str): As in :func:`find_snapshot`.
-        out_path (str): Destination npz.
-    """
-    gen, config = load_from_run(run_dir_or_snapshot)
-    export_generator(out_path, gen, config)
-    return config
-
-
-def load_model(path):
-    """Loads any model a user may point at.
-
-    Args:
-        path (str): An export; a run dir (its ``generator.npz`` export when
-            present, else its latest snapshot); or a trainer snapshot.
-
-    Returns:
-        tuple: ``(generator, config)``.
-    """
-    if os.path.isdir(path) and is_export(os.path.join(path, EXPORT_NAME)):
-        path = os.path.join(path, EXPORT_NAME)
-    if os.path.isfile(path):
-        if is_export(path):
-            return load_exported(path)
-        # Raises for files that are not npz at all, naming them.
-        if not snapshots.has_key_prefix(path, runs.GEN_PREFIX):
-            raise UnsafeFileError(
-                '{} is neither a generator export nor a trainer snapshot; '
-                'pass OUT/{} or OUT/snapshot_iter_N of a train.py run'
-                .format(path, EXPORT_NAME))
-    return load_from_run(path)

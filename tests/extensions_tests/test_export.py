@@ -8,6 +8,7 @@ import chainer
 
 import datasets
 from extensions import export
+from extensions import model_loading
 from extensions import runs
 from extensions.snapshots import UnsafeFileError
 from stargan import networks
@@ -131,14 +132,14 @@ def _fake_run(tmp_path):
 def test_export_from_run_and_load_model_accept_dirs_and_snapshots(tmp_path):
     run, gen, opts = _fake_run(tmp_path)
     out = os.path.join(run, export.EXPORT_NAME)
-    config = export.export_from_run(run, out)
+    config = model_loading.export_from_run(run, out)
     assert config == tiny_config(face_margin=export.DEFAULT_FACE_MARGIN)
     for path in (out, run, os.path.join(run, 'snapshot_iter_5')):
-        loaded, cfg = export.load_model(path)
+        loaded, cfg = model_loading.load_model(path)
         assert cfg['label_names'] == NAMES
         np.testing.assert_array_equal(_outputs(loaded), _outputs(gen))
     with pytest.raises(UnsafeFileError, match='no generator.npz'):
-        export.load_model(str(tmp_path))
+        model_loading.load_model(str(tmp_path))
 
 
 def test_config_from_options_reads_the_prepare_margin(tmp_path):

@@ -1,0 +1,145 @@
+"""Command-line options of ``train.py``: the flags, their groups, defaults
+and help. The script resolves and checks them; nothing below it sees them."""
+import argparse
+
+from extensions import cyclegan_wiring
+from extensions import evaluation
+from extensions import multinode
+from stargan import presets
+
+#: What --model accepts (CycleGAN is wired by extensions/cyclegan_wiring.py).
+MODEL_NAMES = ('cyclegan', 'stargan')
+
+
+def add_split_sizes(group):
+    """``--n-train``, ``--n-test`` (synthetic faces) and ``--test-fraction``
+    (of a folder's domains), shared with ``compare.py``."""
+    group.add_argument('--n-train', type=int, default=2000,
+                       help='synthetic training faces')
+    group.add_argument('--n-test', type=int, default=200,
+                       help='synthetic test faces')
+    group.add_argument('--test-fraction', type=float, default=0.1,
+                       help='share of each --dataset domain held out')
+
+
+def build_parser(description):
+    """The argument parser of ``train.py``.
+
+    Args:
+        description (str): The script's help text.
+
+    Returns:
+        argparse.ArgumentParser
+    """
+    p = argparse.ArgumentParser(
+        description=description,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    data = p.add_argument_group('data')
+    data.add_argument('--dataset', action='append', default=None,
+                      metavar='PATH', help=(
+                          'a folder with one sub-folder of images per domain '
+                          '(DIR/<domain>/*.png|jpg), a CelebA-style root '
+                          'holding list_attr_celeba.txt (with --attrs), an '
+                          '.npz pack written by prepare.py, or the '
+                          'project\'s own faces: synthetic, '
+                          'synthetic:expression, synthetic:hair, '
+                          'synthetic:expression+hair; omitted: synthetic. '
+                          'Repeat it to train one model on several datasets '
+                          'with their own label sets (StarGAN\'s mask '
+                          'vector), e.g. --dataset synthetic:expression '
+                          '--dataset synthetic:hair'))
+    data.add_argument('--joint-ratio', type=float, nargs='+', default=None,
+                      metavar='W', help=(
+                          'with several --dataset: relative share of batches '
+                          'from each, e.g. 2 1; default: take turns, as the '
+                          'paper does'))
+    data.add_argument('--attrs', nargs='+', default=None, metavar='NAME',
+                      help=('CelebA attributes to learn, e.g. Black_Hair '
+                            'Blond_Hair Brown_Hair Male Young (hair colours '
+                            'form one exclusive group)'))
+    data.add_argument('--skip-bad', action='store_true', help=(
+        'skip unreadable images (and report how many) instead of stopping'))
+    data.add_argument('--prefetch', type=int, default=2, metavar='N', help=(
+        'batches read ahead in a background thread while the current one '
+        'trains, so decoding never stalls training; 0 reads in the training '
+        'thread. Resume stays exact either way'))
+    data.add_argument('--attributes', nargs='+', default=['expression'],
+                      choices=['expression', 'hair'], help=(
+                          'label groups of the synthetic faces; add "hair" '
+                          'for multi-label training'))
+    add_split_sizes(data)
+    model = p.add_argument_group('model')
+    model.add_argument('--model', choices=MODEL_NAMES, default='stargan',
+                       help='what to train')
+    model.add_argument('--preset', choices=sorted(
+        set(presets.PRESETS) | set(presets.CYCLEGAN_PRESETS)),
+                       default=None, help=(
+                           'network size; default: {} on CPU, {} with --gpu'
+                           .format(presets.CPU_DEFAULT, presets.GPU_DEFAULT)))
+    model.add_argument('--image-size', type=int, default=None,
+                       help='pixels (default: the preset\'s)')
+    train = p.add_argument_group('training')
+    train.add_argument('--batch-size', type=int, default=None,
+                       help='default: the preset\'s')
+    train.add_argument('--iterations', type=int, default=None,
+                       help='D steps in all (default: the preset\'s)')
+    train.add_argument('--decay-start', type=int, default=None, help=(
+        'iteration where learning rates start decaying linearly to 0 '
+        '(default: half of --iterations)'))
+    train.add_argument('--n-critic', type=int, default=None,
+                       help='D steps per G step (default: the preset\'s; '
+                       'paper: 5)')
+    train.add_argument('--lambda-cls', type=float, default=1.,
+                       help='weight of domain classification')
+    train.add_argument('--lambda-rec', type=float, default=10.,
+                       help='weight of cycle reconstruction')
+    train.add_argument('--lambda-gp', type=float, default=10.,
+                       help='weight of the gradient penalty')
+    train.add_argument('--g-lr', type=float, default=None, help=(
+        'G Adam learning rate (default: the preset\'s; paper: 1e-4)'))
+    train.add_argument('--d-lr', type=float, default=None, help=(
+        'D Adam learning rate (default: the preset\'s; paper: 1e-4)'))
+    train.add_argument('--beta1', type=float, default=0.5, help='Adam beta1')
+    train.add_argument('--beta2', type=float, default=0.999,
+                       help='Adam beta2')
+    run = p.add_argument_group('run')
+    run.add_argument('--gpu', type=int, default=-1,
+                     help='GPU id (needs CuPy and CUDA); -1 trains on CPU')
+    run.add_argument('--seed', type=int, default=0, help='random seed')
+    run.add_argument('--out', default='result', help='output directory')
+    run.add_argument('--log-interval', type=int, default=10,
+                     help='iterations between log lines')
+    run.add_argument('--sample-interval', type=int, default=None, help=(
+        'iterations between sample grids (default: iterations / 10)'))
+    run.add_argument('--snapshot-interval', type=int, default=None, help=(
+        'iterations between trainer snapshots (default: iterations / 4)'))
+    run.add_argument('--n-samples', type=int, default=8,
+                     help='test faces (rows) in each sample grid')
+    run.add_argument('--resume', default=None, metavar='SNAPSHOT', help=(
+        'continue from a trainer snapshot file, or "auto" for the newest '
+        'complete one in --out; models, optimizers, data order, learning '
+        'rates and random streams are restored exactly'))
+    run.add_argument('--force', action='store_true', help=(
+        'train into an --out that holds a run with other options'))
+    run.add_argument('--keep-snapshots', type=int, default=3,
+                     help='how many trainer snapshots to keep')
+    run.add_argument('--communicator', default=None,
+                     choices=sorted(multinode.COMMUNICATORS), help=(
+                         'train data-parallel over MPI processes started by '
+                         'mpiexec -n N (ChainerMN): naive on CPUs, flat or '
+                         'pure_nccl on GPUs (process i uses GPU --gpu + its '
+                         'rank on the machine). --batch-size is per '
+                         'process; N processes train like one at N times '
+                         'the batch. Needs the mpi extra (see README)'))
+    cyclegan_wiring.add_arguments(p)
+    ev = p.add_argument_group('evaluation during training')
+    ev.add_argument('--eval-interval', type=int, default=None, help=(
+        'iterations between eval/* metrics judged by a domain classifier '
+        '(default: the snapshot interval; 0 turns evaluation off)'))
+    ev.add_argument('--n-eval', type=int, default=100,
+                    help='test images translated at each evaluation')
+    ev.add_argument('--classifier-iterations', type=int, default=600,
+                    help='training steps of the judging classifier')
+    ev.add_argument('--cache-dir', default=evaluation.default_cache_dir(),
+                    help='where judging classifiers are cached')
+    return p
