@@ -2,9 +2,9 @@
 and help. The script resolves and checks them; nothing below it sees them."""
 import argparse
 
-from extensions import cyclegan_wiring
 from extensions import evaluation
 from extensions import multinode
+from stargan import cyclegan_losses
 from stargan import presets
 
 #: What --model accepts (CycleGAN is wired by extensions/cyclegan_wiring.py).
@@ -131,7 +131,7 @@ def build_parser(description):
                          'rank on the machine). --batch-size is per '
                          'process; N processes train like one at N times '
                          'the batch. Needs the mpi extra (see README)'))
-    cyclegan_wiring.add_arguments(p)
+    add_cyclegan_arguments(p)
     ev = p.add_argument_group('evaluation during training')
     ev.add_argument('--eval-interval', type=int, default=None, help=(
         'iterations between eval/* metrics judged by a domain classifier '
@@ -143,3 +143,40 @@ def build_parser(description):
     ev.add_argument('--cache-dir', default=evaluation.default_cache_dir(),
                     help='where judging classifiers are cached')
     return p
+
+
+def add_cyclegan_arguments(parser):
+    """Adds the ``--model cyclegan`` options to train.py's parser.
+
+    Args:
+        parser (argparse.ArgumentParser): The parser.
+    """
+    cg = parser.add_argument_group('CycleGAN (--model cyclegan)')
+    cg.add_argument('--domains', nargs=2, default=None, metavar='NAME',
+                    help=('the two domains (label names) to translate '
+                          'between, e.g. smile sad'))
+    cg.add_argument('--gan-loss', choices=cyclegan_losses.GAN_LOSSES,
+                    default='lsgan', help='adversarial loss')
+    cg.add_argument('--label-noise', type=float, default=0., help=(
+        'eps of uniform noise on D targets: real in [1-eps, 1], fake in '
+        '[0, eps]; 0 turns it off (not with wgan-gp)'))
+    cg.add_argument('--embedding-dis', action='store_true', help=(
+        'add a critic on the generators\' bottleneck embeddings that pushes '
+        'both domains into one shared space (XGAN)'))
+    cg.add_argument('--kernel-size', type=int, default=3, help=(
+        'odd kernel size of the residual and resampling convolutions (D: '
+        'one more); above 3: the larger-kernel variant'))
+    cg.add_argument('--perceptual-net', default=None, metavar='NPZ', help=(
+        'chainer npz of a DomainClassifier or L.VGG16Layers for a '
+        'perceptual identity loss between inputs and translations; nothing '
+        'is downloaded'))
+    cg.add_argument('--lambda-perceptual', type=float, default=1.,
+                    help='weight of the perceptual identity loss')
+    cg.add_argument('--lambda-emb', type=float, default=1.,
+                    help='weight of the encoders\' embedding loss')
+    cg.add_argument('--pool-size', type=int, default=50,
+                    help='past fakes kept for D (0 turns the pool off)')
+    cg.add_argument('--lambda-cycle', type=float, default=10.,
+                    help='weight of the cycle-consistency L1')
+    cg.add_argument('--lambda-identity', type=float, default=0.5, help=(
+        'identity L1 weight relative to --lambda-cycle (0 turns it off)'))
