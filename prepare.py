@@ -20,6 +20,7 @@ from datasets import faces
 from datasets import filters
 from datasets import prepare_lib
 from datasets.image_files import DatasetError
+from extensions import progress
 
 
 def parse_args(argv=None):
@@ -94,11 +95,11 @@ def main(argv=None):
             margin=args.margin, min_face=args.min_face,
             gray_threshold=args.gray_threshold if args.drop_gray else None,
             near_dup_bits=args.near_dup_bits if args.dedup else None)
-        progress = None if args.quiet else prepare_lib.TextProgress(
-            sys.stderr)
+        bar = None if args.quiet else progress.TextProgress(
+            sys.stderr, 'prepare')
         report = prepare_lib.prepare(
             args.src, args.out, picker, args.domains_from_folders,
-            args.format, progress, options=vars(args))
+            args.format, bar, options=vars(args))
     except DatasetError as e:
         parser.error(str(e))
     print(prepare_lib.summary(report))

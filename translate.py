@@ -30,6 +30,7 @@ from datasets.image_files import DatasetError
 from extensions import devices
 from extensions import export
 from extensions import model_loading
+from extensions import progress
 from extensions import translation
 from extensions.snapshots import UnsafeFileError
 from stargan import editing
@@ -192,7 +193,8 @@ def main(argv=None):
         translation.Translator(gen, device, args.batch_size),
         config['image_size'], args.feather, args.keep_unmatched,
         args.batch_size,
-        None if args.quiet else translation.TextProgress(sys.stderr))
+        None if args.quiet else progress.TextProgress(sys.stderr,
+                                                        'translate'))
     print('Wrote {} file(s) to {}.'.format(len(written), args.out))
     if failures:
         print('{} of {} picture(s) failed (reasons above).'.format(

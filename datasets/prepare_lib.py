@@ -10,7 +10,6 @@ import collections
 import os
 import shutil
 import tempfile
-import time
 
 import numpy
 from PIL import Image
@@ -292,32 +291,3 @@ def summary(report):
     lines.append('Per-file reasons: {}'.format(
         os.path.join(report['output'], REPORT_NAME)))
     return '\n'.join(lines)
-
-
-class TextProgress(object):
-    """A one-line text progress bar, redrawn at most every ``interval`` s.
-
-    Args:
-        stream (file): Where to draw (e.g. ``sys.stderr``).
-        width (int): Bar width in characters.
-        interval (float): Seconds between redraws (the last is always drawn).
-        clock (callable): Returns the time in seconds.
-    """
-
-    def __init__(self, stream, width=30, interval=0.2, clock=None):
-        self.stream, self.width, self.interval = stream, width, interval
-        self.clock = clock or time.monotonic
-        self._last = None
-
-    def __call__(self, done, total):
-        now = self.clock()
-        if done < total and self._last is not None and \
-                now - self._last < self.interval:
-            return
-        self._last = now
-        filled = int(self.width * done / max(total, 1))
-        self.stream.write('\rprepare [{}{}] {}/{}'.format(
-            '#' * filled, '.' * (self.width - filled), done, total))
-        if done >= total:
-            self.stream.write('\n')
-        self.stream.flush()

@@ -9,7 +9,6 @@ generator, batched across pictures, faces and target labels -> resize back
 import collections
 import os
 import sys
-import time
 
 import numpy
 from PIL import Image
@@ -307,27 +306,3 @@ def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
         if progress is not None:
             progress(min(start + batch_size, len(inputs)), len(inputs))
     return written, failures
-
-
-class TextProgress(object):
-    """A one-line text progress bar on a stream, redrawn at most every
-    ``interval`` seconds (the last state is always drawn)."""
-
-    def __init__(self, stream, label='translate', width=30, interval=0.2):
-        self.stream, self.label = stream, label
-        self.width, self.interval = width, interval
-        self._last = None
-
-    def __call__(self, done, total):
-        now = time.monotonic()
-        if done < total and self._last is not None and \
-                now - self._last < self.interval:
-            return
-        self._last = now
-        filled = int(self.width * done / max(total, 1))
-        self.stream.write('\r{} [{}{}] {}/{}'.format(
-            self.label, '#' * filled, '.' * (self.width - filled), done,
-            total))
-        if done >= total:
-            self.stream.write('\n')
-        self.stream.flush()

@@ -294,14 +294,3 @@ def test_output_names_are_flat_and_unique():
                                     taken) == os.path.join('d', 'x_2.png')
     assert prepare_lib._output_name(os.path.join('s', 'y.png'), '',
                                     taken) == 's_y.png'
-
-
-def test_text_progress_draws_and_finishes():
-    out, now = io.StringIO(), [0.]
-    bar = prepare_lib.TextProgress(out, width=10, clock=lambda: now[0])
-    bar(1, 4)
-    bar(2, 4)  # too soon: not drawn
-    now[0] = 1.
-    bar(4, 4)
-    assert out.getvalue() == ('\rprepare [##........] 1/4'
-                              '\rprepare [##########] 4/4\n')
