@@ -32,6 +32,7 @@ from benchmarks import layers
 from benchmarks import measures
 from extensions import devices
 from stargan import conv
+from stargan import conv_choice
 from stargan import links
 from stargan import networks
 from stargan import presets
@@ -55,7 +56,7 @@ ConvFlopCounter = measures.ConvFlopCounter
 #: Least number of timed rounds of inference (a batch, one image).
 INFER_ROUNDS = 7
 
-#: ``--formulation`` name -> (conv.FORMULATION, conv.LAYOUT,
+#: ``--formulation`` name -> (conv_choice.FORMULATION, conv_choice.LAYOUT,
 #: links.INSTANCE_NORM): ``auto``, this project's current layer functions;
 #: ``per-sample``, the same with one GEMM per sample in every im2col path
 #: (before the batch layout); ``im2col``, those before issue 8 (im2col
@@ -136,12 +137,14 @@ def use_formulation(name):
     Args:
         name (str): A key of :data:`FORMULATIONS`.
     """
-    saved = conv.FORMULATION, conv.LAYOUT, links.INSTANCE_NORM
-    conv.FORMULATION, conv.LAYOUT, links.INSTANCE_NORM = FORMULATIONS[name]
+    saved = conv_choice.FORMULATION, conv_choice.LAYOUT, links.INSTANCE_NORM
+    (conv_choice.FORMULATION, conv_choice.LAYOUT,
+     links.INSTANCE_NORM) = FORMULATIONS[name]
     try:
         yield
     finally:
-        conv.FORMULATION, conv.LAYOUT, links.INSTANCE_NORM = saved
+        (conv_choice.FORMULATION, conv_choice.LAYOUT,
+         links.INSTANCE_NORM) = saved
 
 
 def _time_interleaved(fns, formulations, steps, device):

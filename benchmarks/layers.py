@@ -9,6 +9,7 @@ import numpy
 import chainer
 
 from stargan import conv
+from stargan import conv_choice
 from stargan import presets
 
 #: Keys of each result row (one per layer and operation).
@@ -19,6 +20,10 @@ COMPARE_KEYS = ('layer', 'op', 'shape', 'path', 'before', 'after',
 def generator_layers(preset, n_labels):
     """The convolution layers of a preset's generator, one per shape.
 
+    ``n_labels`` changes none of them (the first layer convolves only the
+    image); it is taken for the same signature as
+    :func:`discriminator_layers`.
+
     Returns:
         list of tuple: ``(name, kind, in_channels, out_channels, ksize,
         stride, pad, input size)``, kind ``'conv'`` or ``'deconv'``.
@@ -26,7 +31,8 @@ def generator_layers(preset, n_labels):
     p = presets.get_preset(preset)
     s, d = p['image_size'], p['g_conv_dim']
     return [
-        ('c_in', 'conv', 3 + n_labels, d, 7, 1, 3, s),
+        # The label's channels are not convolved (stargan.label_conv).
+        ('c_in', 'conv', 3, d, 7, 1, 3, s),
         ('down1', 'conv', d, 2 * d, 4, 2, 1, s),
         ('down2', 'conv', 2 * d, 4 * d, 4, 2, 1, s // 2),
         ('res (x{})'.format(2 * p['g_res']), 'conv', 4 * d, 4 * d, 3, 1, 1,
@@ -75,13 +81,13 @@ def layer_ops(kind, cin, cout, k, stride, pad, size, batch, xp):
         gy = _rand(rng, xp, batch, cout, *out)
         return {
             'forward': (conv.Conv2D(stride, pad), (x, W),
-                        lambda: conv.conv_uses_shift(x.shape, W.shape, st,
-                                                     pd)),
+                        lambda: conv_choice.conv_uses_shift(
+                            x.shape, W.shape, st, pd)),
             'grad x': (conv.Deconv2D(stride, pad, (size, size)), (gy, W),
-                       lambda: conv.deconv_uses_im2col(
+                       lambda: conv_choice.deconv_uses_im2col(
                            gy.shape, W.shape, st, pd, (size, size))),
             'grad W': (conv.Conv2DGradW(stride, pad, (k, k)), (x, gy),
-                       lambda: conv.grad_w_uses_shift(
+                       lambda: conv_choice.grad_w_uses_shift(
                            x.shape, gy.shape, st, pd, (k, k))),
         }
     x, W = _rand(rng, xp, batch, cin, size, size), _rand(
@@ -90,12 +96,13 @@ def layer_ops(kind, cin, cout, k, stride, pad, size, batch, xp):
     gy = _rand(rng, xp, batch, cout, out, out)
     return {
         'forward': (conv.Deconv2D(stride, pad, (out, out)), (x, W),
-                    lambda: conv.deconv_uses_im2col(
+                    lambda: conv_choice.deconv_uses_im2col(
                         x.shape, W.shape, st, pd, (out, out))),
         'grad x': (conv.Conv2D(stride, pad), (gy, W),
-                   lambda: conv.conv_uses_shift(gy.shape, W.shape, st, pd)),
+                   lambda: conv_choice.conv_uses_shift(gy.shape, W.shape,
+                                                       st, pd)),
         'grad W': (conv.Conv2DGradW(stride, pad, (k, k)), (gy, x),
-                   lambda: conv.grad_w_uses_shift(
+                   lambda: conv_choice.grad_w_uses_shift(
                        gy.shape, x.shape, st, pd, (k, k))),
     }
 

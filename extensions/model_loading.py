@@ -78,8 +78,9 @@ def load_model(path):
     Returns:
         tuple: ``(generator, config)``.
     """
-    if os.path.isdir(path) and export.is_export(os.path.join(path, export.EXPORT_NAME)):
-        path = os.path.join(path, export.EXPORT_NAME)
+    in_dir = os.path.join(path, export.EXPORT_NAME)
+    if os.path.isdir(path) and export.is_export(in_dir):
+        path = in_dir
     if os.path.isfile(path):
         if export.is_export(path):
             return export.load_exported(path)

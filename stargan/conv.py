@@ -18,14 +18,15 @@ order of derivative is available:
 
 Each builds its im2col buffer channel-major, so that one GEMM spans a chunk
 of samples with no transposed copy of the buffer (:mod:`stargan.conv_gemm`,
-:data:`LAYOUT`), and processes the batch in chunks so the buffer stays bounded
-(a 7x7 convolution of 64 channels at 128 px would otherwise need gigabytes).
+:data:`stargan.conv_choice.LAYOUT`), and processes the batch in chunks so
+the buffer stays bounded (a 7x7 convolution of 64 channels at 128 px would
+otherwise need gigabytes).
 On CuPy, ``convolution_2d``/``deconvolution_2d`` hand over to chainer's own
 cuDNN-backed functions, whose GPU path does not have the bug; pass
 ``use_stock=False`` to run this implementation on any device.
 
 Each node has two equivalent computations, and picks per call the one whose
-temporary buffer is smaller (see :data:`FORMULATION`):
+temporary buffer is smaller (see :mod:`stargan.conv_choice`):
 
 * *input side*: im2col on the input, then one GEMM; the buffer holds
   ``C_in * kh * kw`` values per output position.
@@ -48,162 +49,12 @@ from chainer import backend
 from chainer import function_node
 from chainer.utils import conv as conv_utils
 
+from stargan import conv_choice
 from stargan import conv_gemm
-from stargan import conv_per_sample
 from stargan import winograd
-
-#: Which computation the nodes use: ``'auto'`` picks per call the one with the
-#: smaller temporary buffer; ``'im2col'`` is the fixed choice this module made
-#: before (im2col for the convolution and the filter gradient, GEMM then
-#: col2im for the transposed convolution), kept for comparisons
-#: (``bench.py --compare-conv``); ``'swapped'`` forces the other computation
-#: wherever one exists (the transposed convolution has one only at stride 1),
-#: for tests.
-FORMULATION = 'auto'
-_FORMULATIONS = ('auto', 'im2col', 'swapped')
-
-#: How the im2col computations multiply: ``'batch'`` makes one GEMM span all
-#: samples of a chunk (channel-major columns); ``'sample'`` makes one GEMM
-#: per sample (as before the batch layout existed); ``'auto'`` (default)
-#: takes the batch layout when a per-sample GEMM would have fewer than
-#: :data:`BATCH_BELOW` columns (output positions), the sample layout
-#: otherwise: from 64x64 outputs up, per-sample GEMMs already run near the
-#: BLAS peak and the batch layout only adds a transposed copy of the output.
-#: The transposed convolution's col2im takes the batch layout unless
-#: ``'sample'`` is set: summing phase by phase, it measured faster at every
-#: size (and it works one sample a chunk where samples are large).
-LAYOUT = 'auto'
-BATCH_BELOW = 4096
-_IM2COL = {  # layout -> (convolution, transposed convolution, filter grad)
-    'batch': (conv_gemm.conv_im2col, conv_gemm.deconv_col2im,
-              conv_gemm.grad_w_im2col),
-    'sample': (conv_per_sample.conv_im2col, conv_per_sample.deconv_col2im,
-               conv_per_sample.grad_w_im2col),
-}
-_DECONV_LAYOUT = {'auto': 'batch', 'batch': 'batch', 'sample': 'sample'}
-
-#: Winograd F(4x4, 3x3) computes 3x3 stride-1 convolutions with at least
-#: this many input and output channels (under the ``'auto'`` formulation);
-#: measured on the CPU: x1.7 at 256 channels, x1.45 at 128, a loss at 32.
-WINOGRAD_MIN_CHANNELS = 128
 
 _pair = conv_gemm.pair
 _conv_outsize = conv_gemm.conv_outsize
-
-
-def _im2col_functions(positions):
-    """The im2col computations for a GEMM of ``positions`` columns a sample."""
-    if LAYOUT == 'auto':
-        return _IM2COL['batch' if positions < BATCH_BELOW else 'sample']
-    if LAYOUT not in _IM2COL:
-        raise ValueError('conv.LAYOUT must be one of {}, not {!r}'.format(
-            ', '.join(sorted(_IM2COL) + ['auto']), LAYOUT))
-    return _IM2COL[LAYOUT]
-
-
-def _formulation():
-    if FORMULATION not in _FORMULATIONS:
-        raise ValueError('conv.FORMULATION must be one of {}, not {!r}'.format(
-            ', '.join(_FORMULATIONS), FORMULATION))
-    return FORMULATION
-
-
-def _use_shift(in_side, out_side, tie=False):
-    """Whether to take the output-side computation given both buffer sizes
-    (or other cost estimates); ``tie`` is the choice for equal ones."""
-    mode = _formulation()
-    if mode == 'auto':
-        return out_side < in_side or (tie and out_side == in_side)
-    return mode == 'swapped'
-
-
-def conv_uses_shift(x_shape, w_shape, stride, pad):
-    """Whether :class:`Conv2D` takes the GEMM-then-shift-and-add path.
-
-    Args:
-        x_shape (tuple): ``(N, C, H, W)``.
-        w_shape (tuple): ``(O, C, kh, kw)``.
-        stride (pair of ints): Stride.
-        pad (pair of ints): Padding.
-
-    Returns:
-        bool: True for the output-side computation, False for im2col.
-    """
-    out_c, c, kh, kw = w_shape
-    oh, ow = _conv_outsize(x_shape[2:], (kh, kw), stride, pad)
-    rows, cols = conv_gemm.read_size((kh, kw), stride, (oh, ow))
-    padded = rows * cols
-    return _use_shift(c * kh * kw * oh * ow, out_c * kh * kw * padded)
-
-
-def conv_uses_winograd(x_shape, w_shape, stride):
-    """Whether :class:`Conv2D` (and :class:`Conv2DGradW`, for the filter
-    ``w_shape``) computes by Winograd's F(4x4, 3x3).
-
-    Only for 3x3 stride-1 filters with many channels, and enough output
-    positions over the batch to pay for transforming the filter (36 values
-    per channel pair); not for the discriminator's 2x2 maps.
-
-    Args:
-        x_shape (tuple): ``(N, C, H, W)``.
-        w_shape (tuple): ``(O, C, kh, kw)``.
-        stride (pair of ints): Stride.
-
-    Returns:
-        bool: True for Winograd.
-    """
-    out_c, c, kh, kw = w_shape
-    return (_formulation() == 'auto' and (kh, kw) == (3, 3)
-            and tuple(stride) == (1, 1)
-            and min(out_c, c) >= WINOGRAD_MIN_CHANNELS
-            and x_shape[0] * x_shape[2] * x_shape[3] >= max(out_c, c))
-
-
-def deconv_uses_im2col(x_shape, w_shape, stride, pad, outsize):
-    """Whether :class:`Deconv2D` convolves its input instead of using col2im.
-
-    Only at stride 1; other strides would need a dilated input.
-
-    Args:
-        x_shape (tuple): ``(N, I, h, w)``.
-        w_shape (tuple): ``(I, O, kh, kw)``.
-        stride (pair of ints): Stride.
-        pad (pair of ints): Padding.
-        outsize (pair of ints): Output ``(H, W)``.
-
-    Returns:
-        bool: True for im2col on the input, False for GEMM then col2im.
-    """
-    in_c, out_c, kh, kw = w_shape
-    h, w = x_shape[2:]
-    if tuple(stride) != (1, 1) or tuple(outsize) != (
-            h + kh - 1 - 2 * pad[0], w + kw - 1 - 2 * pad[1]):
-        return False
-    # On a tie (the residual blocks) im2col measured ~8% faster than the
-    # scatter-add of col2im.
-    return _use_shift(out_c * kh * kw * h * w,
-                      in_c * kh * kw * outsize[0] * outsize[1], tie=True)
-
-
-def grad_w_uses_shift(x_shape, gy_shape, stride, pad, ksize):
-    """Whether :class:`Conv2DGradW` scatters gy instead of using im2col.
-
-    Args:
-        x_shape (tuple): ``(N, C, H, W)``.
-        gy_shape (tuple): ``(N, O, oh, ow)``.
-        stride (pair of ints): Stride.
-        pad (pair of ints): Padding.
-        ksize (pair of ints): ``(kh, kw)``.
-
-    Returns:
-        bool: True for the output-side computation, False for im2col.
-    """
-    out_c, oh, ow = gy_shape[1:]
-    kh, kw = ksize
-    rows, cols = conv_gemm.read_size((kh, kw), stride, (oh, ow))
-    padded = rows * cols
-    return _use_shift(x_shape[1] * kh * kw * oh * ow,
-                      out_c * kh * kw * padded)
 
 
 def _positions(shape):
@@ -213,30 +64,30 @@ def _positions(shape):
 def conv_array(x, W, stride, pad, inference=False):
     """``conv(x, W)`` on arrays, as :class:`Conv2D` computes it (numpy or
     CuPy; ``inference`` may keep Winograd filter transforms)."""
-    if conv_uses_shift(x.shape, W.shape, stride, pad):
+    if conv_choice.conv_uses_shift(x.shape, W.shape, stride, pad):
         return conv_gemm.conv_shift(x, W, stride, pad)
-    if conv_uses_winograd(x.shape, W.shape, stride):
+    if conv_choice.conv_uses_winograd(x.shape, W.shape, stride):
         return winograd.conv(x, W, pad, reuse_filter=inference)
     out = _conv_outsize(x.shape[2:], W.shape[2:], stride, pad)
-    return _im2col_functions(out[0] * out[1])[0](x, W, stride, pad)
+    return conv_choice.im2col_functions(out[0] * out[1])[0](
+        x, W, stride, pad)
 
 
 def _deconv_forward(x, W, stride, pad, outsize):
-    if deconv_uses_im2col(x.shape, W.shape, stride, pad, outsize):
+    if conv_choice.deconv_uses_im2col(x.shape, W.shape, stride, pad,
+                                      outsize):
         # A convolution of the padded input: it may take Winograd too.
         return conv_gemm.deconv_by_conv(x, W, pad, outsize, conv_array)
-    _im2col_functions(0)  # checks LAYOUT
-    deconv_fn = _IM2COL[_DECONV_LAYOUT[LAYOUT]][1]
-    return deconv_fn(x, W, stride, pad, outsize)
+    return conv_choice.deconv_function()(x, W, stride, pad, outsize)
 
 
 def _grad_w_forward(x, gy, stride, pad, ksize):
-    if grad_w_uses_shift(x.shape, gy.shape, stride, pad, ksize):
+    if conv_choice.grad_w_uses_shift(x.shape, gy.shape, stride, pad, ksize):
         return conv_gemm.grad_w_shift(x, gy, stride, pad, ksize)
-    if conv_uses_winograd(x.shape, (gy.shape[1], x.shape[1]) + tuple(ksize),
-                          stride):
+    w_shape = (gy.shape[1], x.shape[1]) + tuple(ksize)
+    if conv_choice.conv_uses_winograd(x.shape, w_shape, stride):
         return winograd.grad_w(x, gy, pad)
-    grad_w = _im2col_functions(_positions(gy.shape))[2]
+    grad_w = conv_choice.im2col_functions(_positions(gy.shape))[2]
     return grad_w(x, gy, stride, pad, ksize)
 
 

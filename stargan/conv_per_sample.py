@@ -1,4 +1,5 @@
-"""Per-sample GEMMs for :mod:`stargan.conv` (``conv.LAYOUT = 'sample'``).
+"""Per-sample GEMMs for :mod:`stargan.conv`
+(``conv_choice.LAYOUT = 'sample'``).
 
 chainer's im2col and col2im with one GEMM per sample: used where a sample
 has enough output positions for its GEMM to run near the BLAS peak, and

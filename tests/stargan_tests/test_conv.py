@@ -6,6 +6,7 @@ import chainer.functions as F
 from chainer import gradient_check
 
 from stargan import conv
+from stargan import conv_choice
 from stargan import conv_gemm
 
 CASES = [  # (in_hw, ksize, stride, pad)
@@ -87,7 +88,7 @@ def _three_outputs(x, W):
 
 @pytest.mark.parametrize('layout', ['batch', 'sample'])
 def test_chunked_batch_equals_whole_batch(monkeypatch, layout):
-    monkeypatch.setattr(conv, 'LAYOUT', layout)
+    monkeypatch.setattr(conv_choice, 'LAYOUT', layout)
     rng = np.random.default_rng(3)
     x, W = _rand(rng, 5, 3, 8, 8), _rand(rng, 4, 3, 4, 4)
     whole = _three_outputs(x, W)
@@ -171,8 +172,8 @@ FORMULATION_CASES = [  # (in_hw, ksize, stride, pad)
                         ('swapped', 'batch'), ('auto', 'batch'),
                         ('auto', 'sample')], ids='-'.join)
 def formulation(request, monkeypatch):
-    monkeypatch.setattr(conv, 'FORMULATION', request.param[0])
-    monkeypatch.setattr(conv, 'LAYOUT', request.param[1])
+    monkeypatch.setattr(conv_choice, 'FORMULATION', request.param[0])
+    monkeypatch.setattr(conv_choice, 'LAYOUT', request.param[1])
     return request.param
 
 
@@ -242,36 +243,36 @@ def test_every_formulation_double_backward(formulation, hw, k, s, p):
 def test_auto_picks_the_smaller_buffer():
     # The paper generator's last layer, 64 -> 3 channels, 7x7, at 128 px.
     x, W, y = (16, 64, 128, 128), (3, 64, 7, 7), (16, 3, 128, 128)
-    assert conv.conv_uses_shift(x, W, (1, 1), (3, 3))
-    assert conv.deconv_uses_im2col(y, W, (1, 1), (3, 3), (128, 128))
-    assert conv.grad_w_uses_shift(x, y, (1, 1), (3, 3), (7, 7))
+    assert conv_choice.conv_uses_shift(x, W, (1, 1), (3, 3))
+    assert conv_choice.deconv_uses_im2col(y, W, (1, 1), (3, 3), (128, 128))
+    assert conv_choice.grad_w_uses_shift(x, y, (1, 1), (3, 3), (7, 7))
     # Its first layer, 8 -> 64 channels: the im2col-era choices.
     x, W, y = (16, 8, 128, 128), (64, 8, 7, 7), (16, 64, 128, 128)
-    assert not conv.conv_uses_shift(x, W, (1, 1), (3, 3))
-    assert not conv.deconv_uses_im2col(y, W, (1, 1), (3, 3), (128, 128))
-    assert not conv.grad_w_uses_shift(x, y, (1, 1), (3, 3), (7, 7))
+    assert not conv_choice.conv_uses_shift(x, W, (1, 1), (3, 3))
+    assert not conv_choice.deconv_uses_im2col(y, W, (1, 1), (3, 3), (128, 128))
+    assert not conv_choice.grad_w_uses_shift(x, y, (1, 1), (3, 3), (7, 7))
     # A strided transposed convolution has no im2col form (it would need a
     # dilated input): it takes col2im.
-    assert not conv.deconv_uses_im2col((16, 256, 32, 32), (256, 128, 4, 4),
+    assert not conv_choice.deconv_uses_im2col((16, 256, 32, 32), (256, 128, 4, 4),
                                        (2, 2), (1, 1), (64, 64))
     # Residual blocks (equal buffers): im2col.
-    assert conv.deconv_uses_im2col((16, 256, 32, 32), (256, 256, 3, 3),
+    assert conv_choice.deconv_uses_im2col((16, 256, 32, 32), (256, 256, 3, 3),
                                    (1, 1), (1, 1), (32, 32))
 
 
 def test_im2col_formulation_is_the_previous_one(monkeypatch):
-    monkeypatch.setattr(conv, 'FORMULATION', 'im2col')
+    monkeypatch.setattr(conv_choice, 'FORMULATION', 'im2col')
     x, W, y = (16, 64, 128, 128), (3, 64, 7, 7), (16, 3, 128, 128)
-    assert not conv.conv_uses_shift(x, W, (1, 1), (3, 3))
-    assert not conv.deconv_uses_im2col(y, W, (1, 1), (3, 3), (128, 128))
-    assert not conv.grad_w_uses_shift(x, y, (1, 1), (3, 3), (7, 7))
-    monkeypatch.setattr(conv, 'FORMULATION', 'fastest')
+    assert not conv_choice.conv_uses_shift(x, W, (1, 1), (3, 3))
+    assert not conv_choice.deconv_uses_im2col(y, W, (1, 1), (3, 3), (128, 128))
+    assert not conv_choice.grad_w_uses_shift(x, y, (1, 1), (3, 3), (7, 7))
+    monkeypatch.setattr(conv_choice, 'FORMULATION', 'fastest')
     with pytest.raises(ValueError, match='FORMULATION'):
-        conv.conv_uses_shift(x, W, (1, 1), (3, 3))
+        conv_choice.conv_uses_shift(x, W, (1, 1), (3, 3))
 
 
 def test_unknown_layout_is_named(monkeypatch):
-    monkeypatch.setattr(conv, 'LAYOUT', 'diagonal')
+    monkeypatch.setattr(conv_choice, 'LAYOUT', 'diagonal')
     with pytest.raises(ValueError, match='LAYOUT'):
         conv.convolution_2d(np.zeros((1, 2, 4, 4)), np.zeros((3, 2, 3, 3)))
 
@@ -285,7 +286,7 @@ def test_batch_layout_matches_sample_layout_on_deep_layers(monkeypatch):
         x, W = _rand(rng, 5, 12, *hw), _rand(rng, 16, 12, k, k)
         got = {}
         for layout in ('batch', 'sample'):
-            monkeypatch.setattr(conv, 'LAYOUT', layout)
+            monkeypatch.setattr(conv_choice, 'LAYOUT', layout)
             xv, Wv = chainer.Variable(x.copy()), chainer.Variable(W.copy())
             y = conv.convolution_2d(xv, Wv, None, s, p)
             F.sum(y * y).backward()
@@ -295,7 +296,7 @@ def test_batch_layout_matches_sample_layout_on_deep_layers(monkeypatch):
 
 
 def test_shift_paths_chunked_equal_whole_batch(monkeypatch):
-    monkeypatch.setattr(conv, 'FORMULATION', 'swapped')
+    monkeypatch.setattr(conv_choice, 'FORMULATION', 'swapped')
     rng = np.random.default_rng(8)
     x, W = _rand(rng, 5, 3, 8, 8), _rand(rng, 2, 3, 3, 3)
 
@@ -317,7 +318,7 @@ def test_shift_paths_chunked_equal_whole_batch(monkeypatch):
 @pytest.mark.parametrize('hw, k, s, p', FORMULATION_CASES)
 def test_swapped_paths_on_gpu_match_cudnn(monkeypatch, hw, k, s, p):
     import cupy
-    monkeypatch.setattr(conv, 'FORMULATION', 'swapped')
+    monkeypatch.setattr(conv_choice, 'FORMULATION', 'swapped')
     rng = np.random.default_rng(9)
     x, W = (cupy.asarray(_rand(rng, 2, 4, *hw)),
             cupy.asarray(_rand(rng, 1, 4, k, k)))
@@ -342,12 +343,12 @@ def test_auto_layout_batches_only_small_outputs(monkeypatch):
                 calls.append(layout)
                 return fn(*args)
             return call
-        return tuple(wrap(fn) for fn in conv._IM2COL[layout])
+        return tuple(wrap(fn) for fn in conv_choice._IM2COL[layout])
 
     for layout in ('batch', 'sample'):
-        monkeypatch.setitem(conv._IM2COL, layout, spied(layout))
-    monkeypatch.setattr(conv, 'LAYOUT', 'auto')
-    monkeypatch.setattr(conv, 'BATCH_BELOW', 20)
+        monkeypatch.setitem(conv_choice._IM2COL, layout, spied(layout))
+    monkeypatch.setattr(conv_choice, 'LAYOUT', 'auto')
+    monkeypatch.setattr(conv_choice, 'BATCH_BELOW', 20)
     rng = np.random.default_rng(11)
     W = chainer.Variable(_rand(rng, 4, 3, 3, 3))
     for hw, expected in (((5, 5), 'sample'),   # 25 positions
@@ -363,26 +364,26 @@ def test_auto_layout_batches_only_small_outputs(monkeypatch):
 
 def test_winograd_choice_on_the_paper_networks():
     # Generator residual blocks: 256 channels at 32 px.
-    assert conv.conv_uses_winograd((16, 256, 32, 32), (256, 256, 3, 3),
+    assert conv_choice.conv_uses_winograd((16, 256, 32, 32), (256, 256, 3, 3),
                                    (1, 1))
     # Few channels, other kernels, strides, or the discriminator's 2x2 maps
     # (transforming a 2048x2048 filter would cost more than it saves).
-    assert not conv.conv_uses_winograd((16, 32, 64, 64), (32, 32, 3, 3),
+    assert not conv_choice.conv_uses_winograd((16, 32, 64, 64), (32, 32, 3, 3),
                                        (1, 1))
-    assert not conv.conv_uses_winograd((16, 256, 32, 32), (256, 256, 4, 4),
+    assert not conv_choice.conv_uses_winograd((16, 256, 32, 32), (256, 256, 4, 4),
                                        (1, 1))
-    assert not conv.conv_uses_winograd((16, 256, 32, 32), (256, 256, 3, 3),
+    assert not conv_choice.conv_uses_winograd((16, 256, 32, 32), (256, 256, 3, 3),
                                        (2, 2))
-    assert not conv.conv_uses_winograd((16, 2048, 2, 2), (2048, 2048, 3, 3),
+    assert not conv_choice.conv_uses_winograd((16, 2048, 2, 2), (2048, 2048, 3, 3),
                                        (1, 1))
 
 
 @pytest.mark.parametrize('hw, p', [((6, 5), 1), ((9, 8), 1), ((4, 4), 0)])
 def test_winograd_nodes_match_chainer_to_second_order(monkeypatch, hw, p):
-    monkeypatch.setattr(conv, 'WINOGRAD_MIN_CHANNELS', 1)
+    monkeypatch.setattr(conv_choice, 'WINOGRAD_MIN_CHANNELS', 1)
     rng = np.random.default_rng(12)
     x, W = _rand(rng, 2, 3, *hw), _rand(rng, 4, 3, 3, 3)
-    assert conv.conv_uses_winograd(x.shape, W.shape, (1, 1))
+    assert conv_choice.conv_uses_winograd(x.shape, W.shape, (1, 1))
     gy = _assert_matches_chainer(rng, x, W, 1, p)
 
     def f(x, W):
@@ -399,8 +400,8 @@ def test_winograd_nodes_match_chainer_to_second_order(monkeypatch, hw, p):
 @pytest.mark.parametrize('layout', ['batch', 'sample'])
 def test_winograd_and_layouts_on_gpu_match_cudnn(monkeypatch, layout):
     import cupy
-    monkeypatch.setattr(conv, 'WINOGRAD_MIN_CHANNELS', 1)
-    monkeypatch.setattr(conv, 'LAYOUT', layout)
+    monkeypatch.setattr(conv_choice, 'WINOGRAD_MIN_CHANNELS', 1)
+    monkeypatch.setattr(conv_choice, 'LAYOUT', layout)
     rng = np.random.default_rng(14)
     for k, s, p in ((3, 1, 1), (4, 2, 1), (7, 1, 3)):
         x = cupy.asarray(_rand(rng, 2, 4, 9, 8))
