@@ -84,16 +84,19 @@ class LabelConv2D(function_node.FunctionNode):
         gy, = grad_outputs
         n_img = x.shape[1]
         w_img, w_lab = F.split_axis(W, [n_img], axis=1)
-        a_h, a_w = self._masks(backend.get_array_module(gy.array),
-                               gy.dtype, x.shape[2:], W.shape[2:])
-        taps = F.reshape(_tap_sums(gy, a_h, a_w), (x.shape[0], -1))
-        w_lab_rows = F.reshape(F.transpose(w_lab, (1, 0, 2, 3)),
-                               (c.shape[1], -1))  # (L, O * kh * kw)
         ret = []
         if 0 in indexes:
             ret.append(conv.Deconv2D(1, self.pad, x.shape[2:]).apply(
                 (gy, w_img))[0])
+        if 1 not in indexes and 2 not in indexes:
+            return ret
+        a_h, a_w = self._masks(backend.get_array_module(gy.array),
+                               gy.dtype, x.shape[2:], W.shape[2:])
+        # (N, O * kh * kw): each filter tap's sum of gy over the image.
+        taps = F.reshape(_tap_sums(gy, a_h, a_w), (x.shape[0], -1))
         if 1 in indexes:
+            w_lab_rows = F.reshape(F.transpose(w_lab, (1, 0, 2, 3)),
+                                   (c.shape[1], -1))  # (L, O * kh * kw)
             ret.append(F.matmul(taps, w_lab_rows, transb=True))
         if 2 in indexes:
             gw_img = conv.Conv2DGradW(1, self.pad, W.shape[2:]).apply(
