@@ -168,9 +168,9 @@ def deconv_col2im(x, W, stride, pad, outsize):
     _, out_c, kh, kw = W.shape
     w_t = W.reshape(in_c, -1).T
     # Per axis: (phase, output rows of the phase, its taps).
-    phases = [[(a, -(-(size - a) // s), _phase_taps(k, s, p, a))
-               for a in range(s)]
-              for size, k, s, p in zip(outsize, (kh, kw), stride, pad)]
+    phases = [[(a, -(-(size - a) // st), _phase_taps(k, st, p, a))
+               for a in range(st)]
+              for size, k, st, p in zip(outsize, (kh, kw), stride, pad)]
     y = xp.empty((n, out_c) + tuple(outsize), dtype=x.dtype)
     for s in chunks(n, w_t.shape[0] * h * w):
         gcol = xp.matmul(w_t, _channel_major(x[s])).reshape(
