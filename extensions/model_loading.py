@@ -1,10 +1,10 @@
 """Finding and loading the generator a user points at: an export
 (:mod:`extensions.export`), a ``train.py`` run dir, or a trainer snapshot."""
 import os
-import re
 
 from extensions import export
 from extensions import runs
+from extensions import safety
 from extensions import snapshots
 
 
@@ -12,7 +12,8 @@ def find_snapshot(path):
     """Resolves a run dir or a snapshot file.
 
     Args:
-        path (str): A run's out dir (its latest ``snapshot_iter_N`` is used)
+        path (str): A run's out dir (its newest complete
+            ``snapshot_iter_N`` is used)
             or a snapshot file inside one.
 
     Returns:
@@ -22,13 +23,13 @@ def find_snapshot(path):
         UnsafeFileError: Nothing usable is there.
     """
     if os.path.isdir(path):
-        found = [(int(m.group(1)), name) for name in os.listdir(path)
-                 for m in [re.match(r'snapshot_iter_(\d+)$', name)] if m]
-        if not found:
+        snapshot = safety.latest_snapshot(path)
+        if snapshot is None:
             raise export.UnsafeFileError(
-                '{} holds no {} and no snapshot_iter_*; pass an export or a '
-                'run dir of train.py'.format(path, export.EXPORT_NAME))
-        return os.path.join(path, max(found)[1]), path
+                '{} holds no {} and no complete snapshot_iter_*; pass an '
+                'export or a run dir of train.py'.format(
+                    path, export.EXPORT_NAME))
+        return snapshot, path
     if not os.path.isfile(path):
         raise export.UnsafeFileError('{} does not exist'.format(path))
     return path, os.path.dirname(os.path.abspath(path))

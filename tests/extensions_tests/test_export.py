@@ -131,6 +131,8 @@ def _fake_run(tmp_path):
 
 def test_export_from_run_and_load_model_accept_dirs_and_snapshots(tmp_path):
     run, gen, opts = _fake_run(tmp_path)
+    with open(os.path.join(run, 'snapshot_iter_9'), 'wb') as f:
+        f.write(b'PK torn')  # a snapshot cut off while written: skipped
     out = os.path.join(run, export.EXPORT_NAME)
     config = model_loading.export_from_run(run, out)
     assert config == tiny_config(face_margin=export.DEFAULT_FACE_MARGIN)
