@@ -38,7 +38,6 @@ _IM2COL = {  # layout -> (convolution, transposed convolution, filter grad)
     'sample': (conv_per_sample.conv_im2col, conv_per_sample.deconv_col2im,
                conv_per_sample.grad_w_im2col),
 }
-_DECONV_LAYOUT = {'auto': 'batch', 'batch': 'batch', 'sample': 'sample'}
 
 #: Winograd F(4x4, 3x3) computes 3x3 stride-1 convolutions with at least
 #: this many input and output channels (under the ``'auto'`` formulation);
@@ -48,14 +47,18 @@ WINOGRAD_MIN_CHANNELS = 128
 _conv_outsize = conv_gemm.conv_outsize
 
 
-def im2col_functions(positions):
-    """The im2col computations for a GEMM of ``positions`` columns a sample."""
-    if LAYOUT == 'auto':
-        return _IM2COL['batch' if positions < BATCH_BELOW else 'sample']
-    if LAYOUT not in _IM2COL:
+def _layout():
+    if LAYOUT != 'auto' and LAYOUT not in _IM2COL:
         raise ValueError(
             'conv_choice.LAYOUT must be one of {}, not {!r}'.format(
                 ', '.join(sorted(_IM2COL) + ['auto']), LAYOUT))
+    return LAYOUT
+
+
+def im2col_functions(positions):
+    """The im2col computations for a GEMM of ``positions`` columns a sample."""
+    if _layout() == 'auto':
+        return _IM2COL['batch' if positions < BATCH_BELOW else 'sample']
     return _IM2COL[LAYOUT]
 
 
@@ -168,5 +171,4 @@ def grad_w_uses_shift(x_shape, gy_shape, stride, pad, ksize):
 def deconv_function():
     """The col2im computation of the transposed convolution (its batch
     layout unless :data:`LAYOUT` is ``'sample'``)."""
-    im2col_functions(0)  # checks LAYOUT
-    return _IM2COL[_DECONV_LAYOUT[LAYOUT]][1]
+    return _IM2COL['sample' if _layout() == 'sample' else 'batch'][1]

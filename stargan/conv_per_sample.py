@@ -14,6 +14,7 @@ from chainer.utils import conv as conv_utils
 from stargan.conv_gemm import chunks
 from stargan.conv_gemm import conv_outsize
 
+
 def _im2col(x, kh, kw, stride, pad):
     if backend.get_array_module(x) is numpy:
         return conv_utils.im2col_cpu(x, kh, kw, *stride, *pad)

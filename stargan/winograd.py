@@ -116,7 +116,7 @@ def conv(x, W, pad, reuse_filter=False):
     u = transformed_filter(W, reuse_filter)
     y = xp.empty((n, o, oh, ow), dtype=x.dtype)
     # Chunks of 36 * channels * tiles (7 samples of the paper's residual
-    # blocks) measured fastest, for this and grad_w_winograd.
+    # blocks) measured fastest, for this and grad_w.
     for s in chunks(n, 36 * max(c, o) * th * tw):
         m = s.stop - s.start
         v = _winograd_inputs(x[s], pad, (th, tw))
