@@ -103,15 +103,37 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def _setup(preset, batch, n_labels, device):
+def generator_and_batch(preset, batch, n_labels):
+    """A preset's generator and a fixed random batch for it.
+
+    Returns:
+        tuple: ``(generator, x, c)``, x float32 ``(batch, 3, S, S)`` in
+        [-1, 1], c one-hot float32 ``(batch, n_labels)``.
+    """
     p = presets.get_preset(preset)
     s = p['image_size']
     rng = numpy.random.RandomState(0)
     x = rng.uniform(-1, 1, (batch, 3, s, s)).astype(numpy.float32)
     c = numpy.eye(n_labels, dtype=numpy.float32)[
         rng.randint(0, n_labels, batch)]
-    gen = networks.Generator(n_labels, p['g_conv_dim'], p['g_res'])
-    dis = networks.Discriminator(s, n_labels, p['d_conv_dim'], p['d_down'])
+    return networks.Generator(n_labels, p['g_conv_dim'], p['g_res']), x, c
+
+
+def inference(gen, x, c):
+    """``infer(n)``: the generator on the first n images (all if None), as
+    translate.py runs it (no backprop, kept filter transforms)."""
+    def infer(n=None):
+        with chainer.using_config('train', False), \
+                chainer.no_backprop_mode(), conv.keep_filter_transforms():
+            gen(x[:n], c[:n])
+    return infer
+
+
+def _setup(preset, batch, n_labels, device):
+    p = presets.get_preset(preset)
+    gen, x, c = generator_and_batch(preset, batch, n_labels)
+    dis = networks.Discriminator(p['image_size'], n_labels, p['d_conv_dim'],
+                                 p['d_down'])
     opts = []
     for model in (gen, dis):
         opt = chainer.optimizers.Adam(1e-4, 0.5, 0.999)
@@ -206,12 +228,7 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
     reporter = chainer.Reporter()
     reporter.add_observer('gen', gen)
     reporter.add_observer('dis', updater.discriminator)
-
-    def infer(n=None):
-        with chainer.using_config('train', False), \
-                chainer.no_backprop_mode(), conv.keep_filter_transforms():
-            gen(x[:n], c[:n])
-
+    infer = inference(gen, x, c)
     fns = {'d': lambda: updater.update_dis(x, c, c),
            'g': lambda: updater.update_gen(x, c, c)}
     infer_fns = {'infer': infer, 'infer1': lambda: infer(1)}

@@ -22,19 +22,12 @@ import statistics
 import subprocess
 import sys
 
-import numpy
-
-import chainer
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import bench  # noqa: E402
 from benchmarks import timing  # noqa: E402
 from extensions import devices  # noqa: E402
-from stargan import conv  # noqa: E402
-from stargan import networks  # noqa: E402
-from stargan import presets  # noqa: E402
 
 #: The figures compared, as bench.py and torch_reference.py name them.
 KEYS = ('infer_ms_per_image', 'infer_single_ms')
@@ -43,19 +36,8 @@ KEYS = ('infer_ms_per_image', 'infer_single_ms')
 def ours(batch, n_labels, rounds):
     """This project's paper generator: ms per image over a batch, ms for
     one image."""
-    p = presets.get_preset('paper')
-    s = p['image_size']
-    gen = networks.Generator(n_labels, p['g_conv_dim'], p['g_res'])
-    rng = numpy.random.RandomState(0)
-    x = rng.uniform(-1, 1, (batch, 3, s, s)).astype(numpy.float32)
-    c = numpy.eye(n_labels, dtype=numpy.float32)[
-        rng.randint(0, n_labels, batch)]
-
-    def infer(n):
-        with chainer.using_config('train', False), \
-                chainer.no_backprop_mode(), conv.keep_filter_transforms():
-            gen(x[:n], c[:n])
-
+    infer = bench.inference(*bench.generator_and_batch('paper', batch,
+                                                        n_labels))
     return {'infer_ms_per_image': 1e3 * timing.median_seconds(
                 lambda: infer(batch), rounds) / batch,
             'infer_single_ms': 1e3 * timing.median_seconds(
