@@ -150,10 +150,10 @@ def main():
     c = torch.eye(n)[torch.randint(0, n, (b,))]
     d = g = None  # not timed with --inference-only
     if not args.inference_only:
-        d = timing.median_seconds(lambda: d_step(gen, dis, d_opt, x, c, c),
-                            args.steps)
-        g = timing.median_seconds(lambda: g_step(gen, dis, g_opt, x, c, c),
-                            args.steps)
+        d = timing.median_seconds(
+            lambda: d_step(gen, dis, d_opt, x, c, c), args.steps)
+        g = timing.median_seconds(
+            lambda: g_step(gen, dis, g_opt, x, c, c), args.steps)
     with torch.no_grad():
         gen.eval()
         # Inference is quick and noisy: more rounds, as bench.py takes.
