@@ -58,11 +58,14 @@ def main(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument('--rounds', type=int, default=5)
+    p.add_argument('--rounds', type=int, default=5,
+                   help='rounds, each timing both frameworks')
     p.add_argument('--torch-python', default='/tmp/torchvenv/bin/python',
                    help='a Python with torch installed')
-    p.add_argument('--batch-size', type=int, default=16)
-    p.add_argument('--labels', type=int, default=5)
+    p.add_argument('--batch-size', type=int, default=16,
+                   help='images in the batched figure')
+    p.add_argument('--labels', type=int, default=5,
+                   help='label length of the generator')
     args = p.parse_args(argv)
     if not os.path.exists(args.torch_python):
         sys.exit('inference_versus.py: error: no Python at {} (--torch-python'
