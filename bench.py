@@ -32,6 +32,7 @@ from benchmarks import layers
 from benchmarks import measures
 from extensions import devices
 from stargan import conv
+from stargan import cpu_threads
 from stargan import conv_choice
 from stargan import links
 from stargan import networks
@@ -124,7 +125,8 @@ def inference(gen, x, c):
     translate.py runs it (no backprop, kept filter transforms)."""
     def infer(n=None):
         with chainer.using_config('train', False), \
-                chainer.no_backprop_mode(), conv.keep_filter_transforms():
+                chainer.no_backprop_mode(), conv.keep_filter_transforms(), \
+                cpu_threads.splitting():
             gen(x[:n], c[:n])
     return infer
 

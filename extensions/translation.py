@@ -23,6 +23,7 @@ from datasets.image_files import read_image
 from extensions import atomic
 from extensions import images
 from stargan import conv
+from stargan import cpu_threads
 from stargan import editing
 
 #: What to make of each picture: ``kind`` is ``'target'``, ``'all'`` or
@@ -56,7 +57,8 @@ class Translator(object):
         """
         out = []
         with chainer.using_config('train', False), \
-                chainer.no_backprop_mode(), conv.keep_filter_transforms():
+                chainer.no_backprop_mode(), conv.keep_filter_transforms(), \
+                cpu_threads.splitting():
             for i in range(0, len(crops), self.batch_size):
                 x = numpy.stack([transforms.to_chw_float(c) for c in
                                  crops[i:i + self.batch_size]])

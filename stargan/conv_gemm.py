@@ -21,6 +21,8 @@ bound their temporary buffers by processing the batch in chunks of at most
 from chainer import backend
 from chainer.utils import conv as conv_utils
 
+from stargan import cpu_threads
+
 #: Upper bound, in array elements, of one im2col (or shift-and-add) buffer
 #: (4 Mi floats = 16 MB); larger batches are processed in chunks. A buffer
 #: that fits the last-level cache is read back by the GEMM from the cache,
@@ -139,7 +141,7 @@ def conv_im2col(x, W, stride, pad):
     y = xp.empty((n, out_c, oh, ow), dtype=x.dtype)
     for s in chunks(n, w_mat.shape[1] * oh * ow):
         col = _columns(x[s], (kh, kw), stride, pad, (oh, ow))
-        y[s] = xp.matmul(w_mat, col).reshape(out_c, -1, oh, ow).transpose(
+        y[s] = cpu_threads.matmul(w_mat, col).reshape(out_c, -1, oh, ow).transpose(
             1, 0, 2, 3)
     return y
 
@@ -173,7 +175,7 @@ def deconv_col2im(x, W, stride, pad, outsize):
               for size, k, st, p in zip(outsize, (kh, kw), stride, pad)]
     y = xp.empty((n, out_c) + tuple(outsize), dtype=x.dtype)
     for s in chunks(n, w_t.shape[0] * h * w):
-        gcol = xp.matmul(w_t, _channel_major(x[s])).reshape(
+        gcol = cpu_threads.matmul(w_t, _channel_major(x[s])).reshape(
             out_c, kh, kw, s.stop - s.start, h, w)
         for a, rows, taps_u in phases[0]:
             for b, cols, taps_v in phases[1]:
@@ -249,7 +251,7 @@ def conv_shift(x, W, stride, pad):
     y = xp.empty((n, out_c, oh, ow), dtype=x.dtype)
     for s in chunks(n, w_mat.shape[0] * hn * wn):
         xpad = padded(x[s], pad, (hn, wn), channel_major=True)
-        q = xp.matmul(w_mat, xpad.reshape(c, -1)).reshape(
+        q = cpu_threads.matmul(w_mat, xpad.reshape(c, -1)).reshape(
             out_c, kh, kw, xpad.shape[1], hn, wn)
         offsets = _offsets((kh, kw), stride, (oh, ow))
         _, _, rows, cols = next(offsets)

@@ -11,6 +11,8 @@ import numpy
 from chainer import backend
 from chainer.utils import conv as conv_utils
 
+from stargan import cpu_threads
+
 from stargan.conv_gemm import chunks
 from stargan.conv_gemm import conv_outsize
 
@@ -37,8 +39,8 @@ def conv_im2col(x, W, stride, pad):
     y = xp.empty((n, out_c, oh * ow), dtype=x.dtype)
     for s in chunks(n, w_mat.shape[1] * oh * ow):
         col = _im2col(x[s], kh, kw, stride, pad)
-        xp.matmul(w_mat, col.reshape(col.shape[0], w_mat.shape[1], -1),
-                  out=y[s])
+        cpu_threads.matmul(
+            w_mat, col.reshape(col.shape[0], w_mat.shape[1], -1), out=y[s])
     return y.reshape(n, out_c, oh, ow)
 
 
@@ -50,7 +52,8 @@ def deconv_col2im(x, W, stride, pad, outsize):
     w_t = W.reshape(in_c, -1).T
     y = xp.empty((n, out_c) + tuple(outsize), dtype=x.dtype)
     for s in chunks(n, w_t.shape[0] * h * w):
-        gcol = xp.matmul(w_t, x[s].reshape(x[s].shape[0], in_c, h * w))
+        gcol = cpu_threads.matmul(
+            w_t, x[s].reshape(x[s].shape[0], in_c, h * w))
         gcol = gcol.reshape(gcol.shape[0], out_c, kh, kw, h, w)
         y[s] = _col2im(gcol, stride, pad, *outsize)
     return y

@@ -11,6 +11,8 @@ import numpy
 
 from chainer import backend
 
+from stargan import cpu_threads
+
 from stargan.conv_gemm import chunks
 from stargan.conv_gemm import conv_outsize
 from stargan.conv_gemm import padded
@@ -85,7 +87,7 @@ def _winograd_inputs(x, pad, tiles):
         for j in range(6):
             d[i, j] = xpad[:, :, i:i + 4 * th:4, j:j + 4 * tw:4]
     kb = _kron_square(xp, _WINO_BT, x.dtype)
-    return xp.matmul(kb, d.reshape(36, -1)).reshape(36, c, -1)
+    return cpu_threads.matmul(kb, d.reshape(36, -1)).reshape(36, c, -1)
 
 
 def conv(x, W, pad, reuse_filter=False):
@@ -120,7 +122,8 @@ def conv(x, W, pad, reuse_filter=False):
     for s in chunks(n, 36 * max(c, o) * th * tw):
         m = s.stop - s.start
         v = _winograd_inputs(x[s], pad, (th, tw))
-        prod = xp.matmul(ka, xp.matmul(u, v).reshape(36, -1))
+        prod = cpu_threads.matmul(
+            ka, cpu_threads.matmul(u, v).reshape(36, -1))
         tiles = prod.reshape(4, 4, o, m, th, tw).transpose(3, 2, 4, 0, 5, 1)
         y[s] = tiles.reshape(m, o, 4 * th, 4 * tw)[:, :, :oh, :ow]
     return y
