@@ -51,6 +51,7 @@ from chainer.utils import conv as conv_utils
 
 from stargan import conv_choice
 from stargan import conv_gemm
+from stargan import cpu_threads
 from stargan import winograd
 
 _pair = conv_gemm.pair
@@ -69,8 +70,28 @@ def conv_array(x, W, stride, pad, inference=False):
     if conv_choice.conv_uses_winograd(x.shape, W.shape, stride):
         return winograd.conv(x, W, pad, reuse_filter=inference)
     out = _conv_outsize(x.shape[2:], W.shape[2:], stride, pad)
-    return conv_choice.im2col_functions(out[0] * out[1])[0](
-        x, W, stride, pad)
+    im2col = conv_choice.im2col_functions(out[0] * out[1])[0]
+    if cpu_threads.active() and not _on_gpu(x):
+        return _by_row_blocks(im2col, x, W, stride, pad)
+    return im2col(x, W, stride, pad)
+
+
+def _by_row_blocks(conv_fn, x, W, stride, pad):
+    """``conv_fn(x, W, stride, pad)`` computed by blocks of output rows at
+    once on the CPU's threads (:func:`stargan.cpu_threads.for_blocks`), so
+    that gathering the im2col buffer runs in parallel too, not only the
+    GEMM; each block convolves the rows of the padded input it reads."""
+    n, o, kh = x.shape[0], W.shape[0], W.shape[2]
+    oh, ow = _conv_outsize(x.shape[2:], W.shape[2:], stride, pad)
+    rows = conv_gemm.span(stride[0], oh) + kh - 1
+    xpad = conv_gemm.padded(x, (pad[0], 0), (rows, x.shape[3]))
+    y = numpy.empty((n, o, oh, ow), dtype=x.dtype)
+
+    def block(lo, hi):
+        part = xpad[:, :, lo * stride[0]:(hi - 1) * stride[0] + kh]
+        y[:, :, lo:hi] = conv_fn(part, W, stride, (0, pad[1]))
+    cpu_threads.for_blocks(oh, block, n * o * oh * ow * W[0].size)
+    return y
 
 
 def _deconv_forward(x, W, stride, pad, outsize):

@@ -141,8 +141,8 @@ def conv_im2col(x, W, stride, pad):
     y = xp.empty((n, out_c, oh, ow), dtype=x.dtype)
     for s in chunks(n, w_mat.shape[1] * oh * ow):
         col = _columns(x[s], (kh, kw), stride, pad, (oh, ow))
-        y[s] = cpu_threads.matmul(w_mat, col).reshape(out_c, -1, oh, ow).transpose(
-            1, 0, 2, 3)
+        y[s] = cpu_threads.matmul(w_mat, col).reshape(
+            out_c, -1, oh, ow).transpose(1, 0, 2, 3)
     return y
 
 

@@ -125,6 +125,13 @@ def splitting():
                 pool.blas[0](pool.saved)
 
 
+def active():
+    """Whether work is split here now: inside :func:`splitting`, with
+    more than one thread."""
+    pool = _pool()
+    return pool.depth > 0 and pool.threads > 1
+
+
 def _ceil_div(a, b):
     return -(-a // b)
 
@@ -153,6 +160,35 @@ def _parts(a, b, out, n):
     return [(lambda lo=lo, hi=hi: numpy.matmul(
         left(a, lo, hi), cut(b, lo, hi), out=cut(out, lo, hi)))
         for lo, hi in zip(cuts[:-1], cuts[1:])]
+
+
+def for_blocks(n, fn, macs=None, align=1):
+    """``fn(lo, hi)`` over blocks of ``range(n)``, at once on the pool's
+    threads inside :func:`splitting` (BLAS products inside ``fn`` then run
+    on one thread each), else ``fn(0, n)``.
+
+    For work that is not one product: gathering and transforming blocks of
+    channels, for instance. The blocks must write disjoint outputs.
+
+    Args:
+        n (int): Length of the range.
+        fn: ``fn(lo, hi)``, called once per block.
+        macs (int): Multiply-adds (or other work) of the whole range, to
+            compare with :data:`MIN_SPLIT_MACS`; None splits regardless.
+        align (int): Blocks but the last are multiples of it.
+    """
+    pool = _pool()
+    cuts = _cuts(n, max(1, pool.threads), align) if n else [0, 0]
+    if (pool.depth == 0 or len(cuts) < 3
+            or (macs is not None and macs < MIN_SPLIT_MACS)
+            or not pool.busy.acquire(blocking=False)):
+        fn(0, n)
+        return
+    try:
+        pool.run([(lambda lo=lo, hi=hi: fn(lo, hi))
+                  for lo, hi in zip(cuts[:-1], cuts[1:])])
+    finally:
+        pool.busy.release()
 
 
 def matmul(a, b, out=None):

@@ -78,16 +78,40 @@ def _winograd_tiles(out_hw):
 
 
 def _winograd_inputs(x, pad, tiles):
-    """``B^T d B`` of every 6x6 input tile d: ``(36, C, N * th * tw)``."""
+    """``B^T d B`` of every 6x6 input tile d: ``(36, C, N * th * tw)``.
+
+    Computed by blocks of channels, at once on the CPU's threads inside
+    :func:`stargan.cpu_threads.splitting`: gathering the tiles is a copy as
+    long as the transform's GEMM.
+    """
     xp = backend.get_array_module(x)
     (th, tw), (n, c) = tiles, x.shape[:2]
     xpad = padded(x, pad, (4 * th + 2, 4 * tw + 2), channel_major=True)
-    d = xp.empty((6, 6, c, n, th, tw), dtype=x.dtype)
-    for i in range(6):
-        for j in range(6):
-            d[i, j] = xpad[:, :, i:i + 4 * th:4, j:j + 4 * tw:4]
     kb = _kron_square(xp, _WINO_BT, x.dtype)
-    return cpu_threads.matmul(kb, d.reshape(36, -1)).reshape(36, c, -1)
+    v = xp.empty((36, c, n * th * tw), dtype=x.dtype)
+
+    def block(lo, hi):
+        d = xp.empty((6, 6, hi - lo, n, th, tw), dtype=x.dtype)
+        for i in range(6):
+            for j in range(6):
+                d[i, j] = xpad[lo:hi, :, i:i + 4 * th:4, j:j + 4 * tw:4]
+        xp.matmul(kb, d.reshape(36, -1), out=v[:, lo:hi].reshape(36, -1))
+    cpu_threads.for_blocks(c, block, 36 * v.size)
+    return v
+
+
+def _winograd_outputs(prod, y, oh, ow):
+    """``y = A^T m A`` of every tile's product m ``(36, O, N * th * tw)``,
+    cropped to ``(N, O, oh, ow)``; by blocks of channels as the inputs."""
+    xp = backend.get_array_module(prod)
+    ka = _kron_square(xp, _WINO_AT, prod.dtype)
+    m, o, th, tw = y.shape[0], prod.shape[1], -(-oh // 4), -(-ow // 4)
+
+    def block(lo, hi):
+        t = xp.matmul(ka, prod[:, lo:hi].reshape(36, -1))
+        t = t.reshape(4, 4, hi - lo, m, th, tw).transpose(3, 2, 4, 0, 5, 1)
+        y[:, lo:hi] = t.reshape(m, hi - lo, 4 * th, 4 * tw)[:, :, :oh, :ow]
+    cpu_threads.for_blocks(o, block, 16 * prod.size)
 
 
 def conv(x, W, pad, reuse_filter=False):
@@ -114,18 +138,13 @@ def conv(x, W, pad, reuse_filter=False):
     o = W.shape[0]
     oh, ow = conv_outsize(x.shape[2:], (3, 3), (1, 1), pad)
     th, tw = _winograd_tiles((oh, ow))
-    ka = _kron_square(xp, _WINO_AT, x.dtype)
     u = transformed_filter(W, reuse_filter)
     y = xp.empty((n, o, oh, ow), dtype=x.dtype)
     # Chunks of 36 * channels * tiles (7 samples of the paper's residual
     # blocks) measured fastest, for this and grad_w.
     for s in chunks(n, 36 * max(c, o) * th * tw):
-        m = s.stop - s.start
         v = _winograd_inputs(x[s], pad, (th, tw))
-        prod = cpu_threads.matmul(
-            ka, cpu_threads.matmul(u, v).reshape(36, -1))
-        tiles = prod.reshape(4, 4, o, m, th, tw).transpose(3, 2, 4, 0, 5, 1)
-        y[s] = tiles.reshape(m, o, 4 * th, 4 * tw)[:, :, :oh, :ow]
+        _winograd_outputs(cpu_threads.matmul(u, v), y[s], oh, ow)
     return y
 
 

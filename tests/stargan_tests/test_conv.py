@@ -8,6 +8,7 @@ from chainer import gradient_check
 from stargan import conv
 from stargan import conv_choice
 from stargan import conv_gemm
+from stargan import cpu_threads
 
 CASES = [  # (in_hw, ksize, stride, pad)
     ((8, 8), 3, 1, 1),
@@ -20,6 +21,24 @@ CASES = [  # (in_hw, ksize, stride, pad)
 
 def _rand(rng, *shape):
     return rng.standard_normal(shape).astype(np.float64)
+
+
+@pytest.mark.parametrize('layout', ['batch', 'sample'])
+@pytest.mark.parametrize('hw, k, s, p', CASES + [((9, 8), 4, 2, 2),
+                                                 ((3, 5), 3, 2, 1)])
+def test_convolution_by_row_blocks_matches_chainer(
+        monkeypatch, two_threads, layout, hw, k, s, p):
+    # Inside cpu_threads.splitting (translation), im2col convolutions run
+    # by blocks of output rows on two threads.
+    monkeypatch.setattr(conv_choice, 'LAYOUT', layout)
+    monkeypatch.setattr(conv_choice, 'FORMULATION', 'im2col')
+    rng = np.random.default_rng(0)
+    x, W = _rand(rng, 2, 3, *hw), _rand(rng, 4, 3, k, k)
+    with cpu_threads.splitting():
+        got = conv.conv_array(x, W, (s, s), (p, p))
+    ref = F.convolution_2d(x, W, None, s, p).array
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
+    assert 2 in two_threads
 
 
 @pytest.mark.parametrize('hw, k, s, p', CASES)

@@ -13,28 +13,6 @@ needs_openblas = pytest.mark.skipif(
     reason="numpy's BLAS is not an OpenBLAS found in /proc/self/maps")
 
 
-@pytest.fixture
-def two_threads(monkeypatch):
-    """A pool of two threads whatever the machine's cores, splitting every
-    product, that records which threads computed parts."""
-    pool = cpu_threads._Pool()
-    pool.threads = 2
-    pool.executor = cpu_threads.ThreadPoolExecutor(1)
-    if pool.blas is None:  # splitting() still needs a setter
-        pool.blas = (lambda n: None, lambda: 2)
-    seen = []
-    run = pool.run
-
-    def recording_run(parts):
-        seen.append(len(parts))
-        run(parts)
-    pool.run = recording_run
-    monkeypatch.setattr(cpu_threads, '_POOL', pool)
-    monkeypatch.setattr(cpu_threads, 'MIN_SPLIT_MACS', 1)
-    yield seen
-    pool.executor.shutdown()
-
-
 def _rand(rng, *shape, dtype=np.float32):
     return rng.standard_normal(shape).astype(dtype)
 
@@ -75,6 +53,21 @@ def test_parts_cover_the_product_once():
     assert cpu_threads._cuts(36, 2, 1) == [0, 18, 36]
     # Too few columns for two aligned blocks: not split.
     assert cpu_threads._parts(a, b[:, :16], out[:, :16], 2) is None
+
+
+def test_blocks_cover_the_range_once_on_two_threads(two_threads):
+    hits = np.zeros(37, int)
+    names = set()
+
+    def block(lo, hi):
+        hits[lo:hi] += 1
+        names.add(threading.current_thread().name)
+    cpu_threads.for_blocks(37, block)  # outside the context: one block
+    assert two_threads == [] and len(names) == 1
+    with cpu_threads.splitting():
+        cpu_threads.for_blocks(37, block, align=8)
+    assert two_threads == [2] and len(names) == 2
+    np.testing.assert_array_equal(hits, 2)
 
 
 def test_nothing_splits_outside_the_context_or_when_small(

@@ -6,6 +6,7 @@ import chainer.functions as F
 
 from stargan import conv_choice
 from stargan import conv_gemm
+from stargan import cpu_threads
 from stargan import winograd
 
 
@@ -22,6 +23,19 @@ def test_winograd_matches_chainer(hw, p):
     ref = F.convolution_2d(x, W, None, 1, p).array
     got = winograd.conv(x, W, (p, p))
     np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize('c, o', [(5, 4), (2, 3), (1, 1)])
+def test_winograd_by_channel_blocks_matches_chainer(two_threads, c, o):
+    # Inside cpu_threads.splitting the input and output transforms run by
+    # blocks of channels on two threads, the 36 products by blocks of 18.
+    rng = np.random.default_rng(5)
+    x, W = _rand(rng, 2, c, 7, 9), _rand(rng, o, c, 3, 3)
+    with cpu_threads.splitting():
+        got = winograd.conv(x, W, (1, 1))
+    ref = F.convolution_2d(x, W, None, 1, 1).array
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
+    assert two_threads.count(2) >= (2 if c > 1 and o > 1 else 1)
 
 
 def test_winograd_float32_error_is_small_and_chunks_agree(monkeypatch):

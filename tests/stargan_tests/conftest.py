@@ -1,0 +1,27 @@
+"""Fixtures of the stargan package's tests."""
+import pytest
+
+from stargan import cpu_threads
+
+
+@pytest.fixture
+def two_threads(monkeypatch):
+    """cpu_threads with a pool of two threads whatever the machine's cores,
+    splitting all work however small. Yields the list of part counts of
+    every split run (products and blocks)."""
+    pool = cpu_threads._Pool()
+    pool.threads = 2
+    pool.executor = cpu_threads.ThreadPoolExecutor(1)
+    if pool.blas is None:  # splitting() still needs a setter
+        pool.blas = (lambda n: None, lambda: 2)
+    seen = []
+    run = pool.run
+
+    def recording_run(parts):
+        seen.append(len(parts))
+        run(parts)
+    pool.run = recording_run
+    monkeypatch.setattr(cpu_threads, '_POOL', pool)
+    monkeypatch.setattr(cpu_threads, 'MIN_SPLIT_MACS', 1)
+    yield seen
+    pool.executor.shutdown()
