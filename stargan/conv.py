@@ -99,7 +99,23 @@ def _deconv_forward(x, W, stride, pad, outsize):
                                       outsize):
         # A convolution of the padded input: it may take Winograd too.
         return conv_gemm.deconv_by_conv(x, W, pad, outsize, conv_array)
-    return conv_choice.deconv_function()(x, W, stride, pad, outsize)
+    deconv = conv_choice.deconv_function()
+    if cpu_threads.active() and not _on_gpu(x):
+        return _by_channel_blocks(deconv, x, W, stride, pad, outsize)
+    return deconv(x, W, stride, pad, outsize)
+
+
+def _by_channel_blocks(deconv_fn, x, W, stride, pad, outsize):
+    """``deconv_fn(x, W, stride, pad, outsize)`` by blocks of output
+    channels at once on the CPU's threads, so that col2im's sums run in
+    parallel too, not only the GEMM."""
+    n, (i, o, kh, kw) = x.shape[0], W.shape
+    y = numpy.empty((n, o) + tuple(outsize), dtype=x.dtype)
+
+    def block(lo, hi):
+        y[:, lo:hi] = deconv_fn(x, W[:, lo:hi], stride, pad, outsize)
+    cpu_threads.for_blocks(o, block, n * i * o * kh * kw * x[0, 0].size)
+    return y
 
 
 def _grad_w_forward(x, gy, stride, pad, ksize):

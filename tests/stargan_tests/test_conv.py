@@ -41,6 +41,23 @@ def test_convolution_by_row_blocks_matches_chainer(
     assert 2 in two_threads
 
 
+@pytest.mark.parametrize('layout', ['batch', 'sample'])
+@pytest.mark.parametrize('hw, k, s, p', [((4, 4), 4, 2, 1), ((3, 5), 3, 2, 1),
+                                         ((5, 4), 4, 3, 0)])
+def test_deconvolution_by_channel_blocks_matches_chainer(
+        monkeypatch, two_threads, layout, hw, k, s, p):
+    # Inside cpu_threads.splitting, strided transposed convolutions run by
+    # blocks of output channels on two threads.
+    monkeypatch.setattr(conv_choice, 'LAYOUT', layout)
+    rng = np.random.default_rng(1)
+    x, W = _rand(rng, 2, 3, *hw), _rand(rng, 3, 5, k, k)
+    ref = F.deconvolution_2d(x, W, None, s, p).array
+    with cpu_threads.splitting():
+        got = conv.deconvolution_2d(x, W, None, s, p).array
+    np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
+    assert 2 in two_threads
+
+
 @pytest.mark.parametrize('hw, k, s, p', CASES)
 def test_convolution_forward_and_backward_match_chainer(hw, k, s, p):
     rng = np.random.default_rng(0)
