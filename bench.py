@@ -32,8 +32,8 @@ from benchmarks import layers
 from benchmarks import measures
 from extensions import devices
 from stargan import conv
-from stargan import cpu_threads
 from stargan import conv_choice
+from stargan import cpu_threads
 from stargan import links
 from stargan import networks
 from stargan import presets

@@ -1,20 +1,23 @@
-"""Inference's matrix products split across the CPU's cores here, not in BLAS.
+"""Inference's convolutions split across the CPU's cores here, not in BLAS.
 
 OpenBLAS parallelises each GEMM by itself: its threads pack shared panels
 of one operand and read each other's. On the shared 2-vCPU machines this
 project is measured on, that sharing runs at one of two speeds, fixed for a
 process's life: a 256x256 by 256x64 product took 70 us in some processes
 and 140 us in others (one thread alone takes 88 us), so one image through
-the paper generator took 115 ms or 185 ms by chance.
+the paper generator took 115 ms or 185 ms by chance. And while OpenBLAS's
+second thread waits for the next product, the copies between products
+(im2col, col2im, Winograd's tiles) run on one core.
 
-Inside :func:`splitting`, OpenBLAS runs one thread and :func:`matmul` cuts
-each large product into independent parts (blocks of the stacked matrices,
-or column blocks of the right operand), computed at once on a pool of
-threads: numpy releases the GIL inside matmul, and each thread packs its
-own panels. One image then took 114-121 ms in every process. Outside the
-context (training), or where numpy's BLAS is not OpenBLAS (MKL,
-Accelerate), on CuPy arrays and on one core, :func:`matmul` is
-``xp.matmul``.
+Inside :func:`splitting` (translation, ``bench.py``'s inference), OpenBLAS
+runs one thread and the work is cut into independent parts computed at
+once on a pool of threads (numpy releases the GIL in its copies and
+products; each thread packs its own panels): :func:`matmul` cuts a product
+into blocks of its stacked matrices or column blocks of its right operand,
+and :func:`for_blocks` runs any function over blocks of a range (output
+rows of a convolution, channels of a transposed convolution). Outside the
+context (training), where numpy's BLAS is not OpenBLAS (MKL, Accelerate),
+on CuPy arrays and on one core, they are ``xp.matmul`` and one call.
 """
 import contextlib
 import ctypes
@@ -139,7 +142,7 @@ def _ceil_div(a, b):
 def _cuts(n, parts, align):
     """Increasing cut points ``0 = c_0 < ... = n`` into at most ``parts``
     blocks, each a multiple of ``align`` long but the last."""
-    step = _ceil_div(_ceil_div(n, parts), align) * align
+    step = max(1, _ceil_div(_ceil_div(n, parts), align) * align)
     return list(range(0, n, step)) + [n]
 
 
@@ -178,7 +181,7 @@ def for_blocks(n, fn, macs=None, align=1):
         align (int): Blocks but the last are multiples of it.
     """
     pool = _pool()
-    cuts = _cuts(n, max(1, pool.threads), align) if n else [0, 0]
+    cuts = _cuts(n, max(1, pool.threads), align)
     if (pool.depth == 0 or len(cuts) < 3
             or (macs is not None and macs < MIN_SPLIT_MACS)
             or not pool.busy.acquire(blocking=False)):
