@@ -18,6 +18,7 @@ from extensions import runs
 from extensions import safety
 from extensions import snapshots
 from stargan import classifier as clf_lib
+from stargan import cpu_threads
 from stargan import labels as label_utils
 from stargan import metrics
 
@@ -104,7 +105,8 @@ def _run_batches(fn, device, *arrays, batch_size=32):
     """``fn`` over batches of ``arrays`` (sent to ``device``), concatenated
     into one numpy array."""
     out = []
-    with chainer.using_config('train', False), chainer.no_backprop_mode():
+    with chainer.using_config('train', False), chainer.no_backprop_mode(), \
+            cpu_threads.splitting():
         for s in range(0, len(arrays[0]), batch_size):
             y = fn(*[device.send(a[s:s + batch_size]) for a in arrays])
             out.append(chainer.backend.CpuDevice().send(y.array))

@@ -6,6 +6,7 @@ import numpy
 
 import chainer
 
+from stargan import cpu_threads
 from stargan import labels as label_utils
 
 
@@ -52,7 +53,8 @@ class EvalData:
 
 def _run(generator, x, c, device, batch_size):
     out = []
-    with chainer.using_config('train', False), chainer.no_backprop_mode():
+    with chainer.using_config('train', False), chainer.no_backprop_mode(), \
+            cpu_threads.splitting():
         for s in range(0, len(x), batch_size):
             y = generator(device.send(x[s:s + batch_size]),
                           device.send(c[s:s + batch_size]))
