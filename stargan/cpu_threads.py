@@ -165,10 +165,10 @@ def _parts(a, b, out, n):
         for lo, hi in zip(cuts[:-1], cuts[1:])]
 
 
-def for_blocks(n, fn, macs=None, align=1):
+def for_blocks(n, fn, macs=None, align=1, xp=numpy):
     """``fn(lo, hi)`` over blocks of ``range(n)``, at once on the pool's
     threads inside :func:`splitting` (BLAS products inside ``fn`` then run
-    on one thread each), else ``fn(0, n)``.
+    on one thread each), else ``fn(0, n)``: always so for CuPy's work.
 
     For work that is not one product: gathering and transforming blocks of
     channels, for instance. The blocks must write disjoint outputs.
@@ -179,10 +179,11 @@ def for_blocks(n, fn, macs=None, align=1):
         macs (int): Multiply-adds (or other work) of the whole range, to
             compare with :data:`MIN_SPLIT_MACS`; None splits regardless.
         align (int): Blocks but the last are multiples of it.
+        xp: The array module of fn's arrays.
     """
     pool = _pool()
     cuts = _cuts(n, max(1, pool.threads), align)
-    if (pool.depth == 0 or len(cuts) < 3
+    if (xp is not numpy or pool.depth == 0 or len(cuts) < 3
             or (macs is not None and macs < MIN_SPLIT_MACS)
             or not pool.busy.acquire(blocking=False)):
         fn(0, n)

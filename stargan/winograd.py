@@ -96,7 +96,7 @@ def _winograd_inputs(x, pad, tiles):
             for j in range(6):
                 d[i, j] = xpad[lo:hi, :, i:i + 4 * th:4, j:j + 4 * tw:4]
         xp.matmul(kb, d.reshape(36, -1), out=v[:, lo:hi].reshape(36, -1))
-    cpu_threads.for_blocks(c, block, 36 * v.size)
+    cpu_threads.for_blocks(c, block, 36 * v.size, xp=xp)
     return v
 
 
@@ -111,7 +111,7 @@ def _winograd_outputs(prod, y, oh, ow):
         t = xp.matmul(ka, prod[:, lo:hi].reshape(36, -1))
         t = t.reshape(4, 4, hi - lo, m, th, tw).transpose(3, 2, 4, 0, 5, 1)
         y[:, lo:hi] = t.reshape(m, hi - lo, 4 * th, 4 * tw)[:, :, :oh, :ow]
-    cpu_threads.for_blocks(o, block, 16 * prod.size)
+    cpu_threads.for_blocks(o, block, 16 * prod.size, xp=xp)
 
 
 def conv(x, W, pad, reuse_filter=False):
