@@ -99,6 +99,17 @@ def _pool():
     return _POOL
 
 
+def _forget_pool_in_child():
+    # A forked child (a loader process) has none of the parent's pool
+    # threads: a part handed to them would never run.
+    global _POOL, _POOL_LOCK
+    _POOL, _POOL_LOCK = None, threading.Lock()
+
+
+if hasattr(os, 'register_at_fork'):
+    os.register_at_fork(after_in_child=_forget_pool_in_child)
+
+
 def threads():
     """How many threads :func:`matmul` splits a product across (numpy's
     OpenBLAS threads, e.g. ``OPENBLAS_NUM_THREADS``; 1 without OpenBLAS)."""

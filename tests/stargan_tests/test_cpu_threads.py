@@ -1,3 +1,4 @@
+import multiprocessing
 import threading
 
 import numpy as np
@@ -150,3 +151,24 @@ def test_generator_translates_the_same_with_splitting(two_threads):
             got = gen(x, c).array
     np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
     assert len(two_threads) > 0
+
+
+def _split_in_child(queue):
+    a, b = np.ones((4, 3), np.float32), np.ones((3, 64), np.float32)
+    with cpu_threads.splitting():
+        queue.put(float(cpu_threads.matmul(a, b).sum()))
+
+
+def test_a_forked_child_splits_with_its_own_pool(two_threads):
+    with cpu_threads.splitting():  # the parent's pool has started threads
+        cpu_threads.matmul(np.ones((4, 3), np.float32),
+                           np.ones((3, 64), np.float32))
+    ctx = multiprocessing.get_context('fork')
+    queue = ctx.Queue()
+    child = ctx.Process(target=_split_in_child, args=(queue,))
+    child.start()
+    child.join(20)
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive and queue.get(timeout=5) == 4 * 3 * 64
