@@ -24,6 +24,7 @@ import ctypes
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait
 
 import numpy
 from chainer import backend
@@ -82,7 +83,10 @@ class _Pool(object):
     def run(self, parts):
         """Calls every ``part()``, the last on this thread."""
         futures = [self.executor.submit(p) for p in parts[:-1]]
-        parts[-1]()
+        try:
+            parts[-1]()
+        finally:  # no part left writing after an error here
+            wait(futures)
         for f in futures:
             f.result()
 

@@ -172,3 +172,17 @@ def test_a_forked_child_splits_with_its_own_pool(two_threads):
     if alive:
         child.kill()
     assert not alive and queue.get(timeout=5) == 4 * 3 * 64
+
+
+def test_an_error_on_this_thread_waits_for_the_other_parts(two_threads):
+    done = []
+
+    def slow():
+        threading.Event().wait(0.2)
+        done.append(True)
+
+    def failing():
+        raise RuntimeError('this part fails')
+    with pytest.raises(RuntimeError):
+        cpu_threads._pool().run([slow, failing])
+    assert done == [True]
