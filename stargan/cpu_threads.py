@@ -114,17 +114,12 @@ if hasattr(os, 'register_at_fork'):
     os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
-def threads():
-    """How many threads :func:`matmul` splits a product across (numpy's
-    OpenBLAS threads, e.g. ``OPENBLAS_NUM_THREADS``; 1 without OpenBLAS)."""
-    return _pool().threads
-
-
 @contextlib.contextmanager
 def splitting():
-    """Context in which :func:`matmul` splits large products across
-    :func:`threads` threads and OpenBLAS runs one thread; nests, and
-    restores OpenBLAS's setting on leaving."""
+    """Context in which :func:`matmul` and :func:`for_blocks` split work
+    across as many threads as OpenBLAS had (``OPENBLAS_NUM_THREADS``, or
+    the cores) and OpenBLAS runs one; nests, and restores OpenBLAS's
+    setting on leaving."""
     pool = _pool()
     if pool.threads < 2:
         yield
@@ -161,23 +156,19 @@ def _cuts(n, parts, align):
     return list(range(0, n, step)) + [n]
 
 
-def _parts(a, b, out, n):
-    """Closures computing disjoint parts of ``out = a @ b`` (``n`` of them
-    at most), or None where the product has too few to split."""
+def _split_axis(a, b, n_threads):
+    """How :func:`matmul` cuts ``a @ b``: ``(length, align, cut, left)``.
+
+    Blocks of the stacked matrices where there are enough (``cut`` slices
+    the first axis of b and the output, and of a when it is stacked too),
+    else column blocks of b and the output (a whole).
+    """
     whole = (lambda arr, lo, hi: arr)
-    if b.ndim == 3 and b.shape[0] >= n:
-        cuts = _cuts(b.shape[0], n, 1)
+    if b.ndim == 3 and b.shape[0] >= n_threads:
         cut = (lambda arr, lo, hi: arr[lo:hi])
-        left = cut if a.ndim == 3 else whole
-    else:
-        cuts = _cuts(b.shape[-1], n, _COLUMN_ALIGN)
-        cut = (lambda arr, lo, hi: arr[..., lo:hi])
-        left = whole
-    if len(cuts) < 3:
-        return None
-    return [(lambda lo=lo, hi=hi: numpy.matmul(
-        left(a, lo, hi), cut(b, lo, hi), out=cut(out, lo, hi)))
-        for lo, hi in zip(cuts[:-1], cuts[1:])]
+        return b.shape[0], 1, cut, (cut if a.ndim == 3 else whole)
+    return (b.shape[-1], _COLUMN_ALIGN, (lambda arr, lo, hi: arr[..., lo:hi]),
+            whole)
 
 
 def for_blocks(n, fn, macs=None, align=1, xp=numpy):
@@ -224,21 +215,17 @@ def matmul(a, b, out=None):
         The product (``(M, N)`` or ``(B, M, N)``): ``out``, or a new array.
     """
     xp = backend.get_array_module(a)
-    pool = _pool()
+    if xp is not numpy or not active() or a.dtype != b.dtype:
+        return xp.matmul(a, b, out=out)
+    if out is None:
+        out = numpy.empty(numpy.broadcast_shapes(
+            a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1]),
+            dtype=a.dtype)
+    n, align, cut, left = _split_axis(a, b, _pool().threads)
+
+    def block(lo, hi):
+        numpy.matmul(left(a, lo, hi), cut(b, lo, hi), out=cut(out, lo, hi))
     macs = a.shape[-2] * a.shape[-1] * b.shape[-1] * (
         b.shape[0] if b.ndim == 3 else 1)
-    if (xp is not numpy or pool.depth == 0 or macs < MIN_SPLIT_MACS
-            or a.dtype != b.dtype or not pool.busy.acquire(blocking=False)):
-        return xp.matmul(a, b, out=out)
-    try:
-        if out is None:
-            out = numpy.empty(numpy.broadcast_shapes(
-                a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1]),
-                dtype=a.dtype)
-        parts = _parts(a, b, out, pool.threads)
-        if parts is None:
-            return numpy.matmul(a, b, out=out)
-        pool.run(parts)
-        return out
-    finally:
-        pool.busy.release()
+    for_blocks(n, block, macs, align)
+    return out

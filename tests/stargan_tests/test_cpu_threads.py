@@ -44,16 +44,18 @@ def test_split_product_writes_into_out_views(two_threads):
     assert np.isnan(out[0]).all() and np.isnan(out[2]).all()
 
 
-def test_parts_cover_the_product_once():
+def test_parts_cover_the_product_once(two_threads):
     a, b = np.zeros((3, 4)), np.zeros((4, 70))
-    out = np.zeros((3, 70))
     for n in (2, 3, 5):
-        parts = cpu_threads._parts(a, b, out, n)
-        assert 2 <= len(parts) <= n
+        length, align = cpu_threads._split_axis(a, b, n)[:2]
+        assert 2 <= len(cpu_threads._cuts(length, n, align)) - 1 <= n
     assert cpu_threads._cuts(70, 3, 16) == [0, 32, 64, 70]
     assert cpu_threads._cuts(36, 2, 1) == [0, 18, 36]
     # Too few columns for two aligned blocks: not split.
-    assert cpu_threads._parts(a, b[:, :16], out[:, :16], 2) is None
+    with cpu_threads.splitting():
+        got = cpu_threads.matmul(a, b[:, :16])
+    np.testing.assert_array_equal(got, np.zeros((3, 16)))
+    assert two_threads == []
 
 
 def test_blocks_cover_the_range_once_on_two_threads(two_threads):
