@@ -33,7 +33,6 @@ from benchmarks import measures
 from extensions import devices
 from stargan import conv
 from stargan import conv_choice
-from stargan import cpu_threads
 from stargan import links
 from stargan import networks
 from stargan import presets
@@ -122,11 +121,9 @@ def generator_and_batch(preset, batch, n_labels):
 
 def inference(gen, x, c):
     """``infer(n)``: the generator on the first n images (all if None), as
-    translate.py runs it (no backprop, kept filter transforms)."""
+    translate.py runs it (:func:`stargan.conv.translating`)."""
     def infer(n=None):
-        with chainer.using_config('train', False), \
-                chainer.no_backprop_mode(), conv.keep_filter_transforms(), \
-                cpu_threads.splitting():
+        with conv.translating():
             gen(x[:n], c[:n])
     return infer
 

@@ -23,7 +23,6 @@ from datasets.image_files import read_image
 from extensions import atomic
 from extensions import images
 from stargan import conv
-from stargan import cpu_threads
 from stargan import editing
 
 #: What to make of each picture: ``kind`` is ``'target'``, ``'all'`` or
@@ -56,9 +55,7 @@ class Translator(object):
             numpy.ndarray: uint8 ``(N, S, S, 3)``.
         """
         out = []
-        with chainer.using_config('train', False), \
-                chainer.no_backprop_mode(), conv.keep_filter_transforms(), \
-                cpu_threads.splitting():
+        with conv.translating():
             for i in range(0, len(crops), self.batch_size):
                 x = numpy.stack([transforms.to_chw_float(c) for c in
                                  crops[i:i + self.batch_size]])

@@ -41,6 +41,8 @@ transposed convolution *from* 3 channels) and its filter gradient would
 otherwise each build a ``64 * 49 * H * W`` buffer to produce or consume only
 3 channels.
 """
+import contextlib
+
 import numpy
 
 import chainer
@@ -216,6 +218,19 @@ def keep_filter_transforms():
     hold memory.
     """
     return chainer.using_config('stargan_keep_transforms', True)
+
+
+@contextlib.contextmanager
+def translating():
+    """Context for running a trained generator on fixed parameters, as
+    translate.py does and ``bench.py`` times it: test mode, no backprop,
+    kept filter transforms (:func:`keep_filter_transforms`) and the work
+    split across the CPU's cores (:func:`stargan.cpu_threads.splitting`).
+    """
+    with chainer.using_config('train', False), \
+            chainer.no_backprop_mode(), keep_filter_transforms(), \
+            cpu_threads.splitting():
+        yield
 
 
 def _on_gpu(x):

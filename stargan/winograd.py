@@ -105,7 +105,7 @@ def _winograd_outputs(prod, y, oh, ow):
     cropped to ``(N, O, oh, ow)``; by blocks of channels as the inputs."""
     xp = backend.get_array_module(prod)
     ka = _kron_square(xp, _WINO_AT, prod.dtype)
-    m, o, th, tw = y.shape[0], prod.shape[1], -(-oh // 4), -(-ow // 4)
+    (m, o), (th, tw) = (y.shape[0], prod.shape[1]), _winograd_tiles((oh, ow))
 
     def block(lo, hi):
         t = xp.matmul(ka, prod[:, lo:hi].reshape(36, -1))
