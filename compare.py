@@ -23,7 +23,6 @@ from extensions import compare  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
 from extensions import train_options  # NOQA: E402
-from stargan import cyclegan_losses  # NOQA: E402
 from stargan import presets  # NOQA: E402
 import train  # NOQA: E402
 
@@ -56,16 +55,7 @@ def parse_args(argv=None):
     budget.add_argument('--iterations', type=int, default=None,
                         help='per model (default: the preset\'s)')
     cg = p.add_argument_group('CycleGAN variant')
-    cg.add_argument('--gan-loss', choices=cyclegan_losses.GAN_LOSSES,
-                    default='lsgan', help='adversarial loss')
-    cg.add_argument('--label-noise', type=float, default=0.,
-                    help='uniform noise width on D targets (0: off)')
-    cg.add_argument('--embedding-dis', action='store_true',
-                    help='align the two generators\' embeddings (XGAN)')
-    cg.add_argument('--kernel-size', type=int, default=3,
-                    help='odd kernel size of the 3x3 layers')
-    cg.add_argument('--perceptual-net', default=None, metavar='NPZ',
-                    help='feature network for a perceptual identity loss')
+    train_options.add_cyclegan_variants(cg)
     given = p.add_argument_group('trained runs (skip training)')
     given.add_argument('--stargan-run', default=None, metavar='DIR',
                        help='a train.py out dir')

@@ -145,6 +145,27 @@ def build_parser(description):
     return p
 
 
+def add_cyclegan_variants(group):
+    """The CycleGAN variant flags (``--gan-loss``, ``--label-noise``,
+    ``--embedding-dis``, ``--kernel-size``, ``--perceptual-net``), shared
+    with ``compare.py`` so that both train the same variants."""
+    group.add_argument('--gan-loss', choices=cyclegan_losses.GAN_LOSSES,
+                       default='lsgan', help='adversarial loss')
+    group.add_argument('--label-noise', type=float, default=0., help=(
+        'eps of uniform noise on D targets: real in [1-eps, 1], fake in '
+        '[0, eps]; 0 turns it off (not with wgan-gp)'))
+    group.add_argument('--embedding-dis', action='store_true', help=(
+        'add a critic on the generators\' bottleneck embeddings that pushes '
+        'both domains into one shared space (XGAN)'))
+    group.add_argument('--kernel-size', type=int, default=3, help=(
+        'odd kernel size of the residual and resampling convolutions (D: '
+        'one more); above 3: the larger-kernel variant'))
+    group.add_argument('--perceptual-net', default=None, metavar='NPZ', help=(
+        'chainer npz of a DomainClassifier or L.VGG16Layers for a '
+        'perceptual identity loss between inputs and translations; nothing '
+        'is downloaded'))
+
+
 def add_cyclegan_arguments(parser):
     """Adds the ``--model cyclegan`` options to train.py's parser.
 
@@ -155,21 +176,7 @@ def add_cyclegan_arguments(parser):
     cg.add_argument('--domains', nargs=2, default=None, metavar='NAME',
                     help=('the two domains (label names) to translate '
                           'between, e.g. smile sad'))
-    cg.add_argument('--gan-loss', choices=cyclegan_losses.GAN_LOSSES,
-                    default='lsgan', help='adversarial loss')
-    cg.add_argument('--label-noise', type=float, default=0., help=(
-        'eps of uniform noise on D targets: real in [1-eps, 1], fake in '
-        '[0, eps]; 0 turns it off (not with wgan-gp)'))
-    cg.add_argument('--embedding-dis', action='store_true', help=(
-        'add a critic on the generators\' bottleneck embeddings that pushes '
-        'both domains into one shared space (XGAN)'))
-    cg.add_argument('--kernel-size', type=int, default=3, help=(
-        'odd kernel size of the residual and resampling convolutions (D: '
-        'one more); above 3: the larger-kernel variant'))
-    cg.add_argument('--perceptual-net', default=None, metavar='NPZ', help=(
-        'chainer npz of a DomainClassifier or L.VGG16Layers for a '
-        'perceptual identity loss between inputs and translations; nothing '
-        'is downloaded'))
+    add_cyclegan_variants(cg)
     cg.add_argument('--lambda-perceptual', type=float, default=1.,
                     help='weight of the perceptual identity loss')
     cg.add_argument('--lambda-emb', type=float, default=1.,
