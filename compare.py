@@ -20,7 +20,6 @@ os.environ.setdefault('MPLBACKEND', 'Agg')  # headless machines have no display
 
 from datasets.folder import DatasetError  # NOQA: E402
 from extensions import compare  # NOQA: E402
-from extensions import evaluation  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
 from extensions import train_options  # NOQA: E402
 from stargan import presets  # NOQA: E402
@@ -65,10 +64,7 @@ def parse_args(argv=None):
     ev = p.add_argument_group('evaluation')
     ev.add_argument('--n-eval', type=int, default=100,
                     help='held-out images, spread over the domains')
-    ev.add_argument('--classifier-iterations', type=int, default=600,
-                    help='training steps of the judging classifier')
-    ev.add_argument('--cache-dir', default=evaluation.default_cache_dir(),
-                    help='where judging classifiers are cached')
+    train_options.add_judge_options(ev)
     run = p.add_argument_group('run')
     run.add_argument('--gpu', type=int, default=-1, help='GPU id; -1: CPU')
     run.add_argument('--seed', type=int, default=0, help='random seed')

@@ -138,11 +138,17 @@ def build_parser(description):
         '(default: the snapshot interval; 0 turns evaluation off)'))
     ev.add_argument('--n-eval', type=int, default=100,
                     help='test images translated at each evaluation')
-    ev.add_argument('--classifier-iterations', type=int, default=600,
-                    help='training steps of the judging classifier')
-    ev.add_argument('--cache-dir', default=evaluation.default_cache_dir(),
-                    help='where judging classifiers are cached')
+    add_judge_options(ev)
     return p
+
+
+def add_judge_options(group):
+    """``--classifier-iterations`` and ``--cache-dir`` of the domain
+    classifier that judges translations, shared with ``compare.py``."""
+    group.add_argument('--classifier-iterations', type=int, default=600,
+                       help='training steps of the judging classifier')
+    group.add_argument('--cache-dir', default=evaluation.default_cache_dir(),
+                       help='where judging classifiers are cached')
 
 
 def add_cyclegan_variants(group):
