@@ -189,7 +189,7 @@ def for_blocks(n, fn, macs=None, align=1, xp=numpy):
     """
     pool = _pool()
     cuts = _cuts(n, max(1, pool.threads), align)
-    if (xp is not numpy or pool.depth == 0 or len(cuts) < 3
+    if (xp is not numpy or not active() or len(cuts) < 3
             or (macs is not None and macs < MIN_SPLIT_MACS)
             or not pool.busy.acquire(blocking=False)):
         fn(0, n)
