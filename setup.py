@@ -12,6 +12,9 @@ GPU_REQUIRES = [
     'nvidia-nccl-cu12==2.21.5',
 ]
 
+#: The top-level scripts, installed as modules.
+SCRIPTS = ('train', 'evaluate', 'prepare', 'translate', 'compare', 'bench')
+
 setup(
     name='chainer-stargan-faces',
     version='0.1.0',
@@ -24,7 +27,11 @@ setup(
         include=['stargan', 'stargan.*', 'datasets', 'datasets.*',
                  'updaters', 'updaters.*', 'extensions', 'extensions.*',
                  'benchmarks', 'benchmarks.*']),
-    py_modules=['train', 'evaluate', 'prepare', 'translate', 'compare', 'bench'],
+    py_modules=list(SCRIPTS),
+    # `stargan-train` etc. run the scripts from an installed (non-editable)
+    # package; `python -m train` does the same.
+    entry_points={'console_scripts': [
+        'stargan-{0}={0}:main'.format(name) for name in SCRIPTS]},
     install_requires=[
         'chainer==7.8.1',
         'numpy>=1.21,<2',
