@@ -94,3 +94,13 @@ def test_median_ms_per_iteration_from_a_log(tmp_path, capsys):
     log.write_text(json.dumps([{'iteration': 10, 'elapsed_time': 1.0}]))
     assert smoke_checks.main(['median-ms', str(log)]) == 1
     assert 'needs two or more log entries' in capsys.readouterr().out
+
+
+def test_a_failing_step_fails_the_script(tmp_path):
+    env = dict(os.environ, PYTHON='false', SMOKE_DIR=str(tmp_path))
+    done = subprocess.run(
+        ['bash', os.path.join(ROOT, 'benchmarks', 'gpu_smoke.sh'),
+         '--dry-run'], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert 'FAIL cuda' in done.stdout and 'PASS' not in done.stdout
+    assert done.stdout.rstrip().splitlines()[-1].startswith('FAIL: cuda ')
