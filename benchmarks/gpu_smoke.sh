@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GPU smoke test for a machine with one CUDA GPU (the gpu extra installed):
 # prints PASS or FAIL for each step, a summary, and exits non-zero if any
-# step failed. About 5 minutes on a recent GPU (under 10 on most).
+# step failed. Meant to take under 10 minutes; not yet run on a GPU.
 #
 #   bash benchmarks/gpu_smoke.sh            # on GPU $GPU (default 0)
 #   bash benchmarks/gpu_smoke.sh --dry-run  # the same steps on the CPU at
