@@ -240,3 +240,19 @@ def test_devices_imports_without_chainer():
         check=True, capture_output=True, text=True,
         cwd=pathlib.Path(__file__).parents[2]).stdout
     assert out.strip() == 'False'
+
+
+@pytest.mark.parametrize('script', ['train', 'evaluate', 'translate',
+                                    'compare', 'bench'])
+def test_scripts_preload_before_chainer_is_imported(script):
+    # chainer decides at import whether cuDNN is on: a script must load the
+    # wheels' libraries before anything it imports imports chainer.
+    probe = ('import sys\n'
+             'from extensions import devices\n'
+             'devices.preload_cuda_libraries = lambda *a: print(\n'
+             '    "preload, chainer imported:", "chainer" in sys.modules)\n'
+             'import {}\n'.format(script))
+    out = subprocess.run([sys.executable, '-c', probe], check=True,
+                         capture_output=True, text=True,
+                         cwd=pathlib.Path(__file__).parents[2]).stdout
+    assert out.splitlines()[0] == 'preload, chainer imported: False'
