@@ -26,11 +26,13 @@ import time
 
 import numpy
 
-import chainer
+from extensions import devices
+devices.preload_cuda_libraries()  # before chainer imports CuPy
+
+import chainer  # NOQA: E402
 
 from benchmarks import layers
 from benchmarks import measures
-from extensions import devices
 from stargan import conv
 from stargan import conv_choice
 from stargan import links

@@ -18,6 +18,9 @@ import sys
 
 os.environ.setdefault('MPLBACKEND', 'Agg')  # headless machines have no display
 
+from extensions import devices  # NOQA: E402
+devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
+
 from datasets.folder import DatasetError  # NOQA: E402
 from extensions import compare  # NOQA: E402
 from extensions import snapshots  # NOQA: E402

@@ -16,10 +16,12 @@ import sys
 
 os.environ.setdefault('MPLBACKEND', 'Agg')
 
+from extensions import devices  # NOQA: E402
+devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
+
 import numpy  # NOQA: E402
 
 from datasets.folder import DatasetError  # NOQA: E402
-from extensions import devices  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
 from extensions import inception  # NOQA: E402
 from extensions import joint_eval  # NOQA: E402

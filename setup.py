@@ -1,25 +1,48 @@
 """Installable StarGAN / CycleGAN face-translation framework on Chainer 7.8.1."""
 from setuptools import find_packages, setup
 
+# The CuPy, cuDNN and NCCL the `gpu` extra installs, all for CUDA 12.
+# CuPy 13 is the last series that accepts numpy<2 with chainer 7.8.1; its
+# wheels ship neither cuDNN nor NCCL, so the extra adds NVIDIA's wheels of
+# both. cuDNN stays on 8.x: CuPy 13 links libcudnn.so.8, and
+# extensions/devices.py preloads these wheels' libraries before CuPy loads.
+GPU_REQUIRES = [
+    'cupy-cuda12x==13.6.0',
+    'nvidia-cudnn-cu12==8.9.7.29',
+    'nvidia-nccl-cu12==2.21.5',
+]
+
+#: The top-level scripts, installed as modules.
+SCRIPTS = ('train', 'evaluate', 'prepare', 'translate', 'compare', 'bench')
+
 setup(
     name='chainer-stargan-faces',
     version='0.1.0',
     description='StarGAN multi-domain face translation (with a CycleGAN '
                 'baseline) on Chainer',
-    python_requires='>=3.8',
+    # chainer 7.8.1 imports numpy.distutils (gone from numpy on 3.12+) and
+    # pkg_resources at import; numpy<2 has no wheels for 3.13.
+    python_requires='>=3.8,<3.12',
     packages=find_packages(
         include=['stargan', 'stargan.*', 'datasets', 'datasets.*',
-                 'updaters', 'updaters.*', 'extensions', 'extensions.*']),
-    py_modules=['train', 'evaluate', 'prepare', 'translate', 'compare', 'bench'],
+                 'updaters', 'updaters.*', 'extensions', 'extensions.*',
+                 'benchmarks', 'benchmarks.*']),
+    py_modules=list(SCRIPTS),
+    # `stargan-train` etc. run the scripts from an installed (non-editable)
+    # package; `python -m train` does the same.
+    entry_points={'console_scripts': [
+        'stargan-{0}={0}:main'.format(name) for name in SCRIPTS]},
     install_requires=[
         'chainer==7.8.1',
         'numpy>=1.21,<2',
         'opencv-python>=4.5,<5',
         'pillow>=9',
         'matplotlib>=3.5',
+        # chainer imports pkg_resources every time it is imported.
+        'setuptools<70',
     ],
     extras_require={
-        'gpu': ['cupy-cuda12x'],
+        'gpu': GPU_REQUIRES,
         # ChainerMN (bundled with chainer) talks MPI through mpi4py; the MPI
         # itself comes from the system (e.g. Debian's openmpi-bin).
         'mpi': ['mpi4py>=3.1'],

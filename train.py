@@ -12,11 +12,13 @@ import sys
 
 os.environ.setdefault('MPLBACKEND', 'Agg')  # headless machines have no display
 
+from extensions import devices  # NOQA: E402
+devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
+
 import numpy  # NOQA: E402
 
 from datasets.folder import DatasetError  # NOQA: E402
 from extensions import cyclegan_wiring  # NOQA: E402
-from extensions import devices  # NOQA: E402
 from extensions import export  # NOQA: E402
 from extensions import multinode  # NOQA: E402
 from extensions import runs  # NOQA: E402
@@ -233,6 +235,8 @@ def train_main(parser, args, comm=None):
     device.use()
     if device.xp is numpy:
         devices.keep_freed_memory()
+    elif multinode.is_writer(comm):
+        devices.report_gpu(device.device.id)
     prepare_out_dir(parser, opts, multinode.is_writer(comm))
     try:
         train, test = runs.make_datasets(opts)

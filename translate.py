@@ -25,9 +25,11 @@ import sys
 
 import numpy
 
-from datasets import faces
-from datasets.image_files import DatasetError
 from extensions import devices
+devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
+
+from datasets import faces  # NOQA: E402
+from datasets.image_files import DatasetError
 from extensions import export
 from extensions import model_loading
 from extensions import progress

@@ -86,3 +86,24 @@ def test_on_gpu_matches_the_cpu():
     gpu = label_conv.convolution_with_labels(
         cupy.asarray(x), cupy.asarray(c), cupy.asarray(W), 3).array
     np.testing.assert_allclose(cupy.asnumpy(gpu), cpu, rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not chainer.backends.cuda.available,
+                    reason='needs CuPy with CUDA')
+def test_backward_on_gpu_matches_the_cpu():
+    # float64 on both: their rounding differs by ~1e-13 here, far inside
+    # the tolerance, while a wrong term of the GPU path is of order 1.
+    import cupy
+    rng = np.random.default_rng(4)
+    arrays = (rng.standard_normal((2, 3, 8, 8)), rng.standard_normal((2, 3)),
+              rng.standard_normal((4, 6, 7, 7)))
+    gy = rng.standard_normal((2, 4, 8, 8))
+    grads = []
+    for xp in (np, cupy):
+        v = [chainer.Variable(xp.asarray(a)) for a in arrays]
+        y = label_conv.convolution_with_labels(*v, 3)
+        F.sum(y * xp.asarray(gy)).backward()
+        grads.append([cupy.asnumpy(a.grad) for a in v])
+    for cpu, gpu in zip(*grads):
+        np.testing.assert_allclose(gpu, cpu, rtol=1e-8, atol=1e-8)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 import chainer
 import chainer.functions as F
@@ -103,3 +104,30 @@ def test_frozen_parameters_stop_gradients_at_the_parameters_only():
             assert all(g is None for g in grads)
             np.testing.assert_allclose(h.array, ref[0], rtol=1e-6)
             np.testing.assert_allclose(x.grad, ref[1], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not chainer.backends.cuda.available,
+                    reason='needs CuPy with CUDA')
+def test_fused_instance_norm_on_gpu_matches_the_cpu():
+    # Forward, the fused first-order backward and the gradient penalty's
+    # second order, in float64 (rounding ~1e-13, far inside 1e-8).
+    import cupy
+    rng = np.random.RandomState(4)
+    arrays = (rng.randn(2, 3, 6, 5) * 3 + 1, rng.randn(3), rng.randn(3))
+    gy = rng.randn(2, 3, 6, 5)
+    results = []
+    for xp in (np, cupy):
+        v = [chainer.Variable(xp.asarray(a)) for a in arrays]
+        y = links.instance_normalization(*v)
+        F.sum(y * xp.asarray(gy)).backward()
+        first = [a.grad.copy() for a in v]
+        for a in v:
+            a.cleargrad()
+        gx, = chainer.grad([F.sum(links.instance_normalization(*v) ** 3)],
+                           [v[0]], enable_double_backprop=True)
+        F.sum(gx * gx).backward()
+        results.append([cupy.asnumpy(a) for a in
+                        [y.array] + first + [a.grad for a in v]])
+    for cpu, gpu in zip(*results):
+        np.testing.assert_allclose(gpu, cpu, rtol=1e-8, atol=1e-8)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 import chainer
 
@@ -107,3 +108,56 @@ def test_random_stream_survives_serialization():
     other.serialize(chainer.serializers.NpzDeserializer(saved))
     np.testing.assert_array_equal(other.rng.uniform(size=5), expected)
     assert other.iteration == updater.iteration
+
+
+def _one_step_with_penalty(device):
+    """Parameters (on the host) after one D and G step, with lambda_gp 10,
+    of float64 networks and SGD, so that they differ by the gradients."""
+    with chainer.using_config('dtype', np.float64):
+        np.random.seed(0)
+        gen = networks.Generator(3, conv_dim=4, n_res=1)
+        dis = networks.Discriminator(16, 3, conv_dim=4, n_down=3)
+    rng = np.random.RandomState(0)
+    x = rng.uniform(-1, 1, (4, 3, 16, 16))
+    c = np.eye(3)[np.arange(4) % 3]
+    it = chainer.iterators.SerialIterator(
+        chainer.datasets.TupleDataset(x, c), 4, shuffle=False)
+    opts = []
+    for model in (gen, dis):
+        model.to_device(device)
+        opt = chainer.optimizers.SGD(0.1)
+        opt.setup(model)
+        opts.append(opt)
+    updater = StarGANUpdater(it, gen, dis, opts[0], opts[1], [3],
+                             n_critic=1, lambda_gp=10., device=device, seed=0)
+    reporter = chainer.Reporter()
+    reporter.add_observer('gen', gen)
+    reporter.add_observer('dis', dis)
+    obs = {}
+    with reporter.scope(obs):
+        updater.update()
+    host = chainer.get_device('@numpy')
+    params = {'gen' + k: host.send(p.array) for k, p in gen.namedparams()}
+    params.update(('dis' + k, host.send(p.array))
+                  for k, p in dis.namedparams())
+    return params, {k: float(chainer.as_array(v)) for k, v in obs.items()}
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not chainer.backends.cuda.available,
+                    reason='needs CuPy with CUDA')
+def test_one_step_with_gradient_penalty_on_gpu_matches_the_cpu():
+    # The same random draws (the updater's own host stream), so both devices
+    # compute the same losses and gradients; float64 rounding differs by
+    # ~1e-13, far inside 1e-8.
+    cpu, cpu_losses = _one_step_with_penalty('@numpy')
+    gpu, gpu_losses = _one_step_with_penalty('@cupy:0')
+    assert cpu_losses['dis/loss_gp'] > 0
+    assert set(gpu_losses) == set(cpu_losses)
+    for k in cpu_losses:
+        np.testing.assert_allclose(gpu_losses[k], cpu_losses[k], rtol=1e-8,
+                                   err_msg=k)
+    assert set(gpu) == set(cpu)
+    for k in cpu:
+        np.testing.assert_allclose(gpu[k], cpu[k], rtol=1e-8, atol=1e-8,
+                                   err_msg=k)
