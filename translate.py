@@ -53,7 +53,9 @@ def parse_args(argv=None):
         'the target: a domain name (--target smile) or, for multi-label '
         'models, NAME=VALUE pairs (--target Blond_Hair=1 Male=0) or '
         'GROUP=VALUE (--target hair=blond); setting one value of an '
-        'exclusive group clears the others. Writes OUT/NAME.png'))
+        'exclusive group clears the others. Writes OUT/NAME_<target>.png, '
+        'e.g. OUT/me_smile.png (label words joined by _), so other '
+        'targets never overwrite it'))
     what.add_argument('--all', action='store_true', help=(
         'one labelled grid per picture: the input, then every domain (for '
         'multi-label models, every single-attribute edit of --source). '
@@ -61,14 +63,15 @@ def parse_args(argv=None):
     what.add_argument('--interpolate', nargs='+', metavar='LABEL', help=(
         'a strip from --source to this target (same syntax as --target), '
         'moving the label vector in --steps even steps. Writes '
-        'OUT/NAME_interp.png and a looping OUT/NAME_interp.gif'))
+        'OUT/NAME_interp_<target>.png and a looping .gif'))
     p.add_argument('--source', nargs='+', metavar='LABEL', help=(
         'what the pictures show, same syntax as --target (e.g. --source '
         'neutral, or --source Black_Hair Male=1). Needed by --interpolate '
         'on single-label models (the model cannot tell); for multi-label '
         'models it gives every attribute the target leaves unnamed '
         '(default: binary attributes 0, each exclusive group its first '
-        'value)'))
+        'value). Output names then end in _from_<source>, e.g. '
+        'OUT/me_smile_from_neutral.png'))
     p.add_argument('--steps', type=int, default=5,
                    help='points of --interpolate, ends included (default: 5)')
     p.add_argument('--list', action='store_true',
@@ -142,13 +145,16 @@ def make_plan(layout, args):
     """
     base = layout.parse(args.source) if args.source else None
     if args.target:
-        return translation.Plan('target', layout.parse(args.target, base)[None],
-                                [' '.join(args.target)])
+        return translation.Plan(
+            'target', layout.parse(args.target, base)[None],
+            [' '.join(args.target)],
+            translation.name_suffix('target', args.target, args.source))
     if args.all:
         pairs = layout.all_targets(layout.default() if base is None
                                    else base)
-        return translation.Plan('all', numpy.stack([c for _, c in pairs]),
-                                [n for n, _ in pairs])
+        return translation.Plan(
+            'all', numpy.stack([c for _, c in pairs]), [n for n, _ in pairs],
+            translation.name_suffix('all', source=args.source))
     if base is None and not layout.multi_label:
         raise ValueError(
             '--interpolate needs --source on a single-label model: it cannot '
@@ -161,7 +167,9 @@ def make_plan(layout, args):
                 for k in range(args.steps)]
     captions[0] = ' '.join(args.source or ['source'])
     captions[-1] = ' '.join(args.interpolate)
-    return translation.Plan('interpolate', labels, captions)
+    return translation.Plan('interpolate', labels, captions,
+                            translation.name_suffix(
+                                'interpolate', args.interpolate, args.source))
 
 
 def main(argv=None):

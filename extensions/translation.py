@@ -8,6 +8,7 @@ generator, batched across pictures, faces and target labels -> resize back
 """
 import collections
 import os
+import re
 import sys
 
 import numpy
@@ -26,8 +27,38 @@ from stargan import conv
 from stargan import editing
 
 #: What to make of each picture: ``kind`` is ``'target'``, ``'all'`` or
-#: ``'interpolate'``; ``labels`` float32 ``(K, L)``; ``captions`` K strings.
-Plan = collections.namedtuple('Plan', 'kind labels captions')
+#: ``'interpolate'``; ``labels`` float32 ``(K, L)``; ``captions`` K strings;
+#: ``suffix`` what output names add to the picture's name (see
+#: :func:`name_suffix`).
+Plan = collections.namedtuple('Plan', 'kind labels captions suffix')
+
+#: Characters kept in the label words of output names; others become '-'.
+_NAME_CHARS = re.compile(r'[^A-Za-z0-9_.=+-]')
+
+
+def name_suffix(kind, target=None, source=None):
+    """What output names add to a picture's name, so that results of
+    other targets or sources never overwrite each other.
+
+    ``target``: ``_<target>`` (``face_smile.png``, ``face_Blond_Hair=1_Male=0
+    .png``); ``all``: ``_all``; ``interpolate``: ``_interp_<target>``; each
+    followed by ``_from_<source>`` when a source is given. Label words are
+    joined with ``_``; characters other than letters, digits and ``_.=+-``
+    become ``-``.
+
+    Args:
+        kind (str): ``'target'``, ``'all'`` or ``'interpolate'``.
+        target (sequence of str or None): The target's label words.
+        source (sequence of str or None): The source's label words.
+
+    Returns:
+        str: The suffix, e.g. ``'_interp_smile_from_neutral'``.
+    """
+    words = {'target': [], 'all': ['all'], 'interpolate': ['interp']}[kind]
+    words = words + list(target or [])
+    if source:
+        words += ['from'] + list(source)
+    return '_' + '_'.join(_NAME_CHARS.sub('-', str(w)) for w in words)
 
 
 class Translator(object):
@@ -193,15 +224,15 @@ def grid_cell(img, side):
 def output_paths(plan, out_stem):
     """The files :func:`write_outputs` writes for one picture.
 
-    ``target``: ``STEM.png``. ``all``: ``STEM_all.png``, the input then every
-    domain. ``interpolate``: ``STEM_interp.png`` (a strip) and
-    ``STEM_interp.gif`` (there and back, looping forever).
+    ``STEM`` plus the plan's suffix (see :func:`name_suffix`): for
+    ``target`` ``STEM_<target>.png``; for ``all`` ``STEM_all.png``, the
+    input then every domain; for ``interpolate`` ``STEM_interp_<target>.png``
+    (a strip) and ``.gif`` (there and back, looping forever).
     """
-    if plan.kind == 'target':
-        return [out_stem + '.png']
-    if plan.kind == 'all':
-        return [out_stem + '_all.png']
-    return [out_stem + '_interp.png', out_stem + '_interp.gif']
+    stem = out_stem + plan.suffix
+    if plan.kind == 'interpolate':
+        return [stem + '.png', stem + '.gif']
+    return [stem + '.png']
 
 
 def write_outputs(plan, original, edited, out_stem):
@@ -238,13 +269,18 @@ def write_outputs(plan, original, edited, out_stem):
     return paths
 
 
-def _open_picture(path, outputs, finder, keep_unmatched, log):
-    """Reads a picture and finds its faces; raises DatasetError to skip."""
+def _open_picture(path, outputs, finder, keep_unmatched, log, inputs):
+    """Reads a picture and finds its faces; raises DatasetError to skip.
+
+    ``inputs`` holds the real paths of all pictures of the run: an output
+    that is one of them (its own or another's) is refused.
+    """
     if not os.path.exists(path):
         raise DatasetError('{}: no such picture or folder'.format(path))
-    if any(os.path.exists(o) and os.path.samefile(path, o) for o in outputs):
-        raise DatasetError('{} would be overwritten by its own translation; '
-                           'choose another --out'.format(path))
+    for o in outputs:
+        if os.path.realpath(o) in inputs:
+            raise DatasetError('{} would be overwritten by the translation '
+                               'of {}; choose another --out'.format(o, path))
     img = read_image(path)
     boxes = finder(img)
     if not boxes:
@@ -285,13 +321,14 @@ def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
     """
     log = log or sys.stderr
     written, failures = [], []
+    pictures = {os.path.realpath(p) for p, _ in inputs}
     for start in range(0, len(inputs), max(1, batch_size)):
         chunk = []
         for path, stem in inputs[start:start + batch_size]:
             try:
                 img, boxes = _open_picture(
                     path, output_paths(plan, os.path.join(out_dir, stem)),
-                    finder, keep_unmatched, log)
+                    finder, keep_unmatched, log, pictures)
             except DatasetError as e:
                 failures.append(str(e))
                 print('\n' + str(e), file=log)
