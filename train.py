@@ -236,6 +236,7 @@ def train_main(parser, args, comm=None):
     prepare_out_dir(parser, opts, multinode.is_writer(comm))
     try:
         train, test = runs.make_datasets(opts)
+        runs.check_batch_size(train, opts['batch_size'])
     except (DatasetError, ValueError) as e:
         parser.error(str(e))
     # chainer's initializers draw from numpy's global stream: seeding it here

@@ -136,6 +136,14 @@ def _hint(args):
     return ''
 
 
+def _parse(layout, flag, words, base=None):
+    """``layout.parse`` whose errors name the flag the words came from."""
+    try:
+        return layout.parse(words, base)
+    except ValueError as e:
+        raise ValueError('{}: {}'.format(flag, e))
+
+
 def make_plan(layout, args):
     """The labels to translate to, from --target/--all/--interpolate.
 
@@ -143,10 +151,10 @@ def make_plan(layout, args):
         ValueError: A label the model does not have (listing the valid ones)
             or --interpolate without a needed --source.
     """
-    base = layout.parse(args.source) if args.source else None
+    base = _parse(layout, '--source', args.source) if args.source else None
     if args.target:
         return translation.Plan(
-            'target', layout.parse(args.target, base)[None],
+            'target', _parse(layout, '--target', args.target, base)[None],
             [' '.join(args.target)],
             translation.name_suffix('target', args.target, args.source))
     if args.all:
@@ -162,7 +170,8 @@ def make_plan(layout, args):
             'Choose one of: ' + layout.describe())
     source = layout.default() if base is None else base
     labels = editing.interpolate_labels(
-        source, layout.parse(args.interpolate, source), args.steps)
+        source, _parse(layout, '--interpolate', args.interpolate, source),
+        args.steps)
     captions = ['{:.2f}'.format(k / (args.steps - 1.))
                 for k in range(args.steps)]
     captions[0] = ' '.join(args.source or ['source'])

@@ -115,7 +115,9 @@ class FolderDataset(image_files.LabeledImageDataset):
     Images are centre-cropped to a square and resized to ``size``; training
     examples are mirrored at random when ``flip`` is set. Each domain is
     split on its own with :func:`split_files`, so every domain appears in
-    both splits.
+    both splits. Pictures with a side under
+    :data:`~datasets.image_files.MIN_SIDE` pixels are then left out
+    (counted in ``n_small``, with a warning).
 
     Args:
         root (str): ``ROOT/<domain>/<image>``; domains sorted by name.
@@ -132,6 +134,7 @@ class FolderDataset(image_files.LabeledImageDataset):
         attribute_groups (list): ``[('domain', tuple(label_names))]``.
         domains (list of int): Domain index of each example.
         n_skipped (int): Unreadable files left out.
+        n_small (int): Files too small to hold a face left out.
     """
 
     def __init__(self, root, size=128, split='train', test_fraction=0.1,
@@ -148,15 +151,21 @@ class FolderDataset(image_files.LabeledImageDataset):
         if not files:
             raise DatasetError('the {} split of {} is empty; add images or '
                                'lower the test fraction'.format(split, root))
+        had = set(index)
+        where = 'the {} split of {}'.format(split, root)
+        keep = image_files.keep_large_enough(files, where)
+        self.n_small = len(files) - len(keep)
+        files, index = [files[k] for k in keep], [index[k] for k in keep]
         labels = numpy.eye(len(domains), dtype=numpy.float32)[index]
         super(FolderDataset, self).__init__(
-            files, labels, size, None, flip, seed, skip_bad,
-            where='the {} split of {}'.format(split, root))
+            files, labels, size, None, flip, seed, skip_bad, where=where)
         self.domains = [int(k) for k in self.labels.argmax(axis=1)]
         # Only skipping can empty a domain that the split had.
-        missing = sorted({self.label_names[k] for k in index} -
+        missing = sorted({self.label_names[k] for k in had} -
                          {self.label_names[k] for k in self.domains})
         if missing:
-            raise DatasetError('the {} split of {} has no readable image of '
-                               'domain(s) {}; add pictures there'.format(
-                                   split, root, ', '.join(missing)))
+            raise DatasetError(
+                'the {} split of {} has no readable image of domain(s) {} '
+                '(pictures under {} px are left out too); add pictures '
+                'there'.format(split, root, ', '.join(missing),
+                               image_files.MIN_SIDE))

@@ -226,6 +226,11 @@ def test_pictures_without_a_face_are_copied_only_when_asked(
 
 @pytest.mark.parametrize('argv, message', [
     (['--target', 'happy'], "'happy' is not a label.*neutral, smile, sad"),
+    (['--target', 'smile', 'sad'], "error: --target: 'smile' and 'sad' are "
+     "both values of the exclusive group 'expression'; give only one of "
+     "neutral, smile"),
+    (['--source', 'sad', 'angry', '--target', 'smile'],
+     "error: --source: 'sad' and 'angry' are both"),
     (['--interpolate', 'smile'], 'needs --source on a single-label model'),
     (['--target', 'smile', '--gpu', '0'], 'CuPy with CUDA is not'),
     (['--target', 'smile', '--cascade', 'nope.xml'], 'nope.xml'),
