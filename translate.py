@@ -186,7 +186,7 @@ def main(argv=None):
     check_args(parser, args)
     try:
         device = devices.get_device(args.gpu)
-        gen, config = model_loading.load_model(args.model)
+        gen, config = model_loading.load_model(args.model, sys.stderr)
         layout = joint_editing.layout_for(config)
         if args.list:
             print('labels of {}: {}'.format(args.model, layout.describe()))

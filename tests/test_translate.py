@@ -308,3 +308,25 @@ def test_output_name_suffixes_name_target_and_source():
     assert translation.name_suffix('interpolate', ['hair=blond'],
                                    ['Male', 'a/b c']) == \
         '_interp_hair=blond_from_Male_a-b-c'
+
+
+def test_model_dir_says_what_it_loads_and_why_newer_files_were_skipped(
+        tmp_path, capsys):
+    from tests.extensions_tests.test_export import _fake_run
+    run, gen, _ = _fake_run(tmp_path)
+    (tmp_path / 'run' / 'snapshot_iter_9').write_bytes(b'PK\x03\x04 torn')
+    (tmp_path / 'run' / export.EXPORT_NAME).write_text('half an export')
+    crop = _save(tmp_path / 'face.png', _picture(0))
+    out = tmp_path / 'out'
+    assert _run(run, crop, '--no-detect', '--target', 'smile', '--out',
+                str(out)) == 0
+    err = capsys.readouterr().err.splitlines()
+    torn = 'not a complete zip archive (a torn or interrupted write?)'
+    assert 'skipped {}: {}'.format(os.path.join(run, export.EXPORT_NAME),
+                                   torn) in err
+    assert 'skipped {}: {}'.format(os.path.join(run, 'snapshot_iter_9'),
+                                   torn) in err
+    assert 'model: {}'.format(os.path.join(run, 'snapshot_iter_5')) in err
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(str(out / 'face_smile.png'))),
+        _translate(gen, np.asarray(_picture(0)), 'smile'))
