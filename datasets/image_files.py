@@ -286,9 +286,10 @@ class LabeledImageDataset(chainer.dataset.DatasetMixin):
             try:
                 img = transforms.center_crop(img, self.crop)
             except ValueError as e:
-                raise DatasetError('{} is too small to crop: {}. Remove it '
-                                   'or use a smaller crop size.'.format(
-                                       path, e)) from e
+                raise DatasetError(
+                    '{} is too small to crop: {}. Remove or replace it, or '
+                    'train with --skip-bad to leave such pictures out'.format(
+                        path, e)) from e
         return transforms.resize(img, self.size)
 
     def get_example(self, i):

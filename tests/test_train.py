@@ -178,3 +178,29 @@ def test_batch_size_larger_than_the_training_set_is_refused(capsys,
     assert 'error: --batch-size 41 is larger than the training ' \
         'set (40 images)' in err
     assert 'Traceback' not in err
+
+
+def test_a_text_file_named_npz_is_called_what_it_is(capsys, tmp_path):
+    text = tmp_path / 'notes.npz'
+    text.write_text('hello, these are notes\n')
+    for flag in ('--resume', '--dataset'):
+        err = _exit_message(capsys, TINY + [flag, str(text), '--out',
+                                            str(tmp_path / 'o')])
+        assert "{} is not an .npz (zip) archive: it starts with b'hello, " \
+            "these are'".format(text) in err
+        assert 'pickle' not in err and 'Traceback' not in err
+
+
+def test_resume_may_turn_evaluation_on(tmp_path):
+    out = str(tmp_path / 'run')
+    argv = TINY[:-2] + ['--snapshot-interval', '2', '--out', out]
+    assert train.main(argv + ['--iterations', '2', '--eval-interval',
+                              '0']) == 0
+    assert train.main(argv + [
+        '--iterations', '4', '--eval-interval', '2', '--n-eval', '10',
+        '--classifier-iterations', '3', '--cache-dir',
+        str(tmp_path / 'cache'), '--resume', 'auto']) == 0
+    log = json.load(open(os.path.join(out, 'log')))
+    assert [e['iteration'] for e in log] == [2, 4]
+    assert 'eval/target_accuracy' in log[1]
+    assert os.path.exists(os.path.join(out, 'eval_target_accuracy.png'))
