@@ -32,6 +32,7 @@ from extensions import export
 from extensions import model_loading
 from extensions import progress
 from extensions import translation
+from extensions import translation_files
 from extensions.snapshots import UnsafeFileError
 from stargan import editing
 from stargan import joint_editing
@@ -155,14 +156,14 @@ def make_plan(layout, args):
     if args.target:
         return translation.Plan(
             'target', _parse(layout, '--target', args.target, base)[None],
-            [' '.join(args.target)],
-            translation.name_suffix('target', args.target, args.source))
+            [' '.join(args.target)], translation_files.name_suffix(
+                'target', args.target, args.source))
     if args.all:
         pairs = layout.all_targets(layout.default() if base is None
                                    else base)
         return translation.Plan(
             'all', numpy.stack([c for _, c in pairs]), [n for n, _ in pairs],
-            translation.name_suffix('all', source=args.source))
+            translation_files.name_suffix('all', source=args.source))
     if base is None and not layout.multi_label:
         raise ValueError(
             '--interpolate needs --source on a single-label model: it cannot '
@@ -177,7 +178,7 @@ def make_plan(layout, args):
     captions[0] = ' '.join(args.source or ['source'])
     captions[-1] = ' '.join(args.interpolate)
     return translation.Plan('interpolate', labels, captions,
-                            translation.name_suffix(
+                            translation_files.name_suffix(
                                 'interpolate', args.interpolate, args.source))
 
 
@@ -202,7 +203,7 @@ def main(argv=None):
             args.largest)
     except (DatasetError, UnsafeFileError, ValueError) as e:
         parser.error(str(e))
-    inputs = translation.list_inputs(args.inputs, exclude=args.out)
+    inputs = translation_files.list_inputs(args.inputs, exclude=args.out)
     if not inputs:
         parser.error('no pictures found in {}'.format(' '.join(args.inputs)))
     written, failures = translation.run(

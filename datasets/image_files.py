@@ -38,10 +38,6 @@ class BadImageWarning(UserWarning):
     """Unreadable pictures were skipped because ``skip_bad`` was set."""
 
 
-class SmallImageWarning(UserWarning):
-    """Pictures too small to hold a face were left out."""
-
-
 def to_rgb_array(img):
     """Converts a PIL image of any mode to 8-bit RGB.
 
@@ -179,43 +175,14 @@ def keep_readable(paths, where, max_pixels=MAX_PIXELS):
     return keep
 
 
-#: Pictures with a side shorter than this hold no usable face; folder
-#: datasets leave them out (prepare.py drops pictures below --min-face).
-MIN_SIDE = 8
-
-
-def keep_large_enough(paths, where, min_side=MIN_SIDE):
-    """Indices of the files at least ``min_side`` pixels on each side.
-
-    Reads only each file's header. A file whose header cannot be read is
-    kept: reading it reports the problem (or ``skip_bad`` leaves it out).
-    Issues one :class:`SmallImageWarning` counting the others, naming one.
-
-    Args:
-        paths (list of str): Image files.
-        where (str): Dataset name for the message (e.g. its root).
-        min_side (int): Shortest side kept, in pixels.
-
-    Returns:
-        list of int: Indices into ``paths`` of the files kept.
-    """
-    keep, small = [], []
-    for k, path in enumerate(paths):
-        try:
-            with Image.open(path) as img:
-                w, h = img.size
-        except _READ_ERRORS:
-            w = h = min_side
-        if min(w, h) < min_side:
-            small.append('{} ({} x {})'.format(path, w, h))
-        else:
-            keep.append(k)
-    if small:
-        warnings.warn('left out {} image(s) of {} smaller than {} x {} '
-                      'pixels, e.g. {}'.format(len(small), where, min_side,
-                                               min_side, small[0]),
-                      SmallImageWarning, stacklevel=3)
-    return keep
+def stored_size(path):
+    """``(width, height)`` from a picture file's header (nothing decoded),
+    or None when the header cannot be read."""
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except _READ_ERRORS:
+        return None
 
 
 class LabeledImageDataset(chainer.dataset.DatasetMixin):

@@ -4,9 +4,9 @@ Each picture goes through: decode -> size check -> monochrome check
 (optional) -> exact and near duplicate checks (optional) -> face detection ->
 square crop with margin -> resize. The filters run before the duplicate
 checks, so a picture is only ever a duplicate of one that passed them (a
-grey copy that is dropped hides no colour original). Everything is written into a hidden temporary
-folder beside OUT that is renamed to OUT only when complete, so an
-interrupted run leaves no OUT at all.
+grey copy that is dropped hides no colour original). Everything is written
+into a hidden temporary folder beside OUT that is renamed to OUT only when
+complete, so an interrupted run leaves no OUT at all.
 """
 import collections
 import os

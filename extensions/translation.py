@@ -8,7 +8,6 @@ generator, batched across pictures, faces and target labels -> resize back
 """
 import collections
 import os
-import re
 import sys
 
 import numpy
@@ -19,47 +18,18 @@ import chainer
 from datasets import faces
 from datasets import transforms
 from datasets.image_files import DatasetError
-from datasets.image_files import IMAGE_EXTENSIONS
 from datasets.image_files import read_image
 from extensions import atomic
 from extensions import images
+from extensions.translation_files import output_paths
 from stargan import conv
 from stargan import editing
 
 #: What to make of each picture: ``kind`` is ``'target'``, ``'all'`` or
 #: ``'interpolate'``; ``labels`` float32 ``(K, L)``; ``captions`` K strings;
 #: ``suffix`` what output names add to the picture's name (see
-#: :func:`name_suffix`).
+#: :func:`extensions.translation_files.name_suffix`).
 Plan = collections.namedtuple('Plan', 'kind labels captions suffix')
-
-#: Characters kept in the label words of output names; others become '-'.
-_NAME_CHARS = re.compile(r'[^A-Za-z0-9_.=+-]')
-
-
-def name_suffix(kind, target=None, source=None):
-    """What output names add to a picture's name, so that results of
-    other targets or sources never overwrite each other.
-
-    ``target``: ``_<target>`` (``face_smile.png``, ``face_Blond_Hair=1_Male=0
-    .png``); ``all``: ``_all``; ``interpolate``: ``_interp_<target>``; each
-    followed by ``_from_<source>`` when a source is given. Label words are
-    joined with ``_``; characters other than letters, digits and ``_.=+-``
-    become ``-``.
-
-    Args:
-        kind (str): ``'target'``, ``'all'`` or ``'interpolate'``.
-        target (sequence of str or None): The target's label words.
-        source (sequence of str or None): The source's label words.
-
-    Returns:
-        str: The suffix, e.g. ``'_interp_smile_from_neutral'``.
-    """
-    words = {'target': [], 'all': ['all'], 'interpolate': ['interp']}[kind]
-    words = words + list(target or [])
-    if source:
-        words += ['from'] + list(source)
-    return '_' + '_'.join(_NAME_CHARS.sub('-', str(w)) for w in words)
-
 
 class Translator(object):
     """Runs the generator on face crops in mini-batches.
@@ -168,49 +138,6 @@ def edit_pictures(pictures, labels, translator, size, feather):
     return edited
 
 
-def list_inputs(paths, exclude=None):
-    """The pictures to translate and their names under the output folder.
-
-    A file keeps its name; a folder is searched recursively and its tree
-    mirrored. Clashing names get a ``_2``, ``_3``, ... suffix.
-
-    Args:
-        paths (sequence of str): Files and folders.
-        exclude (str or None): A folder not to search (the output folder,
-            so that earlier results are not translated again).
-
-    Returns:
-        list of (str, str): ``(path, relative output stem)``; a path that
-        does not exist is kept so that reading it reports the problem.
-    """
-    found = []
-    for path in paths:
-        if not os.path.isdir(path):
-            found.append((path, os.path.splitext(os.path.basename(path))[0]))
-            continue
-        for parent, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith('.') and not
-                             _same_dir(os.path.join(parent, d), exclude))
-            for name in sorted(files):
-                if name.lower().endswith(IMAGE_EXTENSIONS):
-                    full = os.path.join(parent, name)
-                    found.append((full, os.path.splitext(
-                        os.path.relpath(full, path))[0]))
-    taken, out = set(), []
-    for path, stem in found:
-        unique, k = stem, 1
-        while unique in taken:
-            k += 1
-            unique = '{}_{}'.format(stem, k)
-        taken.add(unique)
-        out.append((path, unique))
-    return out
-
-
-def _same_dir(a, b):
-    return b is not None and os.path.isdir(b) and os.path.samefile(a, b)
-
-
 def grid_cell(img, side):
     """uint8 ``(side, side, 3)``: the picture letterboxed on white."""
     h, w = img.shape[:2]
@@ -221,22 +148,9 @@ def grid_cell(img, side):
     return transforms.resize(square, side)
 
 
-def output_paths(plan, out_stem):
-    """The files :func:`write_outputs` writes for one picture.
-
-    ``STEM`` plus the plan's suffix (see :func:`name_suffix`): for
-    ``target`` ``STEM_<target>.png``; for ``all`` ``STEM_all.png``, the
-    input then every domain; for ``interpolate`` ``STEM_interp_<target>.png``
-    (a strip) and ``.gif`` (there and back, looping forever).
-    """
-    stem = out_stem + plan.suffix
-    if plan.kind == 'interpolate':
-        return [stem + '.png', stem + '.gif']
-    return [stem + '.png']
-
-
 def write_outputs(plan, original, edited, out_stem):
-    """Writes one picture's results (see :func:`output_paths`).
+    """Writes one picture's results (see
+    :func:`~extensions.translation_files.output_paths`).
 
     Args:
         plan (Plan): What was made.
@@ -304,7 +218,8 @@ def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
     skipped.
 
     Args:
-        inputs (list): From :func:`list_inputs`.
+        inputs (list): From
+            :func:`~extensions.translation_files.list_inputs`.
         out_dir (str): Output folder.
         plan (Plan): What to make.
         finder (FaceBoxes): Face boxes of a picture.

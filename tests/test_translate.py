@@ -302,14 +302,6 @@ def test_two_targets_into_one_out_dir_keep_both(tmp_path, model):
             _translate(gen, np.asarray(_picture(0)), name))
 
 
-def test_output_name_suffixes_name_target_and_source():
-    assert translation.name_suffix('target', ['smile']) == '_smile'
-    assert translation.name_suffix('all') == '_all'
-    assert translation.name_suffix('interpolate', ['hair=blond'],
-                                   ['Male', 'a/b c']) == \
-        '_interp_hair=blond_from_Male_a-b-c'
-
-
 def test_model_dir_says_what_it_loads_and_why_newer_files_were_skipped(
         tmp_path, capsys):
     from tests.extensions_tests.test_export import _fake_run

@@ -150,7 +150,7 @@ def test_skip_bad_that_empties_a_domain_is_an_error(tmp_path):
 
 
 def test_pictures_too_small_for_a_face_are_left_out_and_counted(tmp_path):
-    from datasets.image_files import MIN_SIDE, SmallImageWarning
+    from datasets.folder import MIN_SIDE, SmallImageWarning
     root = _tree(tmp_path / 'f', {'a': 3, 'b': 3})
     tiny = np.zeros((MIN_SIDE - 1, 30, 3), np.uint8)
     Image.fromarray(tiny).save(str(root / 'a' / '1.png'))
