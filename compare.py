@@ -22,6 +22,7 @@ from extensions import devices  # NOQA: E402
 devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 
 from datasets.folder import DatasetError  # NOQA: E402
+from extensions import arg_types  # NOQA: E402
 from extensions import compare  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
 from extensions import train_options  # NOQA: E402
@@ -50,11 +51,14 @@ def parse_args(argv=None):
     budget.add_argument('--preset', choices=sizes, default=None, help=(
         'network sizes of both models; default: small on CPU, paper with '
         '--gpu'))
-    budget.add_argument('--image-size', type=int, default=None,
+    budget.add_argument('--image-size',
+                        type=arg_types.positive_int, default=None,
                         help='pixels (default: the preset\'s)')
-    budget.add_argument('--batch-size', type=int, default=None,
+    budget.add_argument('--batch-size',
+                        type=arg_types.positive_int, default=None,
                         help='both models (default: the StarGAN preset\'s)')
-    budget.add_argument('--iterations', type=int, default=None,
+    budget.add_argument('--iterations',
+                        type=arg_types.positive_int, default=None,
                         help='per model (default: the preset\'s)')
     cg = p.add_argument_group('CycleGAN variant')
     train_options.add_cyclegan_variants(cg)
@@ -76,7 +80,8 @@ def parse_args(argv=None):
                      help='iterations between log lines of each run')
     run.add_argument('--n-samples', type=int, default=8,
                      help='rows of each run\'s sample grids')
-    run.add_argument('--pack-test', type=float, default=0.05, help=(
+    run.add_argument('--pack-test', type=arg_types.open_fraction,
+                     default=0.05, help=(
         'share of the chosen domains\' training images both runs keep for '
         'their sample grids'))
     return p, p.parse_args(argv)

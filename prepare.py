@@ -61,7 +61,9 @@ def parse_args(argv=None):
     p.add_argument('--dedup', action='store_true', help=(
         'drop exact duplicates (same bytes or pixels, anywhere in SRC) and '
         'near duplicates (64-bit dHash within --near-dup-bits, within a '
-        'domain); the first picture in sorted order is kept'))
+        'domain) among the pictures the other checks keep (a grey copy '
+        'dropped by --drop-gray hides no colour original); the first '
+        'picture in sorted order is kept'))
     p.add_argument('--near-dup-bits', type=int,
                    default=filters.NEAR_DUPLICATE_BITS, help=(
                        'largest dHash distance (0-15) of near duplicates; '

@@ -149,10 +149,14 @@ def prepare_out_dir(parser, opts, writer=True):
         parser.error('--out {}: cannot write there ({}); choose another '
                      'directory'.format(out, e.strerror or e))
     if opts['resume'] == 'auto':
-        opts['resume'] = safety.latest_snapshot(out)
+        opts['resume'], skipped = safety.newest_snapshot(out)
+        for line in safety.skipped_lines(skipped, out) if writer else ():
+            print('--resume auto: ' + line, file=sys.stderr)
         if opts['resume'] is None:
             parser.error('--resume auto: no complete snapshot_iter_* in {}'
                          .format(out))
+        if writer:
+            print('--resume auto: continuing from {}'.format(opts['resume']))
     elif opts['resume'] and not os.path.isfile(opts['resume']):
         parser.error('--resume {}: no such file'.format(opts['resume']))
     conflicts = safety.conflicting_options(out, opts)
@@ -237,9 +241,17 @@ def train_main(parser, args, comm=None):
         devices.keep_freed_memory()
     elif multinode.is_writer(comm):
         devices.report_gpu(device.device.id)
+    auto = opts['resume'] == 'auto'
     prepare_out_dir(parser, opts, multinode.is_writer(comm))
+    done = safety.snapshot_iteration(opts['resume'] or '')
+    if auto and done is not None and done >= opts['iterations']:
+        print('{} is already complete: it reached iteration {} of {}; '
+              'nothing to train. Pass a larger --iterations to continue '
+              'it.'.format(opts['out'], done, opts['iterations']))
+        return 0
     try:
         train, test = runs.make_datasets(opts)
+        runs.check_batch_size(train, opts['batch_size'])
     except (DatasetError, ValueError) as e:
         parser.error(str(e))
     # chainer's initializers draw from numpy's global stream: seeding it here

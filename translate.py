@@ -34,6 +34,7 @@ from extensions import export
 from extensions import model_loading
 from extensions import progress
 from extensions import translation
+from extensions import translation_files
 from extensions.snapshots import UnsafeFileError
 from stargan import editing
 from stargan import joint_editing
@@ -55,7 +56,9 @@ def parse_args(argv=None):
         'the target: a domain name (--target smile) or, for multi-label '
         'models, NAME=VALUE pairs (--target Blond_Hair=1 Male=0) or '
         'GROUP=VALUE (--target hair=blond); setting one value of an '
-        'exclusive group clears the others. Writes OUT/NAME.png'))
+        'exclusive group clears the others. Writes OUT/NAME_<target>.png, '
+        'e.g. OUT/me_smile.png (label words joined by _), so other '
+        'targets never overwrite it'))
     what.add_argument('--all', action='store_true', help=(
         'one labelled grid per picture: the input, then every domain (for '
         'multi-label models, every single-attribute edit of --source). '
@@ -63,14 +66,15 @@ def parse_args(argv=None):
     what.add_argument('--interpolate', nargs='+', metavar='LABEL', help=(
         'a strip from --source to this target (same syntax as --target), '
         'moving the label vector in --steps even steps. Writes '
-        'OUT/NAME_interp.png and a looping OUT/NAME_interp.gif'))
+        'OUT/NAME_interp_<target>.png and a looping .gif'))
     p.add_argument('--source', nargs='+', metavar='LABEL', help=(
         'what the pictures show, same syntax as --target (e.g. --source '
         'neutral, or --source Black_Hair Male=1). Needed by --interpolate '
         'on single-label models (the model cannot tell); for multi-label '
         'models it gives every attribute the target leaves unnamed '
         '(default: binary attributes 0, each exclusive group its first '
-        'value)'))
+        'value). Output names then end in _from_<source>, e.g. '
+        'OUT/me_smile_from_neutral.png'))
     p.add_argument('--steps', type=int, default=5,
                    help='points of --interpolate, ends included (default: 5)')
     p.add_argument('--list', action='store_true',
@@ -135,6 +139,14 @@ def _hint(args):
     return ''
 
 
+def _parse(layout, flag, words, base=None):
+    """``layout.parse`` whose errors name the flag the words came from."""
+    try:
+        return layout.parse(words, base)
+    except ValueError as e:
+        raise ValueError('{}: {}'.format(flag, e))
+
+
 def make_plan(layout, args):
     """The labels to translate to, from --target/--all/--interpolate.
 
@@ -142,15 +154,18 @@ def make_plan(layout, args):
         ValueError: A label the model does not have (listing the valid ones)
             or --interpolate without a needed --source.
     """
-    base = layout.parse(args.source) if args.source else None
+    base = _parse(layout, '--source', args.source) if args.source else None
     if args.target:
-        return translation.Plan('target', layout.parse(args.target, base)[None],
-                                [' '.join(args.target)])
+        return translation.Plan(
+            'target', _parse(layout, '--target', args.target, base)[None],
+            [' '.join(args.target)], translation_files.name_suffix(
+                'target', args.target, args.source))
     if args.all:
         pairs = layout.all_targets(layout.default() if base is None
                                    else base)
-        return translation.Plan('all', numpy.stack([c for _, c in pairs]),
-                                [n for n, _ in pairs])
+        return translation.Plan(
+            'all', numpy.stack([c for _, c in pairs]), [n for n, _ in pairs],
+            translation_files.name_suffix('all', source=args.source))
     if base is None and not layout.multi_label:
         raise ValueError(
             '--interpolate needs --source on a single-label model: it cannot '
@@ -158,12 +173,15 @@ def make_plan(layout, args):
             'Choose one of: ' + layout.describe())
     source = layout.default() if base is None else base
     labels = editing.interpolate_labels(
-        source, layout.parse(args.interpolate, source), args.steps)
+        source, _parse(layout, '--interpolate', args.interpolate, source),
+        args.steps)
     captions = ['{:.2f}'.format(k / (args.steps - 1.))
                 for k in range(args.steps)]
     captions[0] = ' '.join(args.source or ['source'])
     captions[-1] = ' '.join(args.interpolate)
-    return translation.Plan('interpolate', labels, captions)
+    return translation.Plan('interpolate', labels, captions,
+                            translation_files.name_suffix(
+                                'interpolate', args.interpolate, args.source))
 
 
 def main(argv=None):
@@ -171,7 +189,7 @@ def main(argv=None):
     check_args(parser, args)
     try:
         device = devices.get_device(args.gpu)
-        gen, config = model_loading.load_model(args.model)
+        gen, config = model_loading.load_model(args.model, sys.stderr)
         layout = joint_editing.layout_for(config)
         if args.list:
             print('labels of {}: {}'.format(args.model, layout.describe()))
@@ -187,7 +205,7 @@ def main(argv=None):
             args.largest)
     except (DatasetError, UnsafeFileError, ValueError) as e:
         parser.error(str(e))
-    inputs = translation.list_inputs(args.inputs, exclude=args.out)
+    inputs = translation_files.list_inputs(args.inputs, exclude=args.out)
     if not inputs:
         parser.error('no pictures found in {}'.format(' '.join(args.inputs)))
     written, failures = translation.run(

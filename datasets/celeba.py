@@ -303,6 +303,7 @@ def _check_present(files, attr_file, image_dir):
     if missing:
         raise DatasetError(
             '{} image(s) listed in {} are missing from {}, e.g. {}; add them, '
-            'remove their rows, or pass skip_bad=True'.format(
+            'remove their rows, or train with --skip-bad to leave them '
+            'out'.format(
                 len(missing), attr_file, image_dir,
                 ', '.join(os.path.basename(f) for f in missing[:3])))

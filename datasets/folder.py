@@ -1,5 +1,6 @@
 """A folder per domain: ``ROOT/<domain>/*.png|jpg|...``."""
 import os
+import warnings
 
 import numpy
 
@@ -10,6 +11,45 @@ from datasets.image_files import IMAGE_EXTENSIONS
 from datasets.image_files import read_image  # NOQA: F401 (re-export)
 
 SPLITS = ('train', 'test', 'all')
+
+
+class SmallImageWarning(UserWarning):
+    """Pictures too small to hold a face were left out."""
+
+
+#: Pictures with a side shorter than this hold no usable face; folder
+#: datasets leave them out (prepare.py drops pictures below --min-face).
+MIN_SIDE = 8
+
+
+def keep_large_enough(paths, where, min_side=MIN_SIDE):
+    """Indices of the files at least ``min_side`` pixels on each side.
+
+    Reads only each file's header. A file whose header cannot be read is
+    kept: reading it reports the problem (or ``skip_bad`` leaves it out).
+    Issues one :class:`SmallImageWarning` counting the others, naming one.
+
+    Args:
+        paths (list of str): Image files.
+        where (str): Dataset name for the message (e.g. its root).
+        min_side (int): Shortest side kept, in pixels.
+
+    Returns:
+        list of int: Indices into ``paths`` of the files kept.
+    """
+    keep, small = [], []
+    for k, path in enumerate(paths):
+        w, h = image_files.stored_size(path) or (min_side, min_side)
+        if min(w, h) < min_side:
+            small.append('{} ({} x {})'.format(path, w, h))
+        else:
+            keep.append(k)
+    if small:
+        warnings.warn('left out {} image(s) of {} smaller than {} x {} '
+                      'pixels, e.g. {}'.format(len(small), where, min_side,
+                                               min_side, small[0]),
+                      SmallImageWarning, stacklevel=3)
+    return keep
 
 
 def check_split(split):
@@ -115,7 +155,8 @@ class FolderDataset(image_files.LabeledImageDataset):
     Images are centre-cropped to a square and resized to ``size``; training
     examples are mirrored at random when ``flip`` is set. Each domain is
     split on its own with :func:`split_files`, so every domain appears in
-    both splits.
+    both splits. Pictures with a side under :data:`MIN_SIDE` pixels are
+    then left out (counted in ``n_small``, with a warning).
 
     Args:
         root (str): ``ROOT/<domain>/<image>``; domains sorted by name.
@@ -132,6 +173,7 @@ class FolderDataset(image_files.LabeledImageDataset):
         attribute_groups (list): ``[('domain', tuple(label_names))]``.
         domains (list of int): Domain index of each example.
         n_skipped (int): Unreadable files left out.
+        n_small (int): Files too small to hold a face left out.
     """
 
     def __init__(self, root, size=128, split='train', test_fraction=0.1,
@@ -148,15 +190,21 @@ class FolderDataset(image_files.LabeledImageDataset):
         if not files:
             raise DatasetError('the {} split of {} is empty; add images or '
                                'lower the test fraction'.format(split, root))
+        had = set(index)
+        where = 'the {} split of {}'.format(split, root)
+        keep = keep_large_enough(files, where)
+        self.n_small = len(files) - len(keep)
+        files, index = [files[k] for k in keep], [index[k] for k in keep]
         labels = numpy.eye(len(domains), dtype=numpy.float32)[index]
         super(FolderDataset, self).__init__(
-            files, labels, size, None, flip, seed, skip_bad,
-            where='the {} split of {}'.format(split, root))
+            files, labels, size, None, flip, seed, skip_bad, where=where)
         self.domains = [int(k) for k in self.labels.argmax(axis=1)]
         # Only skipping can empty a domain that the split had.
-        missing = sorted({self.label_names[k] for k in index} -
+        missing = sorted({self.label_names[k] for k in had} -
                          {self.label_names[k] for k in self.domains})
         if missing:
-            raise DatasetError('the {} split of {} has no readable image of '
-                               'domain(s) {}; add pictures there'.format(
-                                   split, root, ', '.join(missing)))
+            raise DatasetError(
+                'the {} split of {} has no readable image of domain(s) {} '
+                '(pictures under {} px are left out too); add pictures '
+                'there'.format(split, root, ', '.join(missing),
+                               MIN_SIDE))

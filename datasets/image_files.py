@@ -175,6 +175,16 @@ def keep_readable(paths, where, max_pixels=MAX_PIXELS):
     return keep
 
 
+def stored_size(path):
+    """``(width, height)`` from a picture file's header (nothing decoded),
+    or None when the header cannot be read."""
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except _READ_ERRORS:
+        return None
+
+
 class LabeledImageDataset(chainer.dataset.DatasetMixin):
     """Labelled image files decoded on demand: the base of the file loaders.
 
@@ -243,9 +253,10 @@ class LabeledImageDataset(chainer.dataset.DatasetMixin):
             try:
                 img = transforms.center_crop(img, self.crop)
             except ValueError as e:
-                raise DatasetError('{} is too small to crop: {}. Remove it '
-                                   'or use a smaller crop size.'.format(
-                                       path, e)) from e
+                raise DatasetError(
+                    '{} is too small to crop: {}. Remove or replace it, or '
+                    'train with --skip-bad to leave such pictures out'.format(
+                        path, e)) from e
         return transforms.resize(img, self.size)
 
     def get_example(self, i):

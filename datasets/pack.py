@@ -21,6 +21,7 @@ import numpy
 import chainer
 
 from datasets import folder
+from datasets import npz_files
 from datasets import transforms
 from datasets.image_files import DatasetError
 from extensions import atomic
@@ -110,16 +111,12 @@ def read_pack(path):
                     'write_pack or prepare.py --format npz'.format(
                         path, ', '.join(missing)))
             arrays = {k: npz[k] for k in KEYS}
-    except ValueError as e:
-        if isinstance(e, DatasetError):
-            raise
-        raise DatasetError('{} holds object (pickled) arrays or unreadable '
-                           'data ({}); refusing to load it because unpickling '
-                           'can run code. Rebuild it with write_pack.'.format(
-                               path, e)) from e
-    except (OSError, zipfile.BadZipFile, EOFError) as e:
-        raise DatasetError('{} is not a readable npz file: {}'.format(
-            path, e)) from e
+    except DatasetError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+        raise DatasetError('{} {}. Give a pack written by prepare.py '
+                           '--format npz or write_pack.'.format(
+                               path, npz_files.load_problem(path, e))) from e
     return _check_arrays(path, arrays)
 
 

@@ -1,10 +1,12 @@
 """Raw pictures -> a face training set: the library behind ``prepare.py``.
 
-Each picture goes through: decode -> size check -> exact and near duplicate
-checks (optional) -> monochrome check (optional) -> face detection -> square
-crop with margin -> resize. Everything is written into a hidden temporary
-folder beside OUT that is renamed to OUT only when complete, so an
-interrupted run leaves no OUT at all.
+Each picture goes through: decode -> size check -> monochrome check
+(optional) -> exact and near duplicate checks (optional) -> face detection ->
+square crop with margin -> resize. The filters run before the duplicate
+checks, so a picture is only ever a duplicate of one that passed them (a
+grey copy that is dropped hides no colour original). Everything is written
+into a hidden temporary folder beside OUT that is renamed to OUT only when
+complete, so an interrupted run leaves no OUT at all.
 """
 import collections
 import os
@@ -26,8 +28,8 @@ from extensions import snapshots
 REPORT_NAME = 'prepare_report.json'
 PACK_NAME = 'pack.npz'
 #: Why a picture can be dropped, in the order the checks run.
-REASONS = ('unreadable', 'too_small', 'duplicate', 'near_duplicate',
-           'monochrome', 'no_face')
+REASONS = ('unreadable', 'too_small', 'monochrome', 'duplicate',
+           'near_duplicate', 'no_face')
 
 
 class Dropped(Exception):
@@ -114,14 +116,15 @@ class FacePicker(object):
                           'the smallest face ({} px, --min-face)'.format(
                               name, img.shape[1], img.shape[0],
                               self.min_face))
-        if self.near_dup_bits is not None:
-            self._check_duplicates(path, name, domain, img)
         if self.gray_threshold is not None:
             score = filters.chroma(img)
             if score < self.gray_threshold:
                 raise Dropped('monochrome', '{} has mean chroma {:.1f} < {} '
                               '(--drop-gray)'.format(name, score,
                                                      self.gray_threshold))
+        # After the filters: only pictures that passed them are indexed.
+        if self.near_dup_bits is not None:
+            self._check_duplicates(path, name, domain, img)
         found = faces.detect_faces(img, self.cascade, min_size=self.min_face)
         if not len(found):
             raise Dropped('no_face', 'no face of {} px or more found in {}'

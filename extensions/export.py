@@ -40,6 +40,7 @@ import numpy
 
 from chainer import serializers
 
+from datasets import npz_files
 from extensions import atomic
 from extensions import runs
 from extensions.snapshots import UnsafeFileError
@@ -169,16 +170,10 @@ def _read_arrays(path):
             # Reading everything first refuses object arrays before any
             # weight is used.
             return {key: npz[key] for key in npz.files}
-    except ValueError as e:
-        if 'Object arrays' in str(e):
-            raise UnsafeFileError(
-                '{} holds pickled object arrays; refusing to load it because '
-                'unpickling can run arbitrary code'.format(path)) from e
-        raise UnsafeFileError('{} is not a readable npz file: {}'.format(
-            path, e)) from e
-    except (OSError, zipfile.BadZipFile, EOFError, AttributeError) as e:
-        raise UnsafeFileError('{} is not a readable npz file: {}'.format(
-            path, e)) from e
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError,
+            AttributeError) as e:
+        raise UnsafeFileError('{} {}'.format(
+            path, npz_files.load_problem(path, e))) from e
 
 
 def _parse_config(array, path):

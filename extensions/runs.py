@@ -113,6 +113,24 @@ def make_datasets(opts):
         raise DatasetError('--dataset: {}'.format(e))
 
 
+def check_batch_size(train, batch_size):
+    """Refuses a ``--batch-size`` larger than the training set (or, in a
+    joint run, than one of its datasets, which fill batches on their own).
+
+    Raises:
+        DatasetError: Naming --batch-size and the set's size.
+    """
+    parts = train.datasets if isinstance(train, joint.JointDataset) \
+        else [train]
+    smallest = min(len(p) for p in parts)
+    if batch_size > smallest:
+        raise DatasetError(
+            '--batch-size {} is larger than the training set ({} '
+            'images{}); use --batch-size {} or less, or add images'.format(
+                batch_size, smallest, '' if len(parts) == 1 else
+                ' in its smallest dataset', smallest))
+
+
 def make_iterator(train, opts):
     """The training iterator: reproducible order, joint batches alternating
     datasets (see :class:`datasets.joint.JointIterator`)."""

@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import zipfile
+import zlib
 
 import chainer
 from chainer import training
@@ -101,27 +102,78 @@ class DivergenceGuard(training.Extension):
                         key, value, trainer.updater.iteration))
 
 
-def is_complete_snapshot(path):
-    """True when ``path`` is a readable npz archive (not a torn write)."""
+def snapshot_problem(path):
+    """Why ``path`` is not a complete npz archive, or None when it is.
+
+    Args:
+        path (str): A snapshot or other npz file.
+
+    Returns:
+        str or None: E.g. ``'not a complete zip archive (a torn or
+        interrupted write?)'``; None for a readable archive whose members
+        all pass their checksums.
+    """
     try:
         with zipfile.ZipFile(path) as z:
-            return z.testzip() is None and bool(z.namelist())
-    except (OSError, zipfile.BadZipFile):
-        return False
+            if not z.namelist():
+                return 'an empty archive'
+            bad = z.testzip()
+    except zipfile.BadZipFile:
+        return 'not a complete zip archive (a torn or interrupted write?)'
+    except OSError as e:
+        return 'unreadable ({})'.format(e.strerror or e)
+    except (EOFError, zlib.error, ValueError) as e:  # damaged compression
+        return 'damaged ({})'.format(e)
+    if bad is not None:
+        return 'damaged: member {} fails its checksum'.format(bad)
+    return None
+
+
+def is_complete_snapshot(path):
+    """True when ``path`` is a readable npz archive (not a torn write)."""
+    return snapshot_problem(path) is None
+
+
+def snapshot_iteration(path):
+    """The iteration N of a ``snapshot_iter_N`` path, or None."""
+    m = SNAPSHOT_PATTERN.match(os.path.basename(path))
+    return int(m.group(1)) if m else None
+
+
+def newest_snapshot(out_dir):
+    """The newest complete ``snapshot_iter_N`` and the newer ones skipped.
+
+    Args:
+        out_dir (str): A run's out dir.
+
+    Returns:
+        tuple: ``(path or None, skipped)``; ``skipped`` lists ``(name,
+        reason)`` for each newer snapshot file that is not complete.
+    """
+    if not os.path.isdir(out_dir):
+        return None, []
+    found = sorted(((int(m.group(1)), name) for name in os.listdir(out_dir)
+                    for m in [SNAPSHOT_PATTERN.match(name)] if m),
+                   reverse=True)
+    skipped = []
+    for _, name in found:
+        path = os.path.join(out_dir, name)
+        problem = snapshot_problem(path)
+        if problem is None:
+            return path, skipped
+        skipped.append((name, problem))
+    return None, skipped
 
 
 def latest_snapshot(out_dir):
     """The newest complete ``snapshot_iter_N`` in ``out_dir``, or None."""
-    if not os.path.isdir(out_dir):
-        return None
-    found = sorted(((int(m.group(1)), name) for name in os.listdir(out_dir)
-                    for m in [SNAPSHOT_PATTERN.match(name)] if m),
-                   reverse=True)
-    for _, name in found:
-        path = os.path.join(out_dir, name)
-        if is_complete_snapshot(path):
-            return path
-    return None
+    return newest_snapshot(out_dir)[0]
+
+
+def skipped_lines(skipped, where):
+    """One line per skipped file: ``skipped WHERE/NAME: REASON``."""
+    return ['skipped {}: {}'.format(os.path.join(where, name), reason)
+            for name, reason in skipped]
 
 
 #: Options that may differ between a run and its continuation.

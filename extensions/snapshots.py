@@ -5,8 +5,10 @@ import zipfile
 
 import numpy
 
+from chainer import serializer as serializer_module
 from chainer import serializers
 
+from datasets import npz_files
 from extensions import atomic
 
 
@@ -40,27 +42,80 @@ def load_npz(path, target, strict=True, prefix=''):
             # Reading every array up front refuses object arrays before
             # anything is restored into the target.
             arrays = {key: npz[key] for key in npz.files}
-        serializers.NpzDeserializer(arrays, path=prefix,
-                                    strict=strict).load(target)
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+        raise UnsafeFileError('{} {}'.format(
+            path, npz_files.load_problem(path, e))) from e
+    loader = _CheckedDeserializer(arrays, path=prefix, strict=strict)
+    try:
+        loader.load(target)
     except ValueError as e:
-        if 'Object arrays' in str(e):
-            raise UnsafeFileError(
-                '{} holds pickled object arrays; refusing to load it because '
-                'unpickling can run arbitrary code. Only load files you made '
-                'with this project.'.format(path)) from e
-        if 'pickled data' in str(e):
-            raise UnsafeFileError(
-                '{} is not an npz archive (it holds pickled or unknown '
-                'data); refusing to load it'.format(path)) from e
         raise UnsafeFileError('{} does not match this model: {}'.format(
             path, e)) from e
     except KeyError as e:
-        raise UnsafeFileError(
-            '{} lacks {}; was it written for another model, preset or label '
-            'set?'.format(path, e)) from e
-    except (OSError, zipfile.BadZipFile, EOFError) as e:
-        raise UnsafeFileError('{} is not a readable npz file: {}'.format(
-            path, e)) from e
+        if not loader.mismatches:
+            raise UnsafeFileError(
+                '{} lacks {}; was it written for another model, preset or '
+                'label set?'.format(path, e)) from e
+    if loader.mismatches:
+        raise _shape_error(path, loader.mismatches)
+
+
+def _shape_error(path, mismatches):
+    """The error for arrays of other shapes: ``(key, in file, here)``
+    triples, two shown (model parameters before optimizer state)."""
+    shown = sorted(mismatches, key=lambda m: ('model:' not in m[0], m[0]))
+    return UnsafeFileError(
+        '{} is a snapshot of a different preset or label set: {} array(s) '
+        'differ in shape from this model\'s, e.g. {}; load it with the '
+        'options of the run that wrote it (its args.json: --preset, '
+        '--image-size, dataset and labels)'.format(
+            path, len(mismatches), '; '.join(
+                '{} is {} in the file, {} here'.format(*m)
+                for m in shown[:2])))
+
+
+class _CheckedDeserializer(serializers.NpzDeserializer):
+    """``NpzDeserializer`` that collects arrays of the wrong shape (in
+    ``mismatches``, shared by its children) instead of failing on the first
+    with numpy's "could not broadcast", and lets trainer extensions the
+    file holds nothing of keep their fresh state: those turned on after the
+    snapshot was written (e.g. evaluation and its plots when a run is
+    resumed with a new ``--eval-interval``)."""
+
+    _EXTENSION_ROOTS = ('extensions/', 'extension_triggers/')
+
+    def __init__(self, npz, path='', strict=True, mismatches=None):
+        super(_CheckedDeserializer, self).__init__(npz, path, strict)
+        self.mismatches = [] if mismatches is None else mismatches
+
+    def __getitem__(self, key):
+        path = self.path + key.strip('/') + '/'
+        if self.path in self._EXTENSION_ROOTS and not any(
+                k.startswith(path) for k in self.npz):
+            return _KeepState()
+        return _CheckedDeserializer(self.npz, path, self.strict,
+                                    self.mismatches)
+
+    def __call__(self, key, value):
+        full = self.path + key.lstrip('/')
+        shape = getattr(value, 'shape', None)
+        if full in self.npz and shape is not None and \
+                tuple(self.npz[full].shape) != tuple(shape):
+            self.mismatches.append((full, tuple(self.npz[full].shape),
+                                    tuple(shape)))
+            return value
+        return super(_CheckedDeserializer, self).__call__(key, value)
+
+
+class _KeepState(serializer_module.Serializer):
+    """Given to an extension the snapshot has no state of: it takes the
+    writer's path through ``serialize`` and keeps what it has."""
+
+    def __getitem__(self, key):
+        return self
+
+    def __call__(self, key, value):
+        return value
 
 
 def write_json_atomic(obj, path):
@@ -89,5 +144,5 @@ def has_key_prefix(path, prefix):
         with numpy.load(path, allow_pickle=False) as npz:
             return any(k.startswith(prefix) for k in npz.files)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise UnsafeFileError('{} is not a readable npz file: {}'.format(
-            path, e)) from e
+        raise UnsafeFileError('{} {}'.format(
+            path, npz_files.load_problem(path, e))) from e

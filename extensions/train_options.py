@@ -2,6 +2,7 @@
 and help. The script resolves and checks them; nothing below it sees them."""
 import argparse
 
+from extensions import arg_types
 from extensions import evaluation
 from extensions import multinode
 from stargan import cyclegan_losses
@@ -18,8 +19,10 @@ def add_split_sizes(group):
                        help='synthetic training faces')
     group.add_argument('--n-test', type=int, default=200,
                        help='synthetic test faces')
-    group.add_argument('--test-fraction', type=float, default=0.1,
-                       help='share of each --dataset domain held out')
+    group.add_argument('--test-fraction', type=arg_types.open_fraction,
+                       default=0.1, help=(
+                           'share of each --dataset domain held out for '
+                           'testing, more than 0 and less than 1'))
 
 
 def build_parser(description):
@@ -89,15 +92,20 @@ def build_parser(description):
     train.add_argument('--n-critic', type=int, default=None,
                        help='D steps per G step (default: the preset\'s; '
                        'paper: 5)')
-    train.add_argument('--lambda-cls', type=float, default=1.,
+    train.add_argument('--lambda-cls',
+                       type=arg_types.non_negative_float, default=1.,
                        help='weight of domain classification')
-    train.add_argument('--lambda-rec', type=float, default=10.,
+    train.add_argument('--lambda-rec',
+                       type=arg_types.non_negative_float, default=10.,
                        help='weight of cycle reconstruction')
-    train.add_argument('--lambda-gp', type=float, default=10.,
+    train.add_argument('--lambda-gp',
+                       type=arg_types.non_negative_float, default=10.,
                        help='weight of the gradient penalty')
-    train.add_argument('--g-lr', type=float, default=None, help=(
+    train.add_argument('--g-lr',
+                       type=arg_types.positive_float, default=None, help=(
         'G Adam learning rate (default: the preset\'s; paper: 1e-4)'))
-    train.add_argument('--d-lr', type=float, default=None, help=(
+    train.add_argument('--d-lr',
+                       type=arg_types.positive_float, default=None, help=(
         'D Adam learning rate (default: the preset\'s; paper: 1e-4)'))
     train.add_argument('--beta1', type=float, default=0.5, help='Adam beta1')
     train.add_argument('--beta2', type=float, default=0.999,
@@ -183,13 +191,17 @@ def add_cyclegan_arguments(parser):
                     help=('the two domains (label names) to translate '
                           'between, e.g. smile sad'))
     add_cyclegan_variants(cg)
-    cg.add_argument('--lambda-perceptual', type=float, default=1.,
+    cg.add_argument('--lambda-perceptual',
+                    type=arg_types.non_negative_float, default=1.,
                     help='weight of the perceptual identity loss')
-    cg.add_argument('--lambda-emb', type=float, default=1.,
+    cg.add_argument('--lambda-emb',
+                    type=arg_types.non_negative_float, default=1.,
                     help='weight of the encoders\' embedding loss')
     cg.add_argument('--pool-size', type=int, default=50,
                     help='past fakes kept for D (0 turns the pool off)')
-    cg.add_argument('--lambda-cycle', type=float, default=10.,
+    cg.add_argument('--lambda-cycle',
+                    type=arg_types.non_negative_float, default=10.,
                     help='weight of the cycle-consistency L1')
-    cg.add_argument('--lambda-identity', type=float, default=0.5, help=(
+    cg.add_argument('--lambda-identity',
+                    type=arg_types.non_negative_float, default=0.5, help=(
         'identity L1 weight relative to --lambda-cycle (0 turns it off)'))

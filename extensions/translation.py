@@ -18,17 +18,18 @@ import chainer
 from datasets import faces
 from datasets import transforms
 from datasets.image_files import DatasetError
-from datasets.image_files import IMAGE_EXTENSIONS
 from datasets.image_files import read_image
 from extensions import atomic
 from extensions import images
+from extensions.translation_files import output_paths
 from stargan import conv
 from stargan import editing
 
 #: What to make of each picture: ``kind`` is ``'target'``, ``'all'`` or
-#: ``'interpolate'``; ``labels`` float32 ``(K, L)``; ``captions`` K strings.
-Plan = collections.namedtuple('Plan', 'kind labels captions')
-
+#: ``'interpolate'``; ``labels`` float32 ``(K, L)``; ``captions`` K strings;
+#: ``suffix`` what output names add to the picture's name (see
+#: :func:`extensions.translation_files.name_suffix`).
+Plan = collections.namedtuple('Plan', 'kind labels captions suffix')
 
 class Translator(object):
     """Runs the generator on face crops in mini-batches.
@@ -137,49 +138,6 @@ def edit_pictures(pictures, labels, translator, size, feather):
     return edited
 
 
-def list_inputs(paths, exclude=None):
-    """The pictures to translate and their names under the output folder.
-
-    A file keeps its name; a folder is searched recursively and its tree
-    mirrored. Clashing names get a ``_2``, ``_3``, ... suffix.
-
-    Args:
-        paths (sequence of str): Files and folders.
-        exclude (str or None): A folder not to search (the output folder,
-            so that earlier results are not translated again).
-
-    Returns:
-        list of (str, str): ``(path, relative output stem)``; a path that
-        does not exist is kept so that reading it reports the problem.
-    """
-    found = []
-    for path in paths:
-        if not os.path.isdir(path):
-            found.append((path, os.path.splitext(os.path.basename(path))[0]))
-            continue
-        for parent, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith('.') and not
-                             _same_dir(os.path.join(parent, d), exclude))
-            for name in sorted(files):
-                if name.lower().endswith(IMAGE_EXTENSIONS):
-                    full = os.path.join(parent, name)
-                    found.append((full, os.path.splitext(
-                        os.path.relpath(full, path))[0]))
-    taken, out = set(), []
-    for path, stem in found:
-        unique, k = stem, 1
-        while unique in taken:
-            k += 1
-            unique = '{}_{}'.format(stem, k)
-        taken.add(unique)
-        out.append((path, unique))
-    return out
-
-
-def _same_dir(a, b):
-    return b is not None and os.path.isdir(b) and os.path.samefile(a, b)
-
-
 def grid_cell(img, side):
     """uint8 ``(side, side, 3)``: the picture letterboxed on white."""
     h, w = img.shape[:2]
@@ -190,22 +148,9 @@ def grid_cell(img, side):
     return transforms.resize(square, side)
 
 
-def output_paths(plan, out_stem):
-    """The files :func:`write_outputs` writes for one picture.
-
-    ``target``: ``STEM.png``. ``all``: ``STEM_all.png``, the input then every
-    domain. ``interpolate``: ``STEM_interp.png`` (a strip) and
-    ``STEM_interp.gif`` (there and back, looping forever).
-    """
-    if plan.kind == 'target':
-        return [out_stem + '.png']
-    if plan.kind == 'all':
-        return [out_stem + '_all.png']
-    return [out_stem + '_interp.png', out_stem + '_interp.gif']
-
-
 def write_outputs(plan, original, edited, out_stem):
-    """Writes one picture's results (see :func:`output_paths`).
+    """Writes one picture's results (see
+    :func:`~extensions.translation_files.output_paths`).
 
     Args:
         plan (Plan): What was made.
@@ -238,13 +183,18 @@ def write_outputs(plan, original, edited, out_stem):
     return paths
 
 
-def _open_picture(path, outputs, finder, keep_unmatched, log):
-    """Reads a picture and finds its faces; raises DatasetError to skip."""
+def _open_picture(path, outputs, finder, keep_unmatched, log, inputs):
+    """Reads a picture and finds its faces; raises DatasetError to skip.
+
+    ``inputs`` holds the real paths of all pictures of the run: an output
+    that is one of them (its own or another's) is refused.
+    """
     if not os.path.exists(path):
         raise DatasetError('{}: no such picture or folder'.format(path))
-    if any(os.path.exists(o) and os.path.samefile(path, o) for o in outputs):
-        raise DatasetError('{} would be overwritten by its own translation; '
-                           'choose another --out'.format(path))
+    for o in outputs:
+        if os.path.realpath(o) in inputs:
+            raise DatasetError('{} would be overwritten by the translation '
+                               'of {}; choose another --out'.format(o, path))
     img = read_image(path)
     boxes = finder(img)
     if not boxes:
@@ -268,7 +218,8 @@ def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
     skipped.
 
     Args:
-        inputs (list): From :func:`list_inputs`.
+        inputs (list): From
+            :func:`~extensions.translation_files.list_inputs`.
         out_dir (str): Output folder.
         plan (Plan): What to make.
         finder (FaceBoxes): Face boxes of a picture.
@@ -285,13 +236,14 @@ def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
     """
     log = log or sys.stderr
     written, failures = [], []
+    pictures = {os.path.realpath(p) for p, _ in inputs}
     for start in range(0, len(inputs), max(1, batch_size)):
         chunk = []
         for path, stem in inputs[start:start + batch_size]:
             try:
                 img, boxes = _open_picture(
                     path, output_paths(plan, os.path.join(out_dir, stem)),
-                    finder, keep_unmatched, log)
+                    finder, keep_unmatched, log, pictures)
             except DatasetError as e:
                 failures.append(str(e))
                 print('\n' + str(e), file=log)

@@ -71,16 +71,18 @@ class LabelLayout(object):
             numpy.ndarray: float32 ``(L,)``.
 
         Raises:
-            ValueError: An unknown name, a bad value, or an exclusive group
-                left without exactly one value; the message lists the valid
-                names.
+            ValueError: An unknown name, a bad value, two values of one
+                exclusive group (``smile sad``: which one?), or an exclusive
+                group left without exactly one value; the message lists the
+                valid names.
         """
         vec = self.default() if base is None else numpy.array(
             base, dtype=numpy.float32, copy=True)
         if not len(tokens):
             raise ValueError('no label given; choose from ' + self.describe())
+        chosen = {}  # exclusive group index -> the value set to 1 in it
         for token in tokens:
-            self._apply(vec, str(token))
+            self._apply(vec, str(token), chosen)
         for g, sl, n in zip(self.groups, self._slices, self.sizes):
             if n > 1 and not math.isclose(float(vec[sl].sum()), 1.):
                 raise ValueError('group {!r} needs exactly one value; choose '
@@ -88,7 +90,7 @@ class LabelLayout(object):
                                      self.names[sl])))
         return vec
 
-    def _apply(self, vec, token):
+    def _apply(self, vec, token, chosen):
         name, _, value = token.partition('=')
         if name in self.groups and value in self.names:
             sl = self._slices[self.groups.index(name)]
@@ -116,6 +118,13 @@ class LabelLayout(object):
                                  '{!r}, so it is 0 or 1'.format(
                                      token, name, self.groups[k]))
             if x == 1:
+                if k in chosen and chosen[k] != name:
+                    raise ValueError(
+                        '{!r} and {!r} are both values of the exclusive '
+                        'group {!r}; give only one of {}'.format(
+                            chosen[k], name, self.groups[k],
+                            ', '.join(self.names[self._slices[k]])))
+                chosen[k] = name
                 vec[self._slices[k]] = 0
         vec[j] = x
 

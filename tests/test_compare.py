@@ -110,3 +110,20 @@ def test_better_column_follows_the_metric_direction():
         {'target_accuracy': 0.9, 'frechet_distance': 2.},
         {'target_accuracy': 0.5, 'frechet_distance': 1.})
     assert [r[-1] for r in rows] == ['StarGAN', 'CycleGAN']
+
+
+@pytest.mark.parametrize('flag, value, message', [
+    ('--iterations', '0', 'argument --iterations: must be positive, got 0'),
+    ('--batch-size', '-2', 'argument --batch-size: must be positive'),
+    ('--test-fraction', '1.5', 'argument --test-fraction: must be more than'),
+    ('--pack-test', '1', 'argument --pack-test: must be more than 0 and '
+     'less than 1'),
+])
+def test_impossible_budgets_and_fractions_are_refused(tmp_path, capsys, flag,
+                                                      value, message):
+    with pytest.raises(SystemExit) as e:
+        compare.main(_argv(tmp_path, tmp_path / 'x', flag, value))
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert 'error: ' + message in err and 'Traceback' not in err
+    assert not (tmp_path / 'x').exists()

@@ -98,3 +98,36 @@ def test_report_for_a_folder_dataset_run(tmp_path):
     assert np.isfinite(result['reconstruction_l1'])
     assert 'ground-truth' in result['skipped']['ground_truth']
     assert set(result['target_accuracy_table']) == {'calm', 'happy'}
+
+
+@pytest.fixture(scope='module')
+def small_run(tmp_path_factory):
+    """A run of another preset (wider layers) on the same faces."""
+    out = str(tmp_path_factory.mktemp('small'))
+    assert train.main(['--preset', 'small', '--image-size', '32',
+                       '--n-train', '30', '--n-test', '15', '--n-samples',
+                       '2', '--iterations', '1', '--eval-interval', '0',
+                       '--out', out]) == 0
+    return os.path.join(out, 'snapshot_iter_1')
+
+
+def test_snapshot_of_another_preset_is_named_with_its_shapes(
+        run_dir, small_run, capsys):
+    with pytest.raises(SystemExit) as e:
+        evaluate.main([small_run, '--run-dir', run_dir])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert '{} is a snapshot of a different preset or label set: 22 ' \
+        'array(s) differ in shape'.format(small_run) in err
+    assert 'updater/model:gen/' in err and ') in the file, (' in err
+    assert 'broadcast' not in err and 'Traceback' not in err
+    # train.py --resume says the same.
+    with pytest.raises(SystemExit) as e:
+        train.main(['--preset', 'tiny', '--n-train', '30', '--n-test', '15',
+                    '--iterations', '2', '--eval-interval', '0', '--out',
+                    os.path.dirname(small_run) + '_2', '--resume',
+                    small_run])
+    err = capsys.readouterr().err
+    assert 'error: --resume: {} is a snapshot of a different preset or ' \
+        'label set'.format(small_run) in err
+    assert 'broadcast' not in err and 'Traceback' not in err

@@ -294,3 +294,21 @@ def test_output_names_are_flat_and_unique():
                                     taken) == os.path.join('d', 'x_2.png')
     assert prepare_lib._output_name(os.path.join('s', 'y.png'), '',
                                     taken) == 's_y.png'
+
+
+def test_a_grey_picture_dropped_as_monochrome_hides_no_colour_twin(tmp_path):
+    # dHash works on luma, so a picture and its grey copy collide; the grey
+    # one sorts first. Filters run first, so the colour twin is compared
+    # only with pictures that were kept, and is kept itself.
+    src, out = tmp_path / 'src', tmp_path / 'out'
+    colour = _astronaut()
+    grey = np.asarray(Image.fromarray(colour).convert('L').convert('RGB'))
+    _save(src / 'a_grey.png', grey)
+    _save(src / 'b_colour.png', colour)
+    assert filters.hamming(filters.dhash(grey), filters.dhash(colour)) <= \
+        filters.NEAR_DUPLICATE_BITS
+    assert _run(src, out, '--size', '32', '--dedup', '--drop-gray') == 0
+    report, files = _report(out)
+    assert files['a_grey.png']['reason'] == 'monochrome'
+    assert files['b_colour.png']['kept']
+    assert report['counts']['dropped'] == {'monochrome': 1}

@@ -146,3 +146,47 @@ def test_out_of_memory_gets_advice(tmp_path, monkeypatch, capsys):
     assert train.main(ARGS + ['--out', str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert 'out of memory' in err and '--batch-size' in err
+
+
+def test_damaged_snapshots_are_skipped_with_their_reason(tmp_path):
+    good = tmp_path / 'snapshot_iter_10'
+    np.savez(str(good), a=np.zeros(64))
+    os.rename(str(good) + '.npz', str(good))
+    (tmp_path / 'snapshot_iter_30').write_bytes(b'PK\x03\x04 torn')
+    data = bytearray(good.read_bytes())
+    data[data.index(b'NUMPY') + 100] ^= 0xff  # inside the stored array
+    (tmp_path / 'snapshot_iter_20').write_bytes(bytes(data))
+    path, skipped = safety.newest_snapshot(str(tmp_path))
+    assert path == str(good)
+    assert skipped == [
+        ('snapshot_iter_30', 'not a complete zip archive (a torn or '
+         'interrupted write?)'),
+        ('snapshot_iter_20', 'damaged: member a.npy fails its checksum')]
+
+
+def test_resume_auto_names_what_it_loads_and_stops_on_a_finished_run(
+        tmp_path, capsys):
+    out = str(tmp_path / 'run')
+    argv = ARGS[:8] + ['--iterations', '2', '--snapshot-interval', '1',
+                        '--sample-interval', '2', '--log-interval', '1',
+                        '--eval-interval', '0', '--out', out]
+    assert train.main(argv) == 0
+    capsys.readouterr()
+    before = {f: os.stat(os.path.join(out, f)).st_mtime_ns
+              for f in os.listdir(out)}
+    assert train.main(argv + ['--resume', 'auto']) == 0
+    said = capsys.readouterr().out
+    assert '{} is already complete: it reached iteration 2 of 2; nothing ' \
+        'to train. Pass a larger --iterations'.format(out) in said
+    assert {f: os.stat(os.path.join(out, f)).st_mtime_ns
+            for f in os.listdir(out)} == before  # nothing rewritten
+    newest = os.path.join(out, 'snapshot_iter_2')
+    with open(newest, 'r+b') as f:
+        f.truncate(100)
+    assert train.main(argv + ['--resume', 'auto', '--iterations', '3']) == 0
+    said = capsys.readouterr()
+    assert '--resume auto: skipped {}: not a complete zip archive'.format(
+        newest) in said.err
+    assert '--resume auto: continuing from {}'.format(
+        os.path.join(out, 'snapshot_iter_1')) in said.out
+    assert safety.latest_snapshot(out).endswith('snapshot_iter_3')

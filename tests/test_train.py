@@ -137,3 +137,70 @@ def test_every_dataset_kind_trains(tmp_path, make, extra):
                       + extra) == 0
     assert os.path.exists(os.path.join(out, 'samples_latest.png'))
     assert len(json.load(open(os.path.join(out, 'log')))) == 1
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--test-fraction', '1.5'],
+     'argument --test-fraction: must be more than 0 and less than 1, got '
+     '1.5'),
+    (['--test-fraction', '0'], 'argument --test-fraction: must be more'),
+    (['--g-lr=-1e-4'], 'argument --g-lr: must be more than 0'),
+    (['--d-lr', '0'], 'argument --d-lr: must be more than 0'),
+    (['--lambda-gp', '-1'], 'argument --lambda-gp: must be 0 (off) or more'),
+    (['--lambda-cls', 'nan'], 'argument --lambda-cls: must be a finite'),
+    (['--model', 'cyclegan', '--lambda-cycle', '-10'],
+     'argument --lambda-cycle: must be 0 (off) or more'),
+    (['--model', 'cyclegan', '--lambda-identity', '-0.5'],
+     'argument --lambda-identity'),
+])
+def test_impossible_rates_weights_and_fractions_are_refused(
+        capsys, tmp_path, argv, message):
+    err = _exit_message(capsys, TINY + argv + ['--out', str(tmp_path)])
+    assert 'error: ' + message in err
+    assert 'Traceback' not in err and not os.listdir(str(tmp_path))
+
+
+def test_every_lambda_and_learning_rate_flag_is_checked():
+    parser, _ = train.parse_args([])
+    flags = [a for a in parser._actions if any(
+        f.startswith('--lambda-') or f.endswith('-lr')
+        for f in a.option_strings)]
+    assert len(flags) == 9
+    for action in flags:
+        with pytest.raises(Exception):
+            action.type('-1')
+
+
+def test_batch_size_larger_than_the_training_set_is_refused(capsys,
+                                                            tmp_path):
+    err = _exit_message(capsys, TINY + ['--batch-size', '41', '--out',
+                                        str(tmp_path / 'o')])
+    assert 'error: --batch-size 41 is larger than the training ' \
+        'set (40 images)' in err
+    assert 'Traceback' not in err
+
+
+def test_a_text_file_named_npz_is_called_what_it_is(capsys, tmp_path):
+    text = tmp_path / 'notes.npz'
+    text.write_text('hello, these are notes\n')
+    for flag in ('--resume', '--dataset'):
+        err = _exit_message(capsys, TINY + [flag, str(text), '--out',
+                                            str(tmp_path / 'o')])
+        assert "{} is not an .npz (zip) archive: it starts with b'hello, " \
+            "these are'".format(text) in err
+        assert 'pickle' not in err and 'Traceback' not in err
+
+
+def test_resume_may_turn_evaluation_on(tmp_path):
+    out = str(tmp_path / 'run')
+    argv = TINY[:-2] + ['--snapshot-interval', '2', '--out', out]
+    assert train.main(argv + ['--iterations', '2', '--eval-interval',
+                              '0']) == 0
+    assert train.main(argv + [
+        '--iterations', '4', '--eval-interval', '2', '--n-eval', '10',
+        '--classifier-iterations', '3', '--cache-dir',
+        str(tmp_path / 'cache'), '--resume', 'auto']) == 0
+    log = json.load(open(os.path.join(out, 'log')))
+    assert [e['iteration'] for e in log] == [2, 4]
+    assert 'eval/target_accuracy' in log[1]
+    assert os.path.exists(os.path.join(out, 'eval_target_accuracy.png'))

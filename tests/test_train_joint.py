@@ -75,7 +75,8 @@ def test_translate_targets_either_dataset_from_any_face(run_dir, tmp_path):
     assert translate.main([str(tmp_path / 'face.png'), '--model', run_dir,
                            '--no-detect', '--quiet', '--all', '--out',
                            out]) == 0
-    assert {'face.png', 'face_all.png'} <= set(os.listdir(out))
+    assert {'face_smile.png', 'face_hair=blond.png', 'face_all.png'} <= \
+        set(os.listdir(out))
 
 
 def test_translate_refuses_labels_of_two_datasets(run_dir, tmp_path, capsys):

@@ -71,7 +71,7 @@ def test_face_crop_is_translated_at_model_size(tmp_path, model):
     crop = _save(tmp_path / 'face.png', _picture(0))
     assert _run(path, crop, '--no-detect', '--target', 'smile', '--out',
                 str(tmp_path / 'out')) == 0
-    out = Image.open(str(tmp_path / 'out' / 'face.png'))
+    out = Image.open(str(tmp_path / 'out' / 'face_smile.png'))
     assert out.mode == 'RGB' and out.size == (32, 32)
     expected = _translate(gen, np.asarray(_picture(0)), 'smile')
     np.testing.assert_array_equal(np.asarray(out), expected)
@@ -91,17 +91,19 @@ def test_folder_tree_is_mirrored_for_any_mode_and_size(tmp_path, model):
                     '--out', str(out), '--batch-size', '3') == 0
     found = sorted(os.path.relpath(os.path.join(d, f), str(out))
                    for d, _, fs in os.walk(str(out)) for f in fs)
-    assert found == [os.path.join('a', 'alpha.png'),
-                     os.path.join('a', 'b', 'deep.png'),
-                     os.path.join('a', 'b', 'palette.png'), 'grey.png']
-    for name, size in [('grey.png', (30, 40)), ('a/alpha.png', (48, 32)),
-                       ('a/b/palette.png', (20, 20)),
-                       ('a/b/deep.png', (64, 64))]:
+    assert found == [os.path.join('a', 'alpha_sad.png'),
+                     os.path.join('a', 'b', 'deep_sad.png'),
+                     os.path.join('a', 'b', 'palette_sad.png'),
+                     'grey_sad.png']
+    for name, size in [('grey_sad.png', (30, 40)),
+                       ('a/alpha_sad.png', (48, 32)),
+                       ('a/b/palette_sad.png', (20, 20)),
+                       ('a/b/deep_sad.png', (64, 64))]:
         img = Image.open(str(out / name))
         assert img.mode == 'RGB' and img.size == size
     # A non-square crop: only its centred square is translated.
     before = read_image(str(src / 'a' / 'alpha.png'))
-    after = np.asarray(Image.open(str(out / 'a' / 'alpha.png')))
+    after = np.asarray(Image.open(str(out / 'a' / 'alpha_sad.png')))
     np.testing.assert_array_equal(after[:, :8], before[:, :8])
     np.testing.assert_array_equal(after[:, 40:], before[:, 40:])
     assert np.any(after[:, 12:36] != before[:, 12:36])
@@ -129,7 +131,7 @@ def test_detected_face_is_pasted_back_with_a_feathered_edge(
     path, gen = model
     assert _run(path, astronaut, '--target', 'angry', '--out',
                 str(tmp_path)) == 0
-    out = np.asarray(Image.open(str(tmp_path / 'astronaut.png')))
+    out = np.asarray(Image.open(str(tmp_path / 'astronaut_angry.png')))
     orig = read_image(astronaut)
     assert out.shape == orig.shape == (512, 512, 3)
     found = faces.detect_faces(orig, faces.load_cascade())
@@ -161,9 +163,11 @@ def test_interpolation_strip_and_gif_end_at_plain_translations(
     assert _run(model[0], *(common + ['--source', 'neutral',
                                       '--interpolate', 'smile',
                                       '--steps', '3'])) == 0
-    gif = Image.open(str(tmp_path / 'out' / 'face_interp.gif'))
+    gif = Image.open(str(tmp_path / 'out' /
+                         'face_interp_smile_from_neutral.gif'))
     assert gif.n_frames == 4 and gif.info['loop'] == 0  # there and back
-    strip = Image.open(str(tmp_path / 'out' / 'face_interp.png'))
+    strip = Image.open(str(tmp_path / 'out' /
+                           'face_interp_smile_from_neutral.png'))
     assert strip.size == (3 * 66 + 2, 82)
     _, args = translate.parse_args(common + ['--model', model[0],
                                              '--source', 'neutral',
@@ -177,7 +181,8 @@ def test_interpolation_strip_and_gif_end_at_plain_translations(
     assert len(frames) == 5
     for name, frame in (('neutral', frames[0]), ('smile', frames[-1])):
         assert _run(model[0], *(common + ['--target', name])) == 0
-        plain = np.asarray(Image.open(str(tmp_path / 'out' / 'face.png')))
+        plain = np.asarray(Image.open(str(
+            tmp_path / 'out' / 'face_{}.png'.format(name))))
         np.testing.assert_array_equal(frame, plain)
 
 
@@ -188,8 +193,9 @@ def test_multi_label_targets_and_grid(tmp_path, multi_model):
                 'Blond_Hair=1', 'Male=0', '--out', out) == 0
     assert _run(multi_model, crop, '--no-detect', '--source', 'Male',
                 '--all', '--out', out) == 0
-    grid = Image.open(os.path.join(out, 'face_all.png'))
+    grid = Image.open(os.path.join(out, 'face_all_from_Male.png'))
     assert grid.size[0] == 6 * 66 + 2
+    assert os.path.exists(os.path.join(out, 'face_Blond_Hair=1_Male=0.png'))
 
 
 def test_unreadable_pictures_are_named_and_the_rest_still_done(
@@ -199,7 +205,7 @@ def test_unreadable_pictures_are_named_and_the_rest_still_done(
     (src / 'broken.jpg').write_text('not a picture')
     assert _run(model[0], str(src), '--no-detect', '--target', 'sad',
                 '--out', str(tmp_path / 'out')) == 1
-    assert os.listdir(str(tmp_path / 'out')) == ['good.png']
+    assert os.listdir(str(tmp_path / 'out')) == ['good_sad.png']
     err = capsys.readouterr().err
     assert 'broken.jpg' in err and '1 of 2 picture(s) failed' in err
 
@@ -214,11 +220,17 @@ def test_pictures_without_a_face_are_copied_only_when_asked(
     assert _run(model[0], path, '--target', 'sad', '--keep-unmatched',
                 '--out', str(out)) == 0
     np.testing.assert_array_equal(
-        np.asarray(Image.open(str(out / 'pattern.png'))), read_image(path))
+        np.asarray(Image.open(str(out / 'pattern_sad.png'))),
+        read_image(path))
 
 
 @pytest.mark.parametrize('argv, message', [
     (['--target', 'happy'], "'happy' is not a label.*neutral, smile, sad"),
+    (['--target', 'smile', 'sad'], "error: --target: 'smile' and 'sad' are "
+     "both values of the exclusive group 'expression'; give only one of "
+     "neutral, smile"),
+    (['--source', 'sad', 'angry', '--target', 'smile'],
+     "error: --source: 'sad' and 'angry' are both"),
     (['--interpolate', 'smile'], 'needs --source on a single-label model'),
     (['--target', 'smile', '--gpu', '0'], 'CuPy with CUDA is not'),
     (['--target', 'smile', '--cascade', 'nope.xml'], 'nope.xml'),
@@ -267,7 +279,46 @@ def test_help_explains_every_flag_and_list_prints_labels(model, capsys):
 def test_a_picture_is_never_overwritten_by_its_translation(
         tmp_path, model, capsys):
     crop = _save(tmp_path / 'face.png', _picture(0))
-    assert _run(model[0], crop, '--no-detect', '--target', 'smile',
+    earlier = _save(tmp_path / 'face_smile.png', _picture(1))
+    assert _run(model[0], crop, earlier, '--no-detect', '--target', 'smile',
                 '--out', str(tmp_path)) == 1
-    assert 'would be overwritten' in capsys.readouterr().err
-    np.testing.assert_array_equal(read_image(crop), np.asarray(_picture(0)))
+    assert 'face_smile.png would be overwritten by the translation of ' \
+        in capsys.readouterr().err
+    np.testing.assert_array_equal(read_image(earlier),
+                                  np.asarray(_picture(1)))
+
+
+def test_two_targets_into_one_out_dir_keep_both(tmp_path, model):
+    path, gen = model
+    crop = _save(tmp_path / 'face.png', _picture(0))
+    out = tmp_path / 'out'
+    for name in ('smile', 'sad'):
+        assert _run(path, crop, '--no-detect', '--target', name, '--out',
+                    str(out)) == 0
+    assert sorted(os.listdir(str(out))) == ['face_sad.png', 'face_smile.png']
+    for name in ('smile', 'sad'):
+        np.testing.assert_array_equal(
+            np.asarray(Image.open(str(out / 'face_{}.png'.format(name)))),
+            _translate(gen, np.asarray(_picture(0)), name))
+
+
+def test_model_dir_says_what_it_loads_and_why_newer_files_were_skipped(
+        tmp_path, capsys):
+    from tests.extensions_tests.test_export import _fake_run
+    run, gen, _ = _fake_run(tmp_path)
+    (tmp_path / 'run' / 'snapshot_iter_9').write_bytes(b'PK\x03\x04 torn')
+    (tmp_path / 'run' / export.EXPORT_NAME).write_text('half an export')
+    crop = _save(tmp_path / 'face.png', _picture(0))
+    out = tmp_path / 'out'
+    assert _run(run, crop, '--no-detect', '--target', 'smile', '--out',
+                str(out)) == 0
+    err = capsys.readouterr().err.splitlines()
+    torn = 'not a complete zip archive (a torn or interrupted write?)'
+    assert 'skipped {}: {}'.format(os.path.join(run, export.EXPORT_NAME),
+                                   torn) in err
+    assert 'skipped {}: {}'.format(os.path.join(run, 'snapshot_iter_9'),
+                                   torn) in err
+    assert 'model: {}'.format(os.path.join(run, 'snapshot_iter_5')) in err
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(str(out / 'face_smile.png'))),
+        _translate(gen, np.asarray(_picture(0)), 'smile'))

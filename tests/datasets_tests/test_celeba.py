@@ -129,8 +129,10 @@ def test_unknown_attribute_lists_the_available_ones(tmp_path):
 
 def test_too_small_to_crop_names_the_file(tmp_path):
     ds = _open(_write_celeba(tmp_path), 'Male', crop=celeba.CELEBA_CROP)
-    with pytest.raises(DatasetError, match='000001.jpg is too small'):
+    with pytest.raises(DatasetError, match='000001.jpg is too small') as e:
         ds[0]
+    assert 'train with --skip-bad to leave such pictures out' in str(e.value)
+    assert 'crop size' not in str(e.value)
 
 
 def _rewrite_row(root, index, text):
@@ -166,7 +168,8 @@ def test_truncated_list_and_bad_header(tmp_path):
 def test_rows_naming_missing_files(tmp_path):
     root = _write_celeba(tmp_path)
     (root / 'img_align_celeba' / '000002.jpg').unlink()
-    with pytest.raises(DatasetError, match='1 image.*missing.*000002.jpg'):
+    with pytest.raises(DatasetError, match='1 image.*missing.*000002.jpg.*'
+                       'train with --skip-bad to leave them out'):
         _open(root, 'Male')
     with pytest.warns(BadImageWarning, match='000002.jpg'):
         ds = _open(root, 'Male', skip_bad=True)

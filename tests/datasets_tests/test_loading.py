@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -145,3 +147,20 @@ def test_skip_bad_that_empties_a_domain_is_an_error(tmp_path):
         with pytest.raises(DatasetError, match='no readable image of '
                                                'domain.* a'):
             open_dataset(str(root), 16, 'all', skip_bad=True)
+
+
+def test_pictures_too_small_for_a_face_are_left_out_and_counted(tmp_path):
+    from datasets.folder import MIN_SIDE, SmallImageWarning
+    root = _tree(tmp_path / 'f', {'a': 3, 'b': 3})
+    tiny = np.zeros((MIN_SIDE - 1, 30, 3), np.uint8)
+    Image.fromarray(tiny).save(str(root / 'a' / '1.png'))
+    Image.fromarray(tiny[:, :MIN_SIDE - 1]).save(str(root / 'b' / '2.png'))
+    Image.fromarray(np.zeros((MIN_SIDE, MIN_SIDE, 3), np.uint8)).save(
+        str(root / 'b' / '0.png'))  # just large enough
+    with pytest.warns(SmallImageWarning, match='left out 2 image.*smaller '
+                      'than 8 x 8 .*1.png \\(30 x 7\\)'):
+        ds = open_dataset(str(root), 16, 'all')
+    assert ds.n_small == 2 and len(ds) == 4
+    assert [os.path.basename(f) for f in ds.files] == ['0.png', '2.png',
+                                                       '0.png', '1.png']
+    assert ds.domains == [0, 0, 1, 1]

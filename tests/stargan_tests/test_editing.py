@@ -49,6 +49,11 @@ def test_multi_label_grid_flips_binaries_and_sets_each_value():
     (['Male=yes'], 'number'),
     (['hair=Male'], "not a value of group 'hair'"),
     ([], 'no label given'),
+    (['Black_Hair', 'hair=Blond_Hair'], "'Black_Hair' and 'Blond_Hair' are "
+     "both values of the exclusive group 'hair'; give only one of "
+     "Black_Hair, Blond_Hair, Brown_Hair"),
+    (['Blond_Hair=1', 'Male', 'Brown_Hair=1'], "'Blond_Hair' and "
+     "'Brown_Hair' are both"),
 ])
 def test_bad_specs_say_what_is_valid(tokens, match):
     with pytest.raises(ValueError, match=match):
@@ -100,3 +105,10 @@ def test_paste_changes_only_the_box_and_blends_in_the_band():
     hi = np.maximum(picture[30:33, 0:10], patch[0:3, 5:15])
     assert np.all(band >= lo) and np.all(band <= hi)
     assert np.any((band > lo) & (band < hi))
+
+
+def test_one_value_of_a_group_may_be_named_again_or_others_zeroed():
+    layout = editing.LabelLayout(MULTI)
+    np.testing.assert_array_equal(
+        layout.parse(['Blond_Hair', 'hair=Blond_Hair', 'Black_Hair=0']),
+        [0, 1, 0, 0, 0])
