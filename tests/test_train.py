@@ -137,3 +137,22 @@ def test_every_dataset_kind_trains(tmp_path, make, extra):
                       + extra) == 0
     assert os.path.exists(os.path.join(out, 'samples_latest.png'))
     assert len(json.load(open(os.path.join(out, 'log')))) == 1
+
+
+def test_cyclegan_trains_at_256_px(tmp_path):
+    # The paper256 preset's size, with tiny channels and one image.
+    out = str(tmp_path / 'run')
+    assert train.main([
+        '--model', 'cyclegan', '--domains', 'smile', 'sad', '--preset',
+        'tiny', '--image-size', '256', '--batch-size', '1', '--iterations',
+        '1', '--n-train', '4', '--n-test', '2', '--n-samples', '1',
+        '--out', out]) == 0
+    assert 'snapshot_iter_1' in os.listdir(out)
+
+
+def test_cyclegan_preset_with_stargan_names_model_flag(capsys, tmp_path):
+    err = _exit_message(capsys, ['--preset', 'paper256', '--out',
+                                 str(tmp_path)])
+    assert '--preset paper256 is a CycleGAN preset' in err
+    assert '--model cyclegan' in err
+    assert 'Traceback' not in err

@@ -103,3 +103,15 @@ def test_frozen_parameters_stop_gradients_at_the_parameters_only():
             assert all(g is None for g in grads)
             np.testing.assert_allclose(h.array, ref[0], rtol=1e-6)
             np.testing.assert_allclose(x.grad, ref[1], rtol=1e-5, atol=1e-6)
+
+
+def test_instance_norm_stays_float32_at_256_px():
+    # 256 x 256 = 65536 positions: NumPy 1.x turned float32 / 65536 into
+    # float64, and CycleGAN's first backward step at 256 px failed.
+    rng = np.random.RandomState(2)
+    x = chainer.Variable(rng.randn(1, 2, 256, 256).astype(np.float32))
+    norm = links.InstanceNormalization(2)
+    y = norm(x)
+    assert y.dtype == np.float32
+    F.sum(y * y.array).backward()
+    assert x.grad.dtype == norm.gamma.grad.dtype == np.float32
