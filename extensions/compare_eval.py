@@ -157,16 +157,23 @@ def load_stargan(run_dir, device):
                 train_time_s=training_time(run_dir), **_budget(opts))
 
 
-def load_cyclegan(run_dirs, device):
+def load_cyclegan(run_dirs, device, snapshot=None):
     """The CycleGAN pair models of some run dirs, as one model description
-    (see :func:`load_stargan`); times and parameters are summed."""
+    (see :func:`load_stargan`); times and parameters are summed.
+
+    Args:
+        run_dirs (sequence of str): ``train.py --model cyclegan`` out dirs.
+        device: Where the generators go.
+        snapshot (str): With one run dir, this snapshot of it instead of
+            its newest.
+    """
     gens, params, times, info = {}, dict(generators=0, discriminators=0), \
         [], {}
     for run_dir in run_dirs:
         opts = runs.read_options(run_dir)
         a, b = opts['domains']
         gen_ab, gen_ba = cyclegan_wiring.load_generators(
-            latest_snapshot(run_dir), opts)
+            snapshot or latest_snapshot(run_dir), opts)
         for g in (gen_ab, gen_ba):
             g.to_device(device)
         gens[(a, b)], gens[(b, a)] = gen_ab, gen_ba
@@ -242,8 +249,18 @@ def _scalars(result):
     return out
 
 
-def scores(data, domains, src):
-    """Metrics over all directions, and per ``'source>target'``."""
+def per_direction(data, domains, src, names=METRIC_NAMES):
+    """Scalar metrics per ``'source>target'`` direction.
+
+    Args:
+        data (~stargan.metrics.EvalData): From :func:`make_eval_data`.
+        domains (sequence of str): The translated domains.
+        src (numpy.ndarray): Source domain position of each image ``(N,)``.
+        names (sequence of str): Metrics to compute.
+
+    Returns:
+        dict: ``'a>b' -> {metric: float, 'skipped': ...}``.
+    """
     per = {}
     for s, t in directions(domains):
         k = domains.index(t)
@@ -251,9 +268,14 @@ def scores(data, domains, src):
             data, targets=data.targets[k:k + 1], c_trg=data.c_trg[k:k + 1],
             fake=data.fake[k:k + 1], rec=data.rec[k:k + 1],
             changed=(data.changed[k] & (src == domains.index(s)))[None])
-        per['{}>{}'.format(s, t)] = _scalars(metrics.compute(one,
-                                                             METRIC_NAMES))
-    return _scalars(metrics.compute(data, METRIC_NAMES)), per
+        per['{}>{}'.format(s, t)] = _scalars(metrics.compute(one, names))
+    return per
+
+
+def scores(data, domains, src):
+    """Metrics over all directions, and per ``'source>target'``."""
+    return (_scalars(metrics.compute(data, METRIC_NAMES)),
+            per_direction(data, domains, src))
 
 
 def judge_for(cfg, test, device):
@@ -263,10 +285,11 @@ def judge_for(cfg, test, device):
     x_test, c_test = evaluation.dataset_arrays(test)
     return evaluation.get_classifier(
         x, c, runs.group_sizes(test), x_test, c_test, cfg['cache_dir'],
-        cfg['classifier_iterations'], seed=cfg['seed'], device=device)
+        cfg['classifier_iterations'], seed=cfg['seed'], device=device,
+        callback=evaluation.judge_progress())
 
 
-def _truth(test, idx, c):
+def eval_truth(test, idx):
     """``(rows, labels)`` -> the true renderings of eval rows (synthetic
     data only; None otherwise)."""
     if not hasattr(test, 'render_label'):
@@ -293,8 +316,11 @@ def evaluate(cfg, models, device):
     names = list(test.label_names)
     judge, judge_acc = judge_for(cfg, test, device)
     idx, x, c, src = eval_set(test, cfg['domains'], cfg['n_eval'])
-    truth = _truth(test, idx, c)
+    truth = eval_truth(test, idx)
     result = dict(judge_accuracy_real=judge_acc, n_eval=len(x), models={})
+    warning = evaluation.judge_warning(judge_acc, runs.group_sizes(test))
+    if warning:
+        result['judge_warning'] = warning
     fakes = {}
     for name, model in models.items():
         fake, rec = translations(model, x, c, names, src, cfg['domains'])
