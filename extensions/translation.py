@@ -21,6 +21,7 @@ from datasets.image_files import DatasetError
 from datasets.image_files import IMAGE_EXTENSIONS
 from datasets.image_files import read_image
 from extensions import atomic
+from extensions import outputs
 from extensions import images
 from stargan import conv
 from stargan import editing
@@ -282,6 +283,10 @@ def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
 
     Returns:
         tuple: ``(written paths, failure messages)``.
+
+    Raises:
+        ~extensions.outputs.OutputError: A result could not be written
+            (full disk, read-only); the results before it are complete.
     """
     log = log or sys.stderr
     written, failures = [], []
@@ -299,9 +304,10 @@ def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
             chunk.append((img, boxes, stem))
         edited = edit_pictures([(i, b) for i, b, _ in chunk], plan.labels,
                                translator, size, feather)
-        for (img, _, stem), outs in zip(chunk, edited):
-            written += write_outputs(plan, img, outs,
-                                     os.path.join(out_dir, stem))
+        with outputs.write_errors(out_dir):
+            for (img, _, stem), outs in zip(chunk, edited):
+                written += write_outputs(plan, img, outs,
+                                         os.path.join(out_dir, stem))
         if progress is not None:
             progress(min(start + batch_size, len(inputs)), len(inputs))
     return written, failures
