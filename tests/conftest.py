@@ -71,3 +71,21 @@ def failing_writes(monkeypatch):
         monkeypatch.setattr(os, 'mkdir', mkdir)
         monkeypatch.setattr(builtins, 'open', open_)
     return arm
+
+
+@pytest.fixture
+def refused(capsys):
+    """Runs a script's ``main`` that must refuse, with an exit code but no
+    traceback.
+
+    Returns:
+        callable: ``(main, argv) -> the last line of stderr``.
+    """
+    def run(main, argv):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code != 0
+        err = capsys.readouterr().err
+        assert 'Traceback' not in err
+        return err.strip().splitlines()[-1]
+    return run

@@ -112,17 +112,7 @@ def test_better_column_follows_the_metric_direction():
     assert [r[-1] for r in rows] == ['StarGAN', 'CycleGAN']
 
 
-def _refused(capsys, argv):
-    """The one message line of a refused compare.py run."""
-    with pytest.raises(SystemExit) as e:
-        compare.main(argv)
-    assert e.value.code != 0
-    err = capsys.readouterr().err
-    assert 'Traceback' not in err
-    return err.strip().splitlines()[-1]
-
-
-def test_an_unusable_out_is_refused_before_training(tmp_path, capsys,
+def test_an_unusable_out_is_refused_before_training(tmp_path, refused,
                                                     failing_writes,
                                                     monkeypatch):
     def no_training(argv):
@@ -131,11 +121,11 @@ def test_an_unusable_out_is_refused_before_training(tmp_path, capsys,
     taken = tmp_path / 'taken'
     taken.write_text('mine')
     for out in (taken, taken / 'cmp'):
-        line = _refused(capsys, _argv(tmp_path, out))
+        line = refused(compare.main, _argv(tmp_path, out))
         assert str(taken) in line and 'is a file' in line
     (tmp_path / 'ro').mkdir()
     failing_writes(tmp_path / 'ro')
-    line = _refused(capsys, _argv(tmp_path, tmp_path / 'ro' / 'cmp'))
+    line = refused(compare.main, _argv(tmp_path, tmp_path / 'ro' / 'cmp'))
     assert 'Read-only file system' in line and str(tmp_path / 'ro') in line
 
 
@@ -147,21 +137,21 @@ def _given_runs(trained, out, *extra):
 
 
 def test_a_full_disk_at_the_report_leaves_no_partial_report(
-        trained, tmp_path, capsys, failing_writes):
+        trained, tmp_path, refused, failing_writes):
     import errno
     out = tmp_path / 'cmp'
     # comparison.json is written, comparison.png fails.
     failing_writes(out, errno.ENOSPC, skip=1)
-    line = _refused(capsys, _given_runs(trained, out))
+    line = refused(compare.main, _given_runs(trained, out))
     assert 'No space left on device' in line and str(out) in line
     assert not out.exists() or os.listdir(str(out)) == []
 
 
 @pytest.mark.skipif(__import__('chainer').backends.cuda.available,
                     reason='has CUDA')
-def test_gpu_without_cuda_fails_clearly(trained, tmp_path, capsys):
-    line = _refused(capsys, _given_runs(trained, tmp_path / 'cmp', '--gpu',
-                                        '0'))
+def test_gpu_without_cuda_fails_clearly(trained, tmp_path, refused):
+    line = refused(compare.main, _given_runs(trained, tmp_path / 'cmp',
+                                             '--gpu', '0'))
     assert '--gpu 0' in line and 'CuPy' in line
 
 

@@ -100,16 +100,6 @@ def test_report_for_a_folder_dataset_run(tmp_path):
     assert set(result['target_accuracy_table']) == {'calm', 'happy'}
 
 
-def _refused(capsys, argv):
-    """The one message line of a refused evaluate.py run."""
-    with pytest.raises(SystemExit) as e:
-        evaluate.main(argv)
-    assert e.value.code != 0
-    err = capsys.readouterr().err
-    assert 'Traceback' not in err
-    return err.strip().splitlines()[-1]
-
-
 def _argv(run_dir, tmp_path, out, *extra):
     return [run_dir, '--out', str(out), '--n-test', '10',
             '--classifier-iterations', '2', '--cache-dir',
@@ -117,35 +107,36 @@ def _argv(run_dir, tmp_path, out, *extra):
 
 
 def test_an_out_that_is_a_file_is_refused_before_the_work(run_dir, tmp_path,
-                                                          capsys):
+                                                          refused):
     out = tmp_path / 'notes.txt'
     out.write_text('mine')
     for given in (out, out / 'eval'):
-        line = _refused(capsys, _argv(run_dir, tmp_path, given))
+        line = refused(evaluate.main, _argv(run_dir, tmp_path, given))
         assert str(out) in line and 'is a file' in line and '--out' in line
     assert out.read_text() == 'mine'
     assert not (tmp_path / 'cache').exists()  # no judge was trained
 
 
 def test_a_read_only_out_is_refused_before_the_work(run_dir, tmp_path,
-                                                    capsys, failing_writes):
+                                                    refused, failing_writes):
     (tmp_path / 'ro').mkdir()
     failing_writes(tmp_path / 'ro')
-    line = _refused(capsys, _argv(run_dir, tmp_path, tmp_path / 'ro' / 'e'))
+    line = refused(evaluate.main, _argv(run_dir, tmp_path,
+                                        tmp_path / 'ro' / 'e'))
     assert 'Read-only file system' in line and str(tmp_path / 'ro') in line
     assert os.listdir(str(tmp_path / 'ro')) == []
     assert not (tmp_path / 'cache').exists()
 
 
 def test_a_full_disk_leaves_the_old_report_and_no_partial_one(
-        run_dir, tmp_path, capsys, failing_writes):
+        run_dir, tmp_path, refused, failing_writes):
     import errno
     out = tmp_path / 'eval'
     out.mkdir()
     (out / 'metrics.json').write_text('{"old": 1}')
     # metrics.json and translations.png are written, per_domain.png fails.
     failing_writes(out, errno.ENOSPC, skip=2)
-    line = _refused(capsys, _argv(run_dir, tmp_path, out))
+    line = refused(evaluate.main, _argv(run_dir, tmp_path, out))
     assert 'No space left on device' in line and str(out) in line
     assert os.listdir(str(out)) == ['metrics.json']
     assert (out / 'metrics.json').read_text() == '{"old": 1}'

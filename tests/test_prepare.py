@@ -296,33 +296,24 @@ def test_output_names_are_flat_and_unique():
                                     taken) == 's_y.png'
 
 
-def _refused(capsys, src, out):
-    """The one message line of a refused prepare.py run."""
-    with pytest.raises(SystemExit) as e:
-        _run(src, out)
-    assert e.value.code != 0
-    err = capsys.readouterr().err
-    assert 'Traceback' not in err
-    return err.strip().splitlines()[-1]
-
-
-def test_an_unusable_out_is_refused_before_the_work(tmp_path, capsys,
+def test_an_unusable_out_is_refused_before_the_work(tmp_path, refused,
                                                     failing_writes):
     src = tmp_path / 'raw'
     _save(src / 'a.png', _pattern(0))
     taken = tmp_path / 'taken'
     taken.write_text('mine')
     for out in (taken, taken / 'faces'):
-        line = _refused(capsys, src, out)
+        line = refused(prepare.main, [str(src), str(out), '--quiet'])
         assert str(taken) in line and 'is a file' in line and 'OUT' in line
     assert taken.read_text() == 'mine'
     (tmp_path / 'ro').mkdir()
     failing_writes(tmp_path / 'ro')
-    line = _refused(capsys, src, tmp_path / 'ro' / 'faces')
+    line = refused(prepare.main, [str(src), str(tmp_path / 'ro' / 'faces'),
+                                  '--quiet'])
     assert 'Read-only file system' in line and str(tmp_path / 'ro') in line
 
 
-def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys,
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, refused,
                                                     failing_writes):
     import errno
     src = tmp_path / 'raw'
@@ -332,6 +323,7 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, capsys,
     parent.mkdir()
     # The up-front probe succeeds; the report in the staging folder fails.
     failing_writes(parent, errno.ENOSPC, skip=1)
-    line = _refused(capsys, src, parent / 'faces')
+    line = refused(prepare.main, [str(src), str(parent / 'faces'),
+                                  '--quiet'])
     assert 'No space left on device' in line and 'faces' in line
     assert os.listdir(str(parent)) == []

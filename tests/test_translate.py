@@ -273,42 +273,39 @@ def test_a_picture_is_never_overwritten_by_its_translation(
     np.testing.assert_array_equal(read_image(crop), np.asarray(_picture(0)))
 
 
-def _refused(capsys, model, *argv):
-    """The one message line of a refused translate.py run."""
-    with pytest.raises(SystemExit) as e:
-        _run(model, *argv)
-    assert e.value.code != 0
-    err = capsys.readouterr().err
-    assert 'Traceback' not in err
-    return err.strip().splitlines()[-1]
+def _translate_refused(refused, model, *argv):
+    return refused(translate.main, list(argv) + ['--model', model,
+                                                 '--quiet'])
 
 
-def test_an_unusable_out_is_refused_before_the_work(tmp_path, model, capsys,
+def test_an_unusable_out_is_refused_before_the_work(tmp_path, model, refused,
                                                     failing_writes):
     crop = _save(tmp_path / 'face.png', _picture(0))
     taken = tmp_path / 'taken'
     taken.write_text('mine')
     for out in (taken, taken / 'sub'):
-        line = _refused(capsys, model[0], crop, '--no-detect', '--target',
-                        'smile', '--out', str(out))
+        line = _translate_refused(refused, model[0], crop, '--no-detect',
+                                  '--target', 'smile', '--out', str(out))
         assert str(taken) in line and 'is a file' in line
     assert taken.read_text() == 'mine'
     (tmp_path / 'ro').mkdir()
     failing_writes(tmp_path / 'ro')
-    line = _refused(capsys, model[0], crop, '--no-detect', '--target',
-                    'smile', '--out', str(tmp_path / 'ro' / 'out'))
+    line = _translate_refused(refused, model[0], crop, '--no-detect',
+                              '--target', 'smile', '--out',
+                              str(tmp_path / 'ro' / 'out'))
     assert 'Read-only file system' in line and str(tmp_path / 'ro') in line
 
 
 def test_a_full_disk_is_one_line_and_leaves_no_partial_file(
-        tmp_path, model, capsys, failing_writes):
+        tmp_path, model, refused, failing_writes):
     import errno
     for k in range(2):
         _save(tmp_path / 'src' / '{}.png'.format(k), _picture(k))
     out = tmp_path / 'out'
     failing_writes(out, errno.ENOSPC, skip=1)  # the second picture fails
-    line = _refused(capsys, model[0], str(tmp_path / 'src'), '--no-detect',
-                    '--target', 'smile', '--out', str(out))
+    line = _translate_refused(refused, model[0], str(tmp_path / 'src'),
+                              '--no-detect', '--target', 'smile', '--out',
+                              str(out))
     assert 'No space left on device' in line and str(out) in line
     written = os.listdir(str(out))
     assert len(written) == 1 and not written[0].startswith('.')
