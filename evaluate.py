@@ -20,6 +20,7 @@ import numpy  # NOQA: E402
 
 from datasets.folder import DatasetError  # NOQA: E402
 from extensions import compare_eval  # NOQA: E402
+from extensions import compare_models  # NOQA: E402
 from extensions import devices  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
 from extensions import inception  # NOQA: E402
@@ -137,7 +138,7 @@ def run_cyclegan(args, snapshot, run_dir, train, test, device, out):
     compare.py scores them (target accuracy, distances, reconstruction
     through the cycle, ground truth on synthetic faces), overall and per
     direction, by the same judge a StarGAN run of the dataset gets."""
-    model = compare_eval.load_cyclegan([run_dir], device, snapshot)
+    model = compare_models.load_cyclegan([run_dir], device, snapshot)
     domains = list(model['trained_on'])
     sizes = runs.group_sizes(train)
     x_tr, c_tr = evaluation.dataset_arrays(train)

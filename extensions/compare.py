@@ -21,10 +21,10 @@ from extensions import outputs
 from extensions.compare_eval import directions
 from extensions.compare_eval import domain_pairs
 from extensions.compare_eval import evaluate
-from extensions.compare_eval import load_cyclegan
-from extensions.compare_eval import load_stargan
 from extensions.compare_eval import members
 from extensions.compare_eval import open_base
+from extensions.compare_models import load_cyclegan
+from extensions.compare_models import load_stargan
 
 #: Sub-folders of the comparison's out dir.
 STARGAN_DIR, CYCLEGAN_DIR, PACK_PATH = 'stargan', 'cyclegan', 'data/pack.npz'

@@ -1,6 +1,6 @@
-"""Output folders of the scripts (evaluate, translate, prepare, compare,
-train): checked before any work, and a failed write (full disk, read-only
-file system, no permission) reported as one line naming the path."""
+"""Output folders of evaluate.py, translate.py, prepare.py and compare.py:
+checked before any work, and a failed write (full disk, read-only file
+system, no permission) reported as one line naming the path."""
 import contextlib
 import os
 import tempfile
