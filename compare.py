@@ -24,6 +24,7 @@ devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 from datasets.folder import DatasetError  # NOQA: E402
 from extensions import arg_types  # NOQA: E402
 from extensions import compare  # NOQA: E402
+from extensions import outputs  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
 from extensions import train_options  # NOQA: E402
 from stargan import presets  # NOQA: E402
@@ -107,14 +108,21 @@ def resolve(parser, args):
 def main(argv=None):
     parser, args = parse_args(argv)
     cfg = resolve(parser, args)
+    try:
+        outputs.check_out_dir(cfg['out'])
+    except outputs.OutputError as e:
+        parser.error(str(e))
     # train.py trains CycleGAN too once it lists it in MODEL_NAMES;
     # until then the wiring runs the same options directly.
     cyclegan_main = train.main if 'cyclegan' in getattr(
         train, 'MODEL_NAMES', ()) else None
     try:
         result = compare.run(cfg, train.main, cyclegan_main)
-    except (DatasetError, ValueError, snapshots.UnsafeFileError) as e:
+    except (DatasetError, ValueError, snapshots.UnsafeFileError,
+            outputs.OutputError) as e:
         parser.error(str(e))
+    if 'judge_warning' in result:
+        print(result['judge_warning'])
     for name, model in result['models'].items():
         print('{:<9} target accuracy {:.3f}  parameters {}  time {} s'.format(
             name, model['overall']['target_accuracy'],

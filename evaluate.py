@@ -22,12 +22,17 @@ devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 import numpy  # NOQA: E402
 
 from datasets.folder import DatasetError  # NOQA: E402
+from extensions import compare_eval  # NOQA: E402
+from extensions import compare_models  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
 from extensions import inception  # NOQA: E402
 from extensions import joint_eval  # NOQA: E402
+from extensions import model_loading  # NOQA: E402
+from extensions import outputs  # NOQA: E402
 from extensions import report  # NOQA: E402
 from extensions import runs  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
+from stargan import labels as label_utils  # NOQA: E402
 from stargan import metrics  # NOQA: E402
 
 
@@ -36,11 +41,12 @@ def parse_args(argv=None):
         description=__doc__,
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument('snapshot', help=(
-        'a trainer snapshot (snapshot_iter_N) or generator file written by '
-        'train.py'))
+        'a run dir of train.py (its newest complete snapshot is used), or a '
+        'trainer snapshot (snapshot_iter_N) or generator file written by '
+        'train.py; StarGAN and CycleGAN runs'))
     p.add_argument('--run-dir', default=None, help=(
         'the out dir of the training run (holds args.json); default: the '
-        'snapshot\'s folder'))
+        'given run dir, or the snapshot\'s folder'))
     p.add_argument('--out', default=None,
                    help='where to write the report (default: RUN_DIR/eval)')
     p.add_argument('--n-test', type=int, default=200,
@@ -67,63 +73,120 @@ def _ground_truth(dataset):
         [dataset.render_label(int(i), c) for i, c in zip(rows, labels)])
 
 
-def run(args):
-    """Evaluates and writes the report; returns the metrics dict."""
-    run_dir = args.run_dir or os.path.dirname(os.path.abspath(args.snapshot))
-    opts = runs.read_options(run_dir)
-    train, test = runs.make_datasets(opts)
-    sizes = runs.group_sizes(train)
-    device = devices.get_device(args.gpu)
-    gen = runs.load_generator(args.snapshot, opts, len(train.label_names))
-    gen.to_device(device)
-    out = args.out or os.path.join(run_dir, 'eval')
-    if runs.is_joint(opts):
-        return run_joint(args, train, test, gen, device, out)
-    print('Training or loading the judging classifier...', flush=True)
-    x_tr, c_tr = evaluation.dataset_arrays(train)
-    x, c = evaluation.dataset_arrays(test, args.n_test)
-    clf, clf_acc = evaluation.get_classifier(
+def _judge(args, x_tr, c_tr, sizes, x, c, device):
+    """The judge (trained, showing progress, or cached) and its accuracy on
+    the real test images ``x``."""
+    return evaluation.get_classifier(
         x_tr, c_tr, sizes, x, c, args.cache_dir, args.classifier_iterations,
-        seed=args.seed, device=device)
-    data = evaluation.make_eval_data(gen, clf, x, c, sizes,
-                                     train.label_names, device,
-                                     _ground_truth(test))
-    if args.inception and 'inception_fid' in args.metrics:
-        data.inception = inception.load_feature_network(args.inception,
-                                                        device)
-    result = metrics.compute(data, args.metrics)
-    result.update(classifier_accuracy_real=clf_acc, n_test=len(x),
-                  snapshot=os.path.abspath(args.snapshot))
-    report.write_report(out, result, data, train.label_names)
+        seed=args.seed, device=device, callback=evaluation.judge_progress())
+
+
+def _judged(result, accuracy, sizes):
+    """Adds the judge's accuracy on real test images, the chance level and
+    (for a judge too close to chance) the warning to a result."""
+    result.update(classifier_accuracy_real=accuracy,
+                  classifier_chance=label_utils.chance_accuracy(sizes))
+    warning = evaluation.judge_warning(accuracy, sizes)
+    if warning:
+        result['judge_warning'] = warning
     return result
 
 
-def run_joint(args, train, test, gen, device, out):
+def _measure(args, data, device):
+    if args.inception and 'inception_fid' in args.metrics:
+        data.inception = inception.load_feature_network(args.inception,
+                                                        device)
+    return metrics.compute(data, args.metrics)
+
+
+def locate(args):
+    """``(snapshot, run_dir)`` from the positional path (a run dir, as
+    translate.py accepts, or a file in one) and ``--run-dir``."""
+    snapshot, run_dir = model_loading.find_snapshot(args.snapshot)
+    return snapshot, args.run_dir or run_dir
+
+
+def run(args):
+    """Evaluates and writes the report; returns the metrics dict."""
+    snapshot, run_dir = locate(args)
+    out = args.out or os.path.join(run_dir, 'eval')
+    outputs.check_out_dir(out)
+    opts = runs.read_options(run_dir)
+    train, test = runs.make_datasets(opts)
+    device = devices.get_device(args.gpu)
+    if opts.get('model') == 'cyclegan':
+        return run_cyclegan(args, snapshot, run_dir, train, test, device,
+                            out)
+    gen = runs.load_generator(snapshot, opts, len(train.label_names))
+    gen.to_device(device)
+    if runs.is_joint(opts):
+        return run_joint(args, snapshot, train, test, gen, device, out)
+    sizes = runs.group_sizes(train)
+    x_tr, c_tr = evaluation.dataset_arrays(train)
+    x, c = evaluation.dataset_arrays(test, args.n_test)
+    clf, clf_acc = _judge(args, x_tr, c_tr, sizes, x, c, device)
+    data = evaluation.make_eval_data(gen, clf, x, c, sizes,
+                                     train.label_names, device,
+                                     _ground_truth(test))
+    result = _judged(_measure(args, data, device), clf_acc, sizes)
+    result.update(n_test=len(x), snapshot=os.path.abspath(snapshot))
+    with outputs.writing(out) as staging:
+        report.write_report(staging, result, data, train.label_names)
+    return result
+
+
+def run_cyclegan(args, snapshot, run_dir, train, test, device, out):
+    """A CycleGAN run: both directions between its two domains, scored as
+    compare.py scores them (target accuracy, distances, reconstruction
+    through the cycle, ground truth on synthetic faces), overall and per
+    direction, by the same judge a StarGAN run of the dataset gets."""
+    model = compare_models.load_cyclegan([run_dir], device, snapshot)
+    domains = list(model['trained_on'])
+    sizes = runs.group_sizes(train)
+    x_tr, c_tr = evaluation.dataset_arrays(train)
+    x_j, c_j = evaluation.dataset_arrays(test, args.n_test)
+    clf, clf_acc = _judge(args, x_tr, c_tr, sizes, x_j, c_j, device)
+    idx, x, c, src = compare_eval.eval_set(test, domains, args.n_test)
+    fake, rec = compare_eval.translations(model, x, c, test.label_names,
+                                          src, domains)
+    data = compare_eval.make_eval_data(fake, rec, x, c, src, domains, test,
+                                       clf, compare_eval.eval_truth(test,
+                                                                    idx))
+    result = _judged(_measure(args, data, device), clf_acc, sizes)
+    result.update(n_test=len(x), snapshot=os.path.abspath(snapshot),
+                  model='cyclegan', per_direction=compare_eval.per_direction(
+                      data, domains, src, args.metrics))
+    with outputs.writing(out) as staging:
+        report.write_report(staging, result, data, train.label_names)
+    return result
+
+
+def run_joint(args, snapshot, train, test, gen, device, out):
     """Several datasets: a report per dataset in OUT/<dataset>/ (its own
     images, judged by its own classifier) plus ``cross_accuracy``, the other
     datasets' images translated to its labels; OUT/metrics.json holds all.
     """
     results = {}
-    for k, name in enumerate(train.names):
-        print('Dataset {}: training or loading its judging classifier...'
-              .format(name), flush=True)
-        x_tr, c_tr = joint_eval.part_arrays(train, k)
-        x, c = joint_eval.part_arrays(test, k, args.n_test)
-        sizes = train.layout.dataset_group_sizes[k]
-        clf, clf_acc = evaluation.get_classifier(
-            x_tr, c_tr, sizes, x, c, args.cache_dir,
-            args.classifier_iterations, seed=args.seed, device=device)
-        result, data = joint_eval.evaluate_dataset(
-            gen, test, k, clf, args.n_test, device,
-            [m for m in args.metrics if m != 'inception_fid'],
-            _ground_truth(test.datasets[k]))
-        result.update(classifier_accuracy_real=clf_acc, n_test=len(x))
-        report.write_report(os.path.join(out, name), result, data,
-                            test.datasets[k].label_names)
-        results[name] = result
-    results = {'datasets': results,
-               'snapshot': os.path.abspath(args.snapshot)}
-    snapshots.write_json_atomic(results, os.path.join(out, 'metrics.json'))
+    with outputs.writing(out) as staging:
+        for k, name in enumerate(train.names):
+            print('Dataset {}:'.format(name), flush=True)
+            x_tr, c_tr = joint_eval.part_arrays(train, k)
+            x, c = joint_eval.part_arrays(test, k, args.n_test)
+            sizes = train.layout.dataset_group_sizes[k]
+            clf, clf_acc = _judge(args, x_tr, c_tr, sizes, x, c, device)
+            result, data = joint_eval.evaluate_dataset(
+                gen, test, k, clf, args.n_test, device,
+                [m for m in args.metrics if m != 'inception_fid'],
+                _ground_truth(test.datasets[k]))
+            result = _judged(result, clf_acc, sizes)
+            result.update(n_test=len(x))
+            report.write_report(os.path.join(staging, name), result, data,
+                                test.datasets[k].label_names)
+            results[name] = result
+        results = {'datasets': results,
+                   'snapshot': os.path.abspath(snapshot)}
+        snapshots.write_json_atomic(results, os.path.join(staging,
+                                                          'metrics.json'))
     return results
 
 
@@ -134,8 +197,12 @@ def main(argv=None):
             args.n_test))
     try:
         result = run(args)
-    except (DatasetError, snapshots.UnsafeFileError, ValueError) as e:
+    except (DatasetError, snapshots.UnsafeFileError, ValueError,
+            outputs.OutputError) as e:
         parser.error(str(e))
+    except KeyboardInterrupt:
+        print('\nInterrupted; no report was written.', file=sys.stderr)
+        return 130
     for name, part in result.get('datasets', {None: result}).items():
         if name is not None:  # a joint run: one block per dataset
             print('dataset {}: other datasets\' images to its labels, '

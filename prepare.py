@@ -20,6 +20,7 @@ from datasets import faces
 from datasets import filters
 from datasets import prepare_lib
 from datasets.image_files import DatasetError
+from extensions import outputs
 from extensions import progress
 
 
@@ -92,6 +93,7 @@ def main(argv=None):
     parser, args = parse_args(argv)
     check_args(parser, args)
     try:
+        outputs.check_out_dir(args.out, 'OUT')
         picker = prepare_lib.FacePicker(
             faces.load_cascade(args.cascade), size=args.size,
             margin=args.margin, min_face=args.min_face,
@@ -99,10 +101,11 @@ def main(argv=None):
             near_dup_bits=args.near_dup_bits if args.dedup else None)
         bar = None if args.quiet else progress.TextProgress(
             sys.stderr, 'prepare')
-        report = prepare_lib.prepare(
-            args.src, args.out, picker, args.domains_from_folders,
-            args.format, bar, options=vars(args))
-    except DatasetError as e:
+        with outputs.write_errors(args.out, 'OUT'):
+            report = prepare_lib.prepare(
+                args.src, args.out, picker, args.domains_from_folders,
+                args.format, bar, options=vars(args))
+    except (DatasetError, outputs.OutputError) as e:
         parser.error(str(e))
     print(prepare_lib.summary(report))
     if not report['counts']['kept']:

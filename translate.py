@@ -32,6 +32,7 @@ from datasets import faces  # NOQA: E402
 from datasets.image_files import DatasetError
 from extensions import export
 from extensions import model_loading
+from extensions import outputs
 from extensions import progress
 from extensions import translation
 from extensions import translation_files
@@ -188,6 +189,8 @@ def main(argv=None):
     parser, args = parse_args(argv)
     check_args(parser, args)
     try:
+        if not args.list:
+            outputs.check_out_dir(args.out)
         device = devices.get_device(args.gpu)
         gen, config = model_loading.load_model(args.model, sys.stderr)
         layout = joint_editing.layout_for(config)
@@ -203,18 +206,22 @@ def main(argv=None):
             config.get('face_margin', export.DEFAULT_FACE_MARGIN)
             if args.margin is None else args.margin, args.min_face,
             args.largest)
-    except (DatasetError, UnsafeFileError, ValueError) as e:
+    except (DatasetError, UnsafeFileError, ValueError,
+            outputs.OutputError) as e:
         parser.error(str(e))
     inputs = translation_files.list_inputs(args.inputs, exclude=args.out)
     if not inputs:
         parser.error('no pictures found in {}'.format(' '.join(args.inputs)))
-    written, failures = translation.run(
-        inputs, args.out, plan, finder,
-        translation.Translator(gen, device, args.batch_size),
-        config['image_size'], args.feather, args.keep_unmatched,
-        args.batch_size,
-        None if args.quiet else progress.TextProgress(sys.stderr,
-                                                        'translate'))
+    try:
+        written, failures = translation.run(
+            inputs, args.out, plan, finder,
+            translation.Translator(gen, device, args.batch_size),
+            config['image_size'], args.feather, args.keep_unmatched,
+            args.batch_size,
+            None if args.quiet else progress.TextProgress(sys.stderr,
+                                                            'translate'))
+    except outputs.OutputError as e:
+        parser.error(str(e))
     print('Wrote {} file(s) to {}.'.format(len(written), args.out))
     if failures:
         print('{} of {} picture(s) failed (reasons above).'.format(

@@ -1,6 +1,7 @@
 """Atomic file writes: a reader never sees a half-written file."""
 import contextlib
 import os
+import shutil
 import tempfile
 
 
@@ -38,3 +39,39 @@ def atomic_open(path, mode='wb'):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+@contextlib.contextmanager
+def staged_dir(out_dir):
+    """All or nothing for several files: yields a hidden folder inside
+    ``out_dir`` to write them in, and moves them into ``out_dir`` (same
+    relative paths, replacing older ones) only when the block succeeds.
+
+    On any error the folder is removed with everything in it, ``out_dir``
+    keeps its old files, and an ``out_dir`` created here is removed again
+    if empty. Moving needs no disk space (renames on one file system).
+
+    Args:
+        out_dir (str): Final folder; created with its parents.
+
+    Yields:
+        str: The staging folder.
+    """
+    created = not os.path.isdir(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=out_dir, prefix='.staged-', suffix='.tmp')
+    try:
+        yield staging
+        for root, _, files in os.walk(staging):
+            target = os.path.join(out_dir, os.path.relpath(root, staging))
+            os.makedirs(target, exist_ok=True)
+            for name in files:
+                os.replace(os.path.join(root, name),
+                           os.path.join(target, name))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            with contextlib.suppress(OSError):
+                os.rmdir(out_dir)  # only when empty
+        raise
+    shutil.rmtree(staging, ignore_errors=True)

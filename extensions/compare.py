@@ -12,18 +12,19 @@ import os
 
 import numpy
 
-import chainer
 
 import datasets
 from extensions import compare_report
 from extensions import cyclegan_wiring
+from extensions import devices
+from extensions import outputs
 from extensions.compare_eval import directions
 from extensions.compare_eval import domain_pairs
 from extensions.compare_eval import evaluate
-from extensions.compare_eval import load_cyclegan
-from extensions.compare_eval import load_stargan
 from extensions.compare_eval import members
 from extensions.compare_eval import open_base
+from extensions.compare_models import load_cyclegan
+from extensions.compare_models import load_stargan
 
 #: Sub-folders of the comparison's out dir.
 STARGAN_DIR, CYCLEGAN_DIR, PACK_PATH = 'stargan', 'cyclegan', 'data/pack.npz'
@@ -83,7 +84,8 @@ def prepare_pack(cfg):
     """Writes the pack of the chosen domains' training images that
     both models learn from; returns its path."""
     pack = os.path.join(cfg['out'], PACK_PATH)
-    n = write_domain_pack(open_base(cfg, 'train'), cfg['domains'], pack)
+    with outputs.write_errors(cfg['out']):
+        n = write_domain_pack(open_base(cfg, 'train'), cfg['domains'], pack)
     print('Training images of {}: {} -> {}'.format(
         ', '.join(cfg['domains']), n, pack), flush=True)
     return pack
@@ -172,9 +174,7 @@ def run(cfg, train_main, cyclegan_main=None):
     Returns:
         dict: The comparison result (also in comparison.json).
     """
-    os.makedirs(cfg['out'], exist_ok=True)
-    device = chainer.get_device('@numpy' if cfg['gpu'] < 0
-                                else '@cupy:{}'.format(cfg['gpu']))
+    device = devices.get_device(cfg['gpu'])  # ValueError without CUDA
     star, cycle = cfg.get('stargan_run'), cfg.get('cyclegan_runs')
     if not (star and cycle):
         pack = prepare_pack(cfg)
@@ -188,5 +188,6 @@ def run(cfg, train_main, cyclegan_main=None):
                   runs=dict(stargan=star, cyclegan=list(cycle)))
     picture = compare_report.figure(cfg['domains'], inputs['x'],
                                     inputs['src'], fakes, inputs['truth'])
-    compare_report.write(cfg['out'], result, cfg, picture)
+    with outputs.writing(cfg['out']) as staging:
+        compare_report.write(staging, result, cfg, picture)
     return result

@@ -1,24 +1,18 @@
-"""Evaluation half of the StarGAN / CycleGAN comparison: loading trained
-models as translators, translating the same held-out images with each, and
-scoring every direction with the offline metrics."""
+"""Evaluation half of the StarGAN / CycleGAN comparison: translating the
+same held-out images with each model (loaded by
+:mod:`extensions.compare_models`) and scoring every direction with the
+offline metrics."""
 import dataclasses
 import itertools
-import json
-import os
 
 import numpy
 
-import chainer
-
 import datasets
 from datasets.unaligned import domain_indices
-from extensions import cyclegan_wiring
+from extensions import compare_models
 from extensions import evaluation
 from extensions import runs
-from extensions import safety
-from extensions import snapshots
 from stargan import classifier as clf_lib
-from stargan import cpu_threads
 from stargan import labels as label_utils
 from stargan import metrics
 
@@ -71,121 +65,6 @@ def members(dataset, domains):
     idx = numpy.array(sorted(i for i, k in owner.items() if k >= 0),
                       numpy.int64)
     return idx, numpy.array([owner[i] for i in idx], numpy.int64)
-
-
-def latest_snapshot(run_dir):
-    """Path of the newest complete ``snapshot_iter_N`` in a run dir.
-
-    Raises:
-        ~extensions.snapshots.UnsafeFileError: There is none.
-    """
-    path = safety.latest_snapshot(run_dir)
-    if path is None:
-        raise snapshots.UnsafeFileError(
-            'no complete snapshot_iter_* in {}; train it first'.format(
-                run_dir))
-    return path
-
-
-def training_time(run_dir):
-    """Seconds the run took (its log's last ``elapsed_time``), or None."""
-    try:
-        with open(os.path.join(run_dir, 'log')) as f:
-            return float(json.load(f)[-1]['elapsed_time'])
-    except (OSError, ValueError, IndexError, KeyError):
-        return None
-
-
-def n_params(*links):
-    """Total parameter count of some links."""
-    return int(sum(p.size for link in links for p in link.params()))
-
-
-def _run_batches(fn, device, *arrays, batch_size=32):
-    """``fn`` over batches of ``arrays`` (sent to ``device``), concatenated
-    into one numpy array."""
-    out = []
-    with chainer.using_config('train', False), chainer.no_backprop_mode(), \
-            cpu_threads.splitting():
-        for s in range(0, len(arrays[0]), batch_size):
-            y = fn(*[device.send(a[s:s + batch_size]) for a in arrays])
-            out.append(chainer.backend.CpuDevice().send(y.array))
-    return numpy.concatenate(out)
-
-
-def _edit(c, groups, names, target):
-    """Labels ``c`` (N, L) over ``names`` with ``target``'s group set to it.
-    """
-    sizes = [len(v) for _, v in groups]
-    j = names.index(target)
-    return dict(label_utils.edit_targets(c, sizes))[j]
-
-
-def _budget(opts):
-    """What a run spent: iterations, batch, size and optimiser settings."""
-    return {k: opts.get(k) for k in ('iterations', 'batch_size',
-                                     'image_size', 'g_lr', 'd_lr',
-                                     'n_critic')}
-
-
-def load_stargan(run_dir, device):
-    """StarGAN of a run dir, as a model description for :func:`evaluate`.
-
-    Returns:
-        dict: ``translate(x, c, names, src, trg)`` (x float32 ``(N, 3, S,
-        S)``, c its float32 labels over ``names``), ``parameters``,
-        ``generators``, ``trained_on``, ``train_time_s`` and the budget:
-        ``iterations``, ``batch_size``, ``image_size``, ``g_lr``,
-        ``d_lr``, ``n_critic``.
-    """
-    opts = runs.read_options(run_dir)
-    train, _ = runs.make_datasets(opts)
-    own = list(train.label_names)
-    gen = runs.load_generator(latest_snapshot(run_dir), opts, len(own))
-    gen.to_device(device)
-    _, dis = runs.make_stargan(opts, len(own))
-
-    def translate(x, c, names, src, trg):
-        c_own = numpy.stack([c[:, names.index(n)] if n in names else
-                             numpy.zeros(len(c), numpy.float32) for n in own],
-                            axis=1)
-        c_trg = _edit(c_own, train.attribute_groups, own, trg)
-        return _run_batches(gen, device, x, c_trg)
-    return dict(translate=translate, generators=1, trained_on=own,
-                parameters=dict(generators=n_params(gen),
-                                discriminators=n_params(dis)),
-                train_time_s=training_time(run_dir), **_budget(opts))
-
-
-def load_cyclegan(run_dirs, device):
-    """The CycleGAN pair models of some run dirs, as one model description
-    (see :func:`load_stargan`); times and parameters are summed."""
-    gens, params, times, info = {}, dict(generators=0, discriminators=0), \
-        [], {}
-    for run_dir in run_dirs:
-        opts = runs.read_options(run_dir)
-        a, b = opts['domains']
-        gen_ab, gen_ba = cyclegan_wiring.load_generators(
-            latest_snapshot(run_dir), opts)
-        for g in (gen_ab, gen_ba):
-            g.to_device(device)
-        gens[(a, b)], gens[(b, a)] = gen_ab, gen_ba
-        models = cyclegan_wiring.make_models(opts)
-        params['generators'] += n_params(gen_ab, gen_ba)
-        params['discriminators'] += n_params(
-            *[m for k, m in models.items() if k.startswith('dis')])
-        times.append(training_time(run_dir))
-        info = _budget(dict(opts, n_critic=1))
-
-    def translate(x, c, names, src, trg):
-        if (src, trg) not in gens:
-            raise ValueError('no CycleGAN model translates {} to {}'.format(
-                src, trg))
-        return _run_batches(gens[(src, trg)], device, x)
-    total = None if None in times else float(sum(times))
-    return dict(translate=translate, generators=len(gens), pairs=sorted(gens),
-                trained_on=list(dict.fromkeys(d for p in gens for d in p)),
-                parameters=params, train_time_s=total, **info)
 
 
 def eval_set(test, domains, n_eval):
@@ -242,8 +121,18 @@ def _scalars(result):
     return out
 
 
-def scores(data, domains, src):
-    """Metrics over all directions, and per ``'source>target'``."""
+def per_direction(data, domains, src, names=METRIC_NAMES):
+    """Scalar metrics per ``'source>target'`` direction.
+
+    Args:
+        data (~stargan.metrics.EvalData): From :func:`make_eval_data`.
+        domains (sequence of str): The translated domains.
+        src (numpy.ndarray): Source domain position of each image ``(N,)``.
+        names (sequence of str): Metrics to compute.
+
+    Returns:
+        dict: ``'a>b' -> {metric: float, 'skipped': ...}``.
+    """
     per = {}
     for s, t in directions(domains):
         k = domains.index(t)
@@ -251,9 +140,14 @@ def scores(data, domains, src):
             data, targets=data.targets[k:k + 1], c_trg=data.c_trg[k:k + 1],
             fake=data.fake[k:k + 1], rec=data.rec[k:k + 1],
             changed=(data.changed[k] & (src == domains.index(s)))[None])
-        per['{}>{}'.format(s, t)] = _scalars(metrics.compute(one,
-                                                             METRIC_NAMES))
-    return _scalars(metrics.compute(data, METRIC_NAMES)), per
+        per['{}>{}'.format(s, t)] = _scalars(metrics.compute(one, names))
+    return per
+
+
+def scores(data, domains, src):
+    """Metrics over all directions, and per ``'source>target'``."""
+    return (_scalars(metrics.compute(data, METRIC_NAMES)),
+            per_direction(data, domains, src))
 
 
 def judge_for(cfg, test, device):
@@ -263,10 +157,11 @@ def judge_for(cfg, test, device):
     x_test, c_test = evaluation.dataset_arrays(test)
     return evaluation.get_classifier(
         x, c, runs.group_sizes(test), x_test, c_test, cfg['cache_dir'],
-        cfg['classifier_iterations'], seed=cfg['seed'], device=device)
+        cfg['classifier_iterations'], seed=cfg['seed'], device=device,
+        callback=evaluation.judge_progress())
 
 
-def _truth(test, idx, c):
+def eval_truth(test, idx):
     """``(rows, labels)`` -> the true renderings of eval rows (synthetic
     data only; None otherwise)."""
     if not hasattr(test, 'render_label'):
@@ -280,7 +175,8 @@ def evaluate(cfg, models, device):
 
     Args:
         cfg (dict): Comparison options.
-        models (dict): ``name -> model description`` (:func:`load_stargan`).
+        models (dict): ``name -> model description``
+            (:func:`extensions.compare_models.load_stargan`).
         device: Where the models live.
 
     Returns:
@@ -293,8 +189,11 @@ def evaluate(cfg, models, device):
     names = list(test.label_names)
     judge, judge_acc = judge_for(cfg, test, device)
     idx, x, c, src = eval_set(test, cfg['domains'], cfg['n_eval'])
-    truth = _truth(test, idx, c)
+    truth = eval_truth(test, idx)
     result = dict(judge_accuracy_real=judge_acc, n_eval=len(x), models={})
+    warning = evaluation.judge_warning(judge_acc, runs.group_sizes(test))
+    if warning:
+        result['judge_warning'] = warning
     fakes = {}
     for name, model in models.items():
         fake, rec = translations(model, x, c, names, src, cfg['domains'])
@@ -306,5 +205,5 @@ def evaluate(cfg, models, device):
             overall=overall, per_direction=per)
         fakes[name] = fake
     truth_to = None if truth is None else (lambda rows, t: truth(
-        rows, _edit(c[rows], test.attribute_groups, names, t)))
+        rows, compare_models.edit_labels(c[rows], test.attribute_groups, names, t)))
     return result, fakes, dict(x=x, src=src, truth=truth_to)

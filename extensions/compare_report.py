@@ -94,6 +94,8 @@ def markdown(result, cfg):
         'Judged on {} held-out images by a domain classifier trained on all '
         'real training images (accuracy on real held-out images: {:.3f}).'
         .format(result['n_eval'], result['judge_accuracy_real']), '',
+    ] + (['**{}**'.format(result['judge_warning']), '']
+         if 'judge_warning' in result else []) + [
         '## Cost for k = {} domains'.format(k), '',
         'StarGAN: one generator for every direction; CycleGAN: one model '
         'per pair, k(k-1)/2 = {} models holding k(k-1) = {} generators.'

@@ -3,6 +3,7 @@ and a Trainer extension reporting the main metrics."""
 import hashlib
 import json
 import os
+import sys
 
 import numpy
 
@@ -10,12 +11,67 @@ import chainer
 from chainer import training
 
 from extensions import atomic
+from extensions import progress
 from extensions import snapshots
 from stargan import classifier as clf_lib
+from stargan import labels as label_utils
 from stargan import metrics
 
 #: Metrics the training-time extension reports (cheap enough to repeat).
 TRAINING_METRICS = ('target_accuracy', 'feature_distances', 'reconstruction')
+
+#: A judge must beat chance by this factor on real test images, else its
+#: verdicts are flagged as not meaningful.
+JUDGE_MIN_OVER_CHANCE = 1.5
+
+
+class JudgeStopped(Exception):
+    """A stop was requested while the judge trained; nothing was cached."""
+
+
+def judge_warning(accuracy, group_sizes):
+    """The warning line for a judge too weak to trust, or None.
+
+    Args:
+        accuracy (float): The judge's accuracy on real test images.
+        group_sizes (sequence of int): Label layout (gives chance).
+
+    Returns:
+        str or None: One line naming its accuracy and chance.
+    """
+    chance = label_utils.chance_accuracy(group_sizes)
+    if accuracy >= JUDGE_MIN_OVER_CHANCE * chance:
+        return None
+    return ('warning: judge accuracy {:.1%} on real test images is below '
+            '{}x chance ({:.1%}, chance {:.1%}): its numbers are not '
+            'meaningful; train it longer (--classifier-iterations)'.format(
+                accuracy, JUDGE_MIN_OVER_CHANCE,
+                JUDGE_MIN_OVER_CHANCE * chance, chance))
+
+
+def judge_progress(should_stop=None, stream=None):
+    """A ``train_classifier`` callback: draws "training the evaluation
+    classifier [###...] i/N" and honours stop requests between steps.
+
+    Args:
+        should_stop (callable): Returns True once a stop was requested
+            (e.g. a SIGINT caught by the run); None: never.
+        stream (file): Where to draw (default: ``sys.stderr``).
+
+    Returns:
+        callable: ``(step, iterations)``; raises :class:`JudgeStopped`.
+    """
+    stream = stream or sys.stderr
+    bar = progress.TextProgress(stream, 'training the evaluation classifier')
+
+    def callback(step, iterations):
+        bar(step, iterations)
+        if should_stop is not None and should_stop():
+            stream.write('\n')
+            raise JudgeStopped(
+                'stop requested while training the evaluation classifier '
+                '(step {}/{}); it was not cached'.format(step, iterations))
+    return callback
 
 
 def default_cache_dir():
@@ -50,7 +106,8 @@ def _cache_key(x, c, options):
 
 
 def get_classifier(x, c, group_sizes, x_test, c_test, cache_dir=None,
-                   iterations=600, width=16, seed=0, device='@numpy'):
+                   iterations=600, width=16, seed=0, device='@numpy',
+                   callback=None):
     """Trains the judge on real training images, or loads it from the cache.
 
     The cache key hashes the training images, labels and options, so a
@@ -67,6 +124,9 @@ def get_classifier(x, c, group_sizes, x_test, c_test, cache_dir=None,
         width (int): Classifier width.
         seed (int): Training seed.
         device: ``chainer.get_device`` specifier.
+        callback (callable): Passed to
+            :func:`stargan.classifier.train_classifier` (progress, stop
+            requests); unused when the judge comes from the cache.
 
     Returns:
         tuple: ``(DomainClassifier, held-out accuracy float)``.
@@ -83,7 +143,8 @@ def get_classifier(x, c, group_sizes, x_test, c_test, cache_dir=None,
         clf.to_device(device)
     else:
         clf = clf_lib.train_classifier(x, c, group_sizes, iterations,
-                                       width=width, seed=seed, device=device)
+                                       width=width, seed=seed, device=device,
+                                       callback=callback)
         if path:
             with atomic.atomic_open(path) as f:
                 chainer.serializers.save_npz(f, clf)
@@ -123,13 +184,16 @@ class Evaluate(training.Extension):
     """Reports ``eval/<metric>`` for a fixed set of test images.
 
     Runs before LogReport in the same iteration, so the values appear in the
-    log and can be plotted. The judging classifier is obtained on the first
-    call, so training starts without waiting for it.
+    log and can be plotted; ``eval/judge_accuracy`` is the judge's accuracy
+    on real test images. The judging classifier is obtained on the first
+    call, so training starts without waiting for it; a stop requested while
+    it trains skips that evaluation.
 
     Args:
         generator (callable): The generator being trained.
         get_judge (callable): Returns the
-            :class:`~stargan.classifier.DomainClassifier` (called once).
+            :class:`~stargan.classifier.DomainClassifier` and its accuracy
+            on real test images (called once, see :func:`judge_for`).
         x (numpy.ndarray): float32 ``(N, 3, S, S)`` fixed test images.
         c (numpy.ndarray): float32 ``(N, L)`` their labels.
         group_sizes (sequence of int): Label layout.
@@ -143,6 +207,7 @@ class Evaluate(training.Extension):
     def __init__(self, generator, get_judge, x, c, group_sizes, label_names,
                  device='@numpy', names=TRAINING_METRICS):
         self.generator, self.get_judge, self.judge = generator, get_judge, None
+        self.judge_accuracy = None
         self.x, self.c = x, c
         self.group_sizes, self.label_names = group_sizes, label_names
         self.device, self.names = device, list(names)
@@ -150,7 +215,7 @@ class Evaluate(training.Extension):
     def prepare(self):
         """Trains or loads the judge now (else on the first evaluation)."""
         if self.judge is None:
-            self.judge = self.get_judge()
+            self.judge, self.judge_accuracy = self.get_judge()
 
     def evaluate(self):
         """Returns the scalar metrics as ``{'eval/<name>': float}``."""
@@ -159,14 +224,25 @@ class Evaluate(training.Extension):
                               self.group_sizes, self.label_names,
                               self.device)
         result = metrics.compute(data, self.names)
+        result['judge_accuracy'] = self.judge_accuracy
         return {'eval/' + k: v for k, v in result.items()
                 if isinstance(v, float)}
 
     def __call__(self, trainer):
-        chainer.report(self.evaluate())
+        report_unless_stopped(self.evaluate)
 
 
-def judge_for(train, test, n_test, cache_dir, iterations, seed, device):
+def report_unless_stopped(evaluate):
+    """``chainer.report(evaluate())``, or a line saying why not when a stop
+    came while the judge trained (the run then stops as asked)."""
+    try:
+        chainer.report(evaluate())
+    except JudgeStopped as e:
+        print('Evaluation skipped: {}'.format(e), flush=True)
+
+
+def judge_for(train, test, n_test, cache_dir, iterations, seed, device,
+              should_stop=None):
     """A zero-argument function that trains or loads the judge for a run.
 
     Args:
@@ -177,9 +253,13 @@ def judge_for(train, test, n_test, cache_dir, iterations, seed, device):
         iterations (int): Classifier training steps.
         seed (int): Classifier seed.
         device: ``chainer.get_device`` specifier.
+        should_stop (callable): Returns True once the run was asked to
+            stop; checked between the judge's training steps.
 
     Returns:
-        callable: Returns the classifier, printing its held-out accuracy.
+        callable: Returns the classifier and its held-out accuracy,
+        printing the accuracy (and a warning for a judge near chance);
+        raises :class:`JudgeStopped` on a stop request.
     """
     def get():
         print('Training or loading the judging domain classifier...',
@@ -188,8 +268,12 @@ def judge_for(train, test, n_test, cache_dir, iterations, seed, device):
         x_test, c_test = dataset_arrays(test, n_test)
         sizes = [len(v) for _, v in train.attribute_groups]
         clf, acc = get_classifier(x, c, sizes, x_test, c_test, cache_dir,
-                                  iterations, seed=seed, device=device)
+                                  iterations, seed=seed, device=device,
+                                  callback=judge_progress(should_stop))
         print('Judge accuracy on real test images: {:.3f}'.format(acc),
               flush=True)
-        return clf
+        warning = judge_warning(acc, sizes)
+        if warning:
+            print(warning, flush=True)
+        return clf, acc
     return get

@@ -92,10 +92,12 @@ def evaluate_dataset(generator, test, k, judge, n_test, device,
     return result, data
 
 
-def judges_for(train, test, n_test, cache_dir, iterations, seed, device):
+def judges_for(train, test, n_test, cache_dir, iterations, seed, device,
+               should_stop=None):
     """One judge getter per dataset (see :func:`evaluation.judge_for`)."""
     return [evaluation.judge_for(train.datasets[k], test.datasets[k], n_test,
-                                 cache_dir, iterations, seed, device)
+                                 cache_dir, iterations, seed, device,
+                                 should_stop)
             for k in range(len(train.datasets))]
 
 
@@ -111,7 +113,8 @@ class JointEvaluate(training.Extension):
         generator (callable): The joint generator being trained.
         test (~datasets.joint.JointDataset): Joint test set.
         get_judges (sequence of callable): Per dataset, returns its judge
-            (called on the first evaluation).
+            and the judge's accuracy on real test images (called on the
+            first evaluation; reported as ``eval/<dataset>/judge_accuracy``).
         n_test (int): Test images per dataset.
         device: Where the generator lives.
         shard (tuple of int): ``(rank, n)``: this process's share of the
@@ -124,12 +127,15 @@ class JointEvaluate(training.Extension):
                  shard=(0, 1)):
         self.generator, self.test = generator, test
         self.get_judges, self.judges = list(get_judges), None
+        self.judge_accuracies = None
         self.n_test, self.device, self.shard = n_test, device, shard
 
     def prepare(self):
         """Trains or loads the judges now (else on the first evaluation)."""
         if self.judges is None:
-            self.judges = [get() for get in self.get_judges]
+            pairs = [get() for get in self.get_judges]
+            self.judges = [judge for judge, _ in pairs]
+            self.judge_accuracies = [acc for _, acc in pairs]
 
     def evaluate(self):
         """Returns ``{'eval/<dataset>/<metric>': float}``."""
@@ -142,7 +148,9 @@ class JointEvaluate(training.Extension):
             out.update({'eval/{}/{}'.format(name, key): v
                         for key, v in result.items()
                         if isinstance(v, float)})
+            out['eval/{}/judge_accuracy'.format(name)] = \
+                self.judge_accuracies[k]
         return out
 
     def __call__(self, trainer):
-        chainer.report(self.evaluate())
+        evaluation.report_unless_stopped(self.evaluate)

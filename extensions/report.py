@@ -23,6 +23,8 @@ HEADLINE = [
      '(higher is better)'),
     ('classifier_accuracy_real', 'the judging classifier\'s accuracy on real '
      'test images'),
+    ('classifier_chance', 'what guessing would score on those (the judge '
+     'must reach 1.5x this to be trusted)'),
 ]
 
 
@@ -32,6 +34,8 @@ def summary(result):
              if k in result]
     lines += ['{:<26} skipped: {}'.format(k, why)
               for k, why in result.get('skipped', {}).items()]
+    if 'judge_warning' in result:
+        lines.append(result['judge_warning'])
     return '\n'.join(lines)
 
 
@@ -53,6 +57,8 @@ def markdown(result, label_names):
     """The report's Markdown text."""
     parts = ['# Evaluation', '', 'Snapshot: `{}`, {} test images.'.format(
         result.get('snapshot'), result.get('n_test')), '']
+    if 'judge_warning' in result:
+        parts += ['**{}**'.format(result['judge_warning']), '']
     parts.append(_table([[k, '{:.4f}'.format(result[k]), why]
                          for k, why in HEADLINE if k in result],
                         ['metric', 'value', 'meaning']))
@@ -62,6 +68,9 @@ def markdown(result, label_names):
         parts += ['', '## Target accuracy, source x target', '',
                   _accuracy_table(result['target_accuracy_table'],
                                   label_names)]
+    if 'per_direction' in result:
+        parts += ['', '## Per direction', '', _direction_table(
+            result['per_direction'])]
     if 'frechet_distance_per_domain' in result:
         fd = result['frechet_distance_per_domain']
         kid = result['kernel_distance_per_domain']
@@ -71,6 +80,13 @@ def markdown(result, label_names):
     parts += ['', '## Figures', '', '![translations](translations.png)', '',
               '![per domain](per_domain.png)', '']
     return '\n'.join(parts)
+
+
+def _direction_table(per):
+    keys = [k for k, _ in HEADLINE if any(k in m for m in per.values())]
+    return _table([[d] + ['{:.4f}'.format(m[k]) if k in m else ''
+                          for k in keys] for d, m in per.items()],
+                  ['direction'] + keys)
 
 
 def _translation_grid(data, label_names, n=8):

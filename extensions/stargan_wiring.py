@@ -154,10 +154,15 @@ def add_evaluation(trainer, opts, train, test, gen, device, comm=None):
     evaluates its share of the test images."""
     rank, size = multinode.shard_of(comm)
     n_eval = opts['n_eval']
+    stop = trainer.stop_trigger
+    # A stop request (GracefulStop.received) ends the judge's training; not
+    # with several processes, whose judge process 0 trains for all of them.
+    should_stop = None if comm is not None else (
+        lambda: getattr(stop, 'received', None) is not None)
     get = (joint_eval.judges_for if isinstance(train, joint.JointDataset)
            else evaluation.judge_for)(
         train, test, n_eval, opts['cache_dir'],
-        opts['classifier_iterations'], opts['seed'], device)
+        opts['classifier_iterations'], opts['seed'], device, should_stop)
     if isinstance(train, joint.JointDataset):
         ext = joint_eval.JointEvaluate(gen, test, get, n_eval, device,
                                        shard=(rank, size))

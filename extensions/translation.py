@@ -20,6 +20,7 @@ from datasets import transforms
 from datasets.image_files import DatasetError
 from datasets.image_files import read_image
 from extensions import atomic
+from extensions import outputs
 from extensions import images
 from extensions.translation_files import output_paths
 from stargan import conv
@@ -233,6 +234,10 @@ def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
 
     Returns:
         tuple: ``(written paths, failure messages)``.
+
+    Raises:
+        ~extensions.outputs.OutputError: A result could not be written
+            (full disk, read-only); the results before it are complete.
     """
     log = log or sys.stderr
     written, failures = [], []
@@ -251,9 +256,10 @@ def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
             chunk.append((img, boxes, stem))
         edited = edit_pictures([(i, b) for i, b, _ in chunk], plan.labels,
                                translator, size, feather)
-        for (img, _, stem), outs in zip(chunk, edited):
-            written += write_outputs(plan, img, outs,
-                                     os.path.join(out_dir, stem))
+        with outputs.write_errors(out_dir):
+            for (img, _, stem), outs in zip(chunk, edited):
+                written += write_outputs(plan, img, outs,
+                                         os.path.join(out_dir, stem))
         if progress is not None:
             progress(min(start + batch_size, len(inputs)), len(inputs))
     return written, failures

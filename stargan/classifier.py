@@ -53,7 +53,7 @@ class DomainClassifier(chainer.Chain):
 
 def train_classifier(images, labels, group_sizes, iterations=300,
                      batch_size=32, lr=1e-3, seed=0, device='@numpy',
-                     **kwargs):
+                     callback=None, **kwargs):
     """Fits a :class:`DomainClassifier` to labelled real images.
 
     Args:
@@ -65,6 +65,9 @@ def train_classifier(images, labels, group_sizes, iterations=300,
         lr (float): Adam learning rate.
         seed (int): Initialisation and batch order.
         device: ``chainer.get_device`` specifier.
+        callback (callable): Called as ``callback(step, iterations)`` after
+            each step (1-based), e.g. to show progress; it may raise to
+            abandon the training (a stop request).
         **kwargs: Passed to :class:`DomainClassifier`.
 
     Returns:
@@ -76,12 +79,14 @@ def train_classifier(images, labels, group_sizes, iterations=300,
     clf.to_device(device)
     opt = chainer.optimizers.Adam(lr)
     opt.setup(clf)
-    for _ in range(iterations):
+    for step in range(1, iterations + 1):
         idx = rng.randint(0, len(images), size=batch_size)
         x = device.send(_augment(images[idx], rng))
         c = device.send(labels[idx])
         opt.update(lambda: losses.classification_loss(clf(x), c,
                                                       group_sizes))
+        if callback is not None:
+            callback(step, iterations)
     return clf
 
 

@@ -106,3 +106,17 @@ def accuracy(logits, labels, group_sizes):
             hits.append((logits[:, sl].argmax(1) == labels[:, sl].argmax(1))
                         [:, None])
     return float(xp.concatenate(hits, axis=1).mean())
+
+
+def chance_accuracy(group_sizes):
+    """What :func:`accuracy` expects from guessing: 1/2 for a binary
+    attribute, 1/size for an exclusive group, averaged over the groups.
+
+    Args:
+        group_sizes (sequence of int): Label layout.
+
+    Returns:
+        float: In (0, 1).
+    """
+    return sum(0.5 if size == 1 else 1. / size
+               for size in group_sizes) / len(group_sizes)

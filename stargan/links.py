@@ -165,8 +165,10 @@ class InstanceNorm(function_node.FunctionNode):
         xp = backend.get_array_module(x)
         self.mu = x.mean(axis=(2, 3), keepdims=True)
         y = x - self.mu
-        var = xp.einsum('nchw,nchw->nc', y, y)[:, :, None, None] / (
-            x.shape[2] * x.shape[3])
+        # The count as x's dtype: NumPy 1.x turns float32 / int into
+        # float64 once the int exceeds 65535 (256 x 256 px and up).
+        var = xp.einsum('nchw,nchw->nc', y, y)[:, :, None, None] / \
+            x.dtype.type(x.shape[2] * x.shape[3])
         self.rstd = (var + x.dtype.type(self.eps)) ** -0.5
         # y = (x - mu) * rstd * gamma + beta, in place; the normalized x is
         # not kept (it would hold a second activation-sized array per layer

@@ -49,6 +49,11 @@ def get_preset(name):
     Raises:
         ValueError: For an unknown name, listing the valid ones.
     """
+    if name in CYCLEGAN_PRESETS and name not in PRESETS:
+        raise ValueError(
+            '--preset {} is a CycleGAN preset: use it with --model cyclegan, '
+            'or choose a StarGAN preset ({})'.format(
+                name, ', '.join(sorted(PRESETS))))
     if name not in PRESETS:
         raise ValueError('unknown preset {!r}; choose one of {}'.format(
             name, ', '.join(sorted(PRESETS))))

@@ -18,3 +18,74 @@ def synthetic_judge():
         datasets.SyntheticFaceDataset(200, 32, 'test', seed=1))
     return evaluation.get_classifier(x, c, [5], x_test, c_test,
                                      iterations=300, width=16, seed=0)
+
+
+@pytest.fixture
+def failing_writes(monkeypatch):
+    """Makes creating files under a folder fail as on a read-only or full
+    disk (the tests run as root, whom chmod does not stop).
+
+    Returns:
+        callable: ``arm(folder, err=errno.EROFS, skip=0)``: from then on
+        the file creations under ``folder`` raise ``OSError(err)``, after
+        the first ``skip`` of them; with ``skip=0`` new folders fail too.
+    """
+    import builtins
+    import errno
+    import os
+
+    real = dict(open=builtins.open, os_open=os.open, mkdir=os.mkdir)
+
+    def arm(folder, err=errno.EROFS, skip=0):
+        folder = os.path.abspath(str(folder))
+        left = [skip]
+        dirs_fail = skip == 0
+
+        def fails(path):
+            path = os.path.abspath(os.fspath(path))
+            if not (path == folder or path.startswith(folder + os.sep)):
+                return False
+            left[0] -= 1
+            return left[0] < 0
+
+        def error(path):
+            return OSError(err, os.strerror(err), os.fspath(path))
+
+        def os_open(path, flags, *args, **kwargs):
+            if flags & os.O_CREAT and fails(path):
+                raise error(path)
+            return real['os_open'](path, flags, *args, **kwargs)
+
+        def mkdir(path, *args, **kwargs):
+            if dirs_fail and fails(path):
+                raise error(path)
+            return real['mkdir'](path, *args, **kwargs)
+
+        def open_(file, mode='r', *args, **kwargs):
+            if isinstance(file, (str, bytes, os.PathLike)) and \
+                    set(mode) & set('wax+') and fails(file):
+                raise error(file)
+            return real['open'](file, mode, *args, **kwargs)
+
+        monkeypatch.setattr(os, 'open', os_open)
+        monkeypatch.setattr(os, 'mkdir', mkdir)
+        monkeypatch.setattr(builtins, 'open', open_)
+    return arm
+
+
+@pytest.fixture
+def refused(capsys):
+    """Runs a script's ``main`` that must refuse, with an exit code but no
+    traceback.
+
+    Returns:
+        callable: ``(main, argv) -> the last line of stderr``.
+    """
+    def run(main, argv):
+        with pytest.raises(SystemExit) as e:
+            main(argv)
+        assert e.value.code != 0
+        err = capsys.readouterr().err
+        assert 'Traceback' not in err
+        return err.strip().splitlines()[-1]
+    return run

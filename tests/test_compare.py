@@ -127,3 +127,59 @@ def test_impossible_budgets_and_fractions_are_refused(tmp_path, capsys, flag,
     err = capsys.readouterr().err
     assert 'error: ' + message in err and 'Traceback' not in err
     assert not (tmp_path / 'x').exists()
+
+
+def test_an_unusable_out_is_refused_before_training(tmp_path, refused,
+                                                    failing_writes,
+                                                    monkeypatch):
+    def no_training(argv):
+        raise AssertionError('trained before checking --out')
+    monkeypatch.setattr(compare.train, 'main', no_training)
+    taken = tmp_path / 'taken'
+    taken.write_text('mine')
+    for out in (taken, taken / 'cmp'):
+        line = refused(compare.main, _argv(tmp_path, out))
+        assert str(taken) in line and 'is a file' in line
+    (tmp_path / 'ro').mkdir()
+    failing_writes(tmp_path / 'ro')
+    line = refused(compare.main, _argv(tmp_path, tmp_path / 'ro' / 'cmp'))
+    assert 'Read-only file system' in line and str(tmp_path / 'ro') in line
+
+
+def _given_runs(trained, out, *extra):
+    tmp, first = trained
+    return _argv(tmp, out, '--stargan-run', str(first / 'stargan'),
+                 '--cyclegan-runs', str(first / 'cyclegan' / 'smile_sad'),
+                 *extra)
+
+
+def test_a_full_disk_at_the_report_leaves_no_partial_report(
+        trained, tmp_path, refused, failing_writes):
+    import errno
+    out = tmp_path / 'cmp'
+    # comparison.json is written, comparison.png fails.
+    failing_writes(out, errno.ENOSPC, skip=1)
+    line = refused(compare.main, _given_runs(trained, out))
+    assert 'No space left on device' in line and str(out) in line
+    assert not out.exists() or os.listdir(str(out)) == []
+
+
+@pytest.mark.skipif(__import__('chainer').backends.cuda.available,
+                    reason='has CUDA')
+def test_gpu_without_cuda_fails_clearly(trained, tmp_path, refused):
+    line = refused(compare.main, _given_runs(trained, tmp_path / 'cmp',
+                                             '--gpu', '0'))
+    assert '--gpu 0' in line and 'CuPy' in line
+
+
+def test_an_untrained_judge_is_flagged(trained, tmp_path, capsys):
+    out = tmp_path / 'cmp'
+    argv = _given_runs(trained, out)
+    argv[argv.index('--classifier-iterations') + 1] = '0'
+    assert compare.main(argv) == 0
+    result = json.load(open(str(out / 'comparison.json')))
+    assert result['judge_accuracy_real'] < 1.5 * 0.2  # chance: 1 in 5
+    warning = result['judge_warning']
+    assert 'below 1.5x chance' in warning
+    assert warning in open(str(out / 'report.md')).read()
+    assert warning in capsys.readouterr().out

@@ -131,3 +131,101 @@ def test_snapshot_of_another_preset_is_named_with_its_shapes(
     assert 'error: --resume: {} is a snapshot of a different preset or ' \
         'label set'.format(small_run) in err
     assert 'broadcast' not in err and 'Traceback' not in err
+
+
+def _argv(run_dir, tmp_path, out, *extra):
+    return [run_dir, '--out', str(out), '--n-test', '10',
+            '--classifier-iterations', '2', '--cache-dir',
+            str(tmp_path / 'cache')] + list(extra)
+
+
+def test_an_out_that_is_a_file_is_refused_before_the_work(run_dir, tmp_path,
+                                                          refused):
+    out = tmp_path / 'notes.txt'
+    out.write_text('mine')
+    for given in (out, out / 'eval'):
+        line = refused(evaluate.main, _argv(run_dir, tmp_path, given))
+        assert str(out) in line and 'is a file' in line and '--out' in line
+    assert out.read_text() == 'mine'
+    assert not (tmp_path / 'cache').exists()  # no judge was trained
+
+
+def test_a_read_only_out_is_refused_before_the_work(run_dir, tmp_path,
+                                                    refused, failing_writes):
+    (tmp_path / 'ro').mkdir()
+    failing_writes(tmp_path / 'ro')
+    line = refused(evaluate.main, _argv(run_dir, tmp_path,
+                                        tmp_path / 'ro' / 'e'))
+    assert 'Read-only file system' in line and str(tmp_path / 'ro') in line
+    assert os.listdir(str(tmp_path / 'ro')) == []
+    assert not (tmp_path / 'cache').exists()
+
+
+def test_a_full_disk_leaves_the_old_report_and_no_partial_one(
+        run_dir, tmp_path, refused, failing_writes):
+    import errno
+    out = tmp_path / 'eval'
+    out.mkdir()
+    (out / 'metrics.json').write_text('{"old": 1}')
+    # metrics.json and translations.png are written, per_domain.png fails.
+    failing_writes(out, errno.ENOSPC, skip=2)
+    line = refused(evaluate.main, _argv(run_dir, tmp_path, out))
+    assert 'No space left on device' in line and str(out) in line
+    assert os.listdir(str(out)) == ['metrics.json']
+    assert (out / 'metrics.json').read_text() == '{"old": 1}'
+
+
+def test_a_run_dir_is_accepted_as_translate_py_accepts_it(run_dir, tmp_path):
+    out = tmp_path / 'eval'
+    assert evaluate.main(_argv(run_dir, tmp_path, out)) == 0
+    result = json.load(open(str(out / 'metrics.json')))
+    assert result['snapshot'] == os.path.join(run_dir, 'snapshot_iter_2')
+
+
+def test_an_untrained_judge_is_flagged_everywhere(run_dir, tmp_path, capsys):
+    out = tmp_path / 'eval'
+    argv = _argv(run_dir, tmp_path, out)
+    argv[argv.index('--classifier-iterations') + 1] = '0'
+    assert evaluate.main(argv) == 0
+    result = json.load(open(str(out / 'metrics.json')))
+    chance = result['classifier_chance']
+    assert chance == pytest.approx(0.2)  # five expressions
+    assert result['classifier_accuracy_real'] < 1.5 * chance
+    warning = result['judge_warning']
+    assert 'below 1.5x chance' in warning and 'not meaningful' in warning
+    assert warning in open(str(out / 'report.md')).read()
+    assert warning in capsys.readouterr().out
+
+
+@pytest.fixture(scope='module')
+def cyclegan_run(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp('cyclegan'))
+    assert train.main(['--model', 'cyclegan', '--domains', 'smile', 'sad',
+                       '--preset', 'tiny', '--n-train', '30', '--n-test',
+                       '15', '--iterations', '2', '--out', out]) == 0
+    return out
+
+
+def test_report_for_a_cyclegan_run(cyclegan_run, tmp_path):
+    out = tmp_path / 'eval'
+    argv = [os.path.join(cyclegan_run, 'snapshot_iter_1'), '--out', str(out),
+            '--n-test', '15', '--classifier-iterations', '3', '--cache-dir',
+            str(tmp_path / 'cache')]
+    assert evaluate.main(argv) == 0
+    result = json.load(open(str(out / 'metrics.json')))
+    assert result['model'] == 'cyclegan'
+    assert result['snapshot'].endswith('snapshot_iter_1')
+    assert set(result['per_direction']) == {'smile>sad', 'sad>smile'}
+    for scores in [result] + list(result['per_direction'].values()):
+        assert 0 <= scores['target_accuracy'] <= 1
+        for key in ('frechet_distance', 'kernel_distance',
+                    'reconstruction_l1', 'ground_truth_l1'):
+            assert np.isfinite(scores[key]), key
+    assert 0 <= result['classifier_accuracy_real'] <= 1
+    assert set(result['target_accuracy_table']) == {'smile', 'sad'}
+    report = open(str(out / 'report.md')).read()
+    assert 'smile>sad' in report and '| target_accuracy |' in report
+    # The run dir itself: its newest snapshot.
+    assert evaluate.main([cyclegan_run] + argv[1:]) == 0
+    assert json.load(open(str(out / 'metrics.json')))['snapshot'].endswith(
+        'snapshot_iter_2')

@@ -312,3 +312,36 @@ def test_a_grey_picture_dropped_as_monochrome_hides_no_colour_twin(tmp_path):
     assert files['a_grey.png']['reason'] == 'monochrome'
     assert files['b_colour.png']['kept']
     assert report['counts']['dropped'] == {'monochrome': 1}
+
+
+def test_an_unusable_out_is_refused_before_the_work(tmp_path, refused,
+                                                    failing_writes):
+    src = tmp_path / 'raw'
+    _save(src / 'a.png', _pattern(0))
+    taken = tmp_path / 'taken'
+    taken.write_text('mine')
+    for out in (taken, taken / 'faces'):
+        line = refused(prepare.main, [str(src), str(out), '--quiet'])
+        assert str(taken) in line and 'is a file' in line and 'OUT' in line
+    assert taken.read_text() == 'mine'
+    (tmp_path / 'ro').mkdir()
+    failing_writes(tmp_path / 'ro')
+    line = refused(prepare.main, [str(src), str(tmp_path / 'ro' / 'faces'),
+                                  '--quiet'])
+    assert 'Read-only file system' in line and str(tmp_path / 'ro') in line
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(tmp_path, refused,
+                                                    failing_writes):
+    import errno
+    src = tmp_path / 'raw'
+    for k in range(2):
+        _save(src / '{}.png'.format(k), _pattern(k))
+    parent = tmp_path / 'data'
+    parent.mkdir()
+    # The up-front probe succeeds; the report in the staging folder fails.
+    failing_writes(parent, errno.ENOSPC, skip=1)
+    line = refused(prepare.main, [str(src), str(parent / 'faces'),
+                                  '--quiet'])
+    assert 'No space left on device' in line and 'faces' in line
+    assert os.listdir(str(parent)) == []

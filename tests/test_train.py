@@ -59,6 +59,7 @@ def test_evaluation_during_training_is_logged_and_plotted(tmp_path):
         2, 4]
     assert 0 <= log[-1]['eval/target_accuracy'] <= 1
     assert 'eval/frechet_distance' in log[-1]
+    assert 0 <= log[-1]['eval/judge_accuracy'] <= 1  # on real test images
     assert os.path.exists(os.path.join(out, 'eval_target_accuracy.png'))
     assert len(os.listdir(str(tmp_path / 'cache'))) == 1  # judge cached
 
@@ -204,3 +205,49 @@ def test_resume_may_turn_evaluation_on(tmp_path):
     assert [e['iteration'] for e in log] == [2, 4]
     assert 'eval/target_accuracy' in log[1]
     assert os.path.exists(os.path.join(out, 'eval_target_accuracy.png'))
+
+
+def test_cyclegan_trains_at_256_px(tmp_path):
+    # The paper256 preset's size, with tiny channels and one image.
+    out = str(tmp_path / 'run')
+    assert train.main([
+        '--model', 'cyclegan', '--domains', 'smile', 'sad', '--preset',
+        'tiny', '--image-size', '256', '--batch-size', '1', '--iterations',
+        '1', '--n-train', '4', '--n-test', '2', '--n-samples', '1',
+        '--out', out]) == 0
+    assert 'snapshot_iter_1' in os.listdir(out)
+
+
+def test_cyclegan_preset_with_stargan_names_model_flag(capsys, tmp_path):
+    err = _exit_message(capsys, ['--preset', 'paper256', '--out',
+                                 str(tmp_path)])
+    assert '--preset paper256 is a CycleGAN preset' in err
+    assert '--model cyclegan' in err
+    assert 'Traceback' not in err
+
+
+def test_ctrl_c_while_the_judge_trains_stops_the_run(tmp_path, monkeypatch,
+                                                     capsys):
+    import signal
+    from stargan import classifier
+    real, steps = classifier.train_classifier, []
+
+    def train_classifier(*args, callback=None, **kwargs):
+        def step(i, n):
+            steps.append(i)
+            if i == 2:
+                os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C
+            callback(i, n)
+        return real(*args, callback=step, **kwargs)
+    monkeypatch.setattr(classifier, 'train_classifier', train_classifier)
+    out, cache = str(tmp_path / 'run'), tmp_path / 'cache'
+    train.main(TINY[:-2] + ['--iterations', '6', '--eval-interval', '2',
+                            '--n-eval', '10', '--classifier-iterations',
+                            '100000', '--cache-dir', str(cache), '--out',
+                            out])
+    assert steps == [1, 2]  # stopped right after the signal
+    assert not cache.exists() or not os.listdir(str(cache))
+    assert 'snapshot_iter_2' in os.listdir(out)
+    printed = capsys.readouterr()
+    assert 'training the evaluation classifier [' in printed.err
+    assert 'Evaluation skipped: stop requested' in printed.out

@@ -322,3 +322,46 @@ def test_model_dir_says_what_it_loads_and_why_newer_files_were_skipped(
     np.testing.assert_array_equal(
         np.asarray(Image.open(str(out / 'face_smile.png'))),
         _translate(gen, np.asarray(_picture(0)), 'smile'))
+
+
+    assert 'would be overwritten' in capsys.readouterr().err
+    np.testing.assert_array_equal(read_image(crop), np.asarray(_picture(0)))
+
+
+def _translate_refused(refused, model, *argv):
+    return refused(translate.main, list(argv) + ['--model', model,
+                                                 '--quiet'])
+
+
+def test_an_unusable_out_is_refused_before_the_work(tmp_path, model, refused,
+                                                    failing_writes):
+    crop = _save(tmp_path / 'face.png', _picture(0))
+    taken = tmp_path / 'taken'
+    taken.write_text('mine')
+    for out in (taken, taken / 'sub'):
+        line = _translate_refused(refused, model[0], crop, '--no-detect',
+                                  '--target', 'smile', '--out', str(out))
+        assert str(taken) in line and 'is a file' in line
+    assert taken.read_text() == 'mine'
+    (tmp_path / 'ro').mkdir()
+    failing_writes(tmp_path / 'ro')
+    line = _translate_refused(refused, model[0], crop, '--no-detect',
+                              '--target', 'smile', '--out',
+                              str(tmp_path / 'ro' / 'out'))
+    assert 'Read-only file system' in line and str(tmp_path / 'ro') in line
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_partial_file(
+        tmp_path, model, refused, failing_writes):
+    import errno
+    for k in range(2):
+        _save(tmp_path / 'src' / '{}.png'.format(k), _picture(k))
+    out = tmp_path / 'out'
+    failing_writes(out, errno.ENOSPC, skip=1)  # the second picture fails
+    line = _translate_refused(refused, model[0], str(tmp_path / 'src'),
+                              '--no-detect', '--target', 'smile', '--out',
+                              str(out))
+    assert 'No space left on device' in line and str(out) in line
+    written = os.listdir(str(out))
+    assert len(written) == 1 and not written[0].startswith('.')
+    Image.open(str(out / written[0])).load()  # complete

@@ -43,3 +43,16 @@ def test_accuracy_per_group():
     truth = np.array([[1, 0, 0, 1], [0, 0, 1, 1]], np.float32)
     # groups [3, 1]: exclusive part right twice, binary part right once
     assert labels.accuracy(logits, truth, [3, 1]) == pytest.approx(0.75)
+
+
+def test_chance_accuracy_is_what_random_logits_score():
+    sizes = [5, 1, 3]
+    rng = np.random.RandomState(0)
+    c = np.concatenate([np.eye(5)[rng.randint(5, size=20000)],
+                        rng.randint(2, size=(20000, 1)),
+                        np.eye(3)[rng.randint(3, size=20000)]], axis=1)
+    guess = labels.accuracy(rng.randn(20000, 9), c, sizes)
+    chance = labels.chance_accuracy(sizes)
+    assert chance == pytest.approx((1 / 5. + 1 / 2. + 1 / 3.) / 3)
+    # 60000 independent hits: the standard error is below 0.002.
+    assert abs(guess - chance) < 0.01

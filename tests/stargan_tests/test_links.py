@@ -131,3 +131,15 @@ def test_fused_instance_norm_on_gpu_matches_the_cpu():
                         [y.array] + first + [a.grad for a in v]])
     for cpu, gpu in zip(*results):
         np.testing.assert_allclose(gpu, cpu, rtol=1e-8, atol=1e-8)
+
+
+def test_instance_norm_stays_float32_at_256_px():
+    # 256 x 256 = 65536 positions: NumPy 1.x turned float32 / 65536 into
+    # float64, and CycleGAN's first backward step at 256 px failed.
+    rng = np.random.RandomState(2)
+    x = chainer.Variable(rng.randn(1, 2, 256, 256).astype(np.float32))
+    norm = links.InstanceNormalization(2)
+    y = norm(x)
+    assert y.dtype == np.float32
+    F.sum(y * y.array).backward()
+    assert x.grad.dtype == norm.gamma.grad.dtype == np.float32
