@@ -43,3 +43,22 @@ def test_accuracy_per_group():
     truth = np.array([[1, 0, 0, 1], [0, 0, 1, 1]], np.float32)
     # groups [3, 1]: exclusive part right twice, binary part right once
     assert labels.accuracy(logits, truth, [3, 1]) == pytest.approx(0.75)
+
+
+def test_hit_rate_stays_on_the_device(device_array_type):
+    # What the training step reports: no wait for the device, with or
+    # without a mask; the value is the accuracy's.
+    logits = device_array_type.of(
+        np.array([[2, 1, 0, 3], [0, 1, 2, -3]], np.float32))
+    truth = device_array_type.of(
+        np.array([[1, 0, 0, 1], [0, 0, 1, 1]], np.float32))
+    rate = labels.hit_rate(logits, truth, [3, 1])
+    masked = labels.hit_rate(logits, truth, [3, 1], device_array_type.of(
+        np.array([[1, 1, 1, 0], [0, 0, 0, 1]], np.float32)))
+    none_known = labels.hit_rate(logits, truth, [3, 1],
+                                 device_array_type.of(np.zeros(4, 'f')))
+    assert device_array_type.syncs == 0
+    assert isinstance(rate, device_array_type) and rate.ndim == 0
+    assert float(rate) == pytest.approx(0.75)
+    assert float(masked) == pytest.approx(0.5)  # group 1 of 0, 2 of 1
+    assert float(none_known) == 0
