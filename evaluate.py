@@ -72,6 +72,7 @@ def run(args):
     train, test = runs.make_datasets(opts)
     sizes = runs.group_sizes(train)
     device = devices.get_device(args.gpu)
+    device.use()  # --gpu 1: CuPy's own arrays go there too
     gen = runs.load_generator(args.snapshot, opts, len(train.label_names))
     gen.to_device(device)
     out = args.out or os.path.join(run_dir, 'eval')

@@ -171,7 +171,8 @@ def run_training(trainer, stop, snapshot, opts, export_config):
     exit code. ``snapshot`` is None in processes that write nothing."""
     stop.install()
     try:
-        trainer.run()
+        with train_options.deterministic(opts):
+            trainer.run()
         safety.raise_late_divergence(trainer)
     except safety.DivergenceError as e:
         print('error: {}'.format(e), file=sys.stderr)

@@ -169,6 +169,7 @@ def main(argv=None):
     check_args(parser, args)
     try:
         device = devices.get_device(args.gpu)
+        device.use()  # --gpu 1: CuPy's own arrays go there too
         gen, config = model_loading.load_model(args.model)
         layout = joint_editing.layout_for(config)
         if args.list:

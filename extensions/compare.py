@@ -12,11 +12,10 @@ import os
 
 import numpy
 
-import chainer
-
 import datasets
 from extensions import compare_report
 from extensions import cyclegan_wiring
+from extensions import devices
 from extensions.compare_eval import directions
 from extensions.compare_eval import domain_pairs
 from extensions.compare_eval import evaluate
@@ -172,9 +171,10 @@ def run(cfg, train_main, cyclegan_main=None):
     Returns:
         dict: The comparison result (also in comparison.json).
     """
+    # Before anything is trained or written: a clear message without CUDA.
+    device = devices.get_device(cfg['gpu'])
+    device.use()
     os.makedirs(cfg['out'], exist_ok=True)
-    device = chainer.get_device('@numpy' if cfg['gpu'] < 0
-                                else '@cupy:{}'.format(cfg['gpu']))
     star, cycle = cfg.get('stargan_run'), cfg.get('cyclegan_runs')
     if not (star and cycle):
         pack = prepare_pack(cfg)

@@ -201,7 +201,7 @@ def latest_snapshot(out_dir):
 RUN_INDEPENDENT = {'resume', 'force', 'out', 'gpu', 'log_interval',
                    'sample_interval', 'snapshot_interval', 'eval_interval',
                    'n_samples', 'n_eval', 'cache_dir', 'iterations',
-                   'decay_start'}
+                   'decay_start', 'deterministic'}
 
 
 def conflicting_options(out_dir, opts):

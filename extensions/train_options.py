@@ -2,6 +2,8 @@
 and help. The script resolves and checks them; nothing below it sees them."""
 import argparse
 
+import chainer
+
 from extensions import evaluation
 from extensions import multinode
 from stargan import cyclegan_losses
@@ -106,6 +108,7 @@ def build_parser(description):
     run.add_argument('--gpu', type=int, default=-1,
                      help='GPU id (needs CuPy and CUDA); -1 trains on CPU')
     run.add_argument('--seed', type=int, default=0, help='random seed')
+    add_deterministic_option(run)
     run.add_argument('--out', default='result', help='output directory')
     run.add_argument('--log-interval', type=int, default=10,
                      help='iterations between log lines')
@@ -193,3 +196,28 @@ def add_cyclegan_arguments(parser):
                     help='weight of the cycle-consistency L1')
     cg.add_argument('--lambda-identity', type=float, default=0.5, help=(
         'identity L1 weight relative to --lambda-cycle (0 turns it off)'))
+
+
+def add_deterministic_option(group):
+    """``--deterministic`` (default) / ``--no-deterministic``: whether
+    cuDNN runs its deterministic algorithms (``deterministic`` option)."""
+    group.add_argument('--deterministic', dest='deterministic',
+                       action='store_true', default=True, help=(
+                           'on the GPU, cuDNN\'s deterministic algorithms '
+                           '(default), so that a resumed run ends bitwise '
+                           'equal to an uninterrupted one; they are slower '
+                           '(see README, GPU). The CPU is always '
+                           'deterministic'))
+    group.add_argument('--no-deterministic', dest='deterministic',
+                       action='store_false', help=(
+                           'let cuDNN pick its fastest algorithms, some of '
+                           'which sum in a varying order: a resumed GPU run '
+                           'then ends close to, not equal to, an '
+                           'uninterrupted one'))
+
+
+def deterministic(opts):
+    """Context for training on resolved options: cuDNN's deterministic
+    algorithms unless ``--no-deterministic`` (a scoped chainer setting)."""
+    return chainer.using_config('cudnn_deterministic',
+                                opts.get('deterministic', True))

@@ -67,3 +67,24 @@ def device_array_type():
             return self._sync().tolist()
 
     return DeviceArray
+
+
+@pytest.fixture
+def recording_device(monkeypatch):
+    """``(device, gpus)``: ``extensions.devices.get_device`` patched to give
+    ``device``, a CPU device that counts its ``use()`` calls in
+    ``device.used``, and to record the ``--gpu`` values asked for in
+    ``gpus``; for scripts' device handling without a GPU."""
+    import chainer
+    from extensions import devices
+
+    class RecordingDevice(chainer.backend.CpuDevice):
+        used = 0
+
+        def use(self):
+            RecordingDevice.used += 1
+
+    device, gpus = RecordingDevice(), []
+    monkeypatch.setattr(devices, 'get_device',
+                        lambda gpu: gpus.append(gpu) or device)
+    return device, gpus
