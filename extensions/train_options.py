@@ -129,9 +129,10 @@ def build_parser(description):
     run.add_argument('--communicator', default=None,
                      choices=sorted(multinode.COMMUNICATORS), help=(
                          'train data-parallel over MPI processes started by '
-                         'mpiexec -n N (ChainerMN): naive on CPUs, flat or '
+                         'mpiexec -n N (ChainerMN): naive on CPUs, '
                          'pure_nccl on GPUs (process i uses GPU --gpu + its '
-                         'rank on the machine). --batch-size is per '
+                         'rank on the machine; naive and flat there need a '
+                         'CUDA-aware MPI). --batch-size is per '
                          'process; N processes train like one at N times '
                          'the batch. Needs the mpi extra (see README)'))
     add_cyclegan_arguments(p)
