@@ -181,3 +181,22 @@ def test_on_gpu_matches_the_cpu():
     gpu = label_conv.convolution_with_labels(
         cupy.asarray(x), cupy.asarray(c), cupy.asarray(W), 3).array
     np.testing.assert_allclose(cupy.asnumpy(gpu), cpu, rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not chainer.backends.cuda.available,
+                    reason='needs CuPy with CUDA')
+def test_on_gpu_backward_matches_the_cpu():
+    # The GPU takes chainer's convolution and the batched label term; its
+    # gradients of image, label and filter equal the CPU node's.
+    import cupy
+    rng = np.random.default_rng(7)
+    x, c = rng.standard_normal((3, 3, 8, 8)), rng.standard_normal((3, 3))
+    W, gy = rng.standard_normal((4, 6, 7, 7)), rng.standard_normal(
+        (3, 4, 8, 8))
+    cpu = _forward_backward(None, x, c, W, gy, 3)
+    gpu = _forward_backward(None, *(cupy.asarray(a) for a in (x, c, W, gy)),
+                            3)
+    for got, want in zip(gpu, cpu):
+        np.testing.assert_allclose(cupy.asnumpy(got), want, rtol=1e-8,
+                                   atol=1e-8)
