@@ -178,9 +178,12 @@ def test_on_gpu_matches_the_cpu():
     c = rng.standard_normal((2, 3))
     W = rng.standard_normal((4, 6, 7, 7))
     cpu = label_conv.convolution_with_labels(x, c, W, 3).array
-    gpu = label_conv.convolution_with_labels(
-        cupy.asarray(x), cupy.asarray(c), cupy.asarray(W), 3).array
-    np.testing.assert_allclose(cupy.asnumpy(gpu), cpu, rtol=1e-8, atol=1e-8)
+    for stock in (None, False):  # the GPU's own path, and the node
+        gpu = label_conv.convolution_with_labels(
+            cupy.asarray(x), cupy.asarray(c), cupy.asarray(W), 3,
+            use_stock=stock).array
+        np.testing.assert_allclose(cupy.asnumpy(gpu), cpu, rtol=1e-8,
+                                   atol=1e-8)
 
 
 @pytest.mark.gpu
