@@ -2,7 +2,8 @@
 """Time StarGAN training steps for a preset: seconds per D step, per G step
 and per amortized iteration (one D step + 1/n_critic G step), images/s,
 convolution GFLOP/s against a measured float32 GEMM peak, generator
-inference ms/image and peak memory.
+inference ms/image and peak memory (host memory on the CPU; with --gpu,
+CuPy's memory pool).
 
 Runs on random data (no dataset needed); warm-up steps are not timed and
 every figure is the median of the timed steps. Several ``--formulation``
@@ -45,8 +46,8 @@ RESULT_KEYS = (
     'preset', 'formulation', 'batch', 'image_size', 'd_step_s', 'g_step_s',
     'n_critic', 'iteration_s', 'images_per_s', 'conv_gflop_per_iteration',
     'conv_gflops', 'gemm_peak_gflops', 'peak_fraction', 'infer_ms_per_image',
-    'step_traced_peak_mb', 'peak_rss_mb', 'infer_single_ms',
-    'loader_images_per_s')
+    'step_traced_peak_mb', 'peak_rss_mb', 'pool_used_bytes',
+    'pool_total_bytes', 'infer_single_ms', 'loader_images_per_s')
 
 #: Keys of each ``--json`` object of ``--compare-conv`` (one per layer and
 #: operation).
@@ -248,10 +249,11 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
                 fns[name]()
             flops[name] = counter.flops
         traced = {}
-        for f in formulations:
+        for f in formulations:  # host memory: the CPU's steps only
             with use_formulation(f):
-                traced[f] = max(measures.traced_peak_mb(fns['d']),
-                                measures.traced_peak_mb(fns['g']))
+                traced[f] = None if device.xp is not numpy else max(
+                    measures.traced_peak_mb(fns['d']),
+                    measures.traced_peak_mb(fns['g']))
     loader = measures.loader_images_per_s(x.shape[-1], batch)
     results = []
     for f in formulations:
@@ -259,7 +261,7 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
         amortized = t['d'] + t['g'] / n_critic
         gflop = (flops['d'] + flops['g'] / n_critic) / 1e9
         rate = gflop / amortized
-        results.append({
+        results.append(dict(measures.memory(device, traced[f]), **{
             'preset': preset, 'formulation': f, 'batch': batch,
             'image_size': x.shape[-1], 'd_step_s': t['d'],
             'g_step_s': t['g'], 'n_critic': n_critic,
@@ -268,10 +270,8 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
             'gemm_peak_gflops': gemm_peak,
             'peak_fraction': rate / gemm_peak if gemm_peak else None,
             'infer_ms_per_image': 1e3 * t['infer'] / batch,
-            'step_traced_peak_mb': traced[f],
-            'peak_rss_mb': measures.peak_rss_mb(),
             'infer_single_ms': 1e3 * t['infer1'],
-            'loader_images_per_s': loader})
+            'loader_images_per_s': loader}))
     return results
 
 
@@ -285,10 +285,17 @@ def _print_result(r):
                 r['peak_fraction'], r['gemm_peak_gflops']))
     print('        conv {conv_gflop_per_iteration:.2f} GFLOP/iteration at '
           '{conv_gflops:.1f} GFLOP/s{peak}; inference {infer_ms_per_image:.2f}'
-          ' ms/image batched, {infer_single_ms:.1f} ms for one image; step '
-          'peak {step_traced_peak_mb:.0f} MB traced, process peak RSS '
-          '{peak_rss_mb:.0f} MB; data loader {loader_images_per_s:.0f} img/s'
-          .format(peak=peak, **r))
+          ' ms/image batched, {infer_single_ms:.1f} ms for one image; '
+          '{memory}; data loader {loader_images_per_s:.0f} img/s'
+          .format(peak=peak, memory=_memory_text(r), **r))
+
+
+def _memory_text(r):
+    if r['pool_total_bytes'] is None:
+        return ('step peak {step_traced_peak_mb:.0f} MB traced, process peak '
+                'RSS {peak_rss_mb:.0f} MB'.format(**r))
+    return 'CuPy memory pool {:.0f} MB used, {:.0f} MB held'.format(
+        r['pool_used_bytes'] / 2 ** 20, r['pool_total_bytes'] / 2 ** 20)
 
 
 def _formulations(chosen):

@@ -114,6 +114,7 @@ def run(args):
     opts = runs.read_options(run_dir)
     train, test = runs.make_datasets(opts)
     device = devices.get_device(args.gpu)
+    device.use()  # --gpu 1: CuPy's own arrays go there too
     if opts.get('model') == 'cyclegan':
         return run_cyclegan(args, snapshot, run_dir, train, test, device,
                             out)

@@ -132,7 +132,11 @@ def make_trainer(opts, train, test, device, comm=None):
     else:
         trainer = stargan_wiring.make_stargan_trainer(
             opts, train, test, device, stop_trigger=stop, comm=comm)
-    trainer.extend(safety.DivergenceGuard())
+    trainer.extend(safety.DivergenceGuard(
+        check_interval=safety.check_interval(
+            opts['log_interval'], opts['snapshot_interval'],
+            opts.get('sample_interval'), opts.get('eval_interval')),
+        last=opts['iterations']))
     writer = multinode.is_writer(comm)
     return trainer, stop, trainer.get_extension('snapshot') if writer \
         else None
@@ -173,7 +177,9 @@ def run_training(trainer, stop, snapshot, opts, export_config):
     exit code. ``snapshot`` is None in processes that write nothing."""
     stop.install()
     try:
-        trainer.run()
+        with train_options.deterministic(opts):
+            trainer.run()
+        safety.raise_late_divergence(trainer)
     except safety.DivergenceError as e:
         print('error: {}'.format(e), file=sys.stderr)
         return 1

@@ -192,6 +192,7 @@ def main(argv=None):
         if not args.list:
             outputs.check_out_dir(args.out)
         device = devices.get_device(args.gpu)
+        device.use()  # --gpu 1: CuPy's own arrays go there too
         gen, config = model_loading.load_model(args.model, sys.stderr)
         layout = joint_editing.layout_for(config)
         if args.list:

@@ -94,6 +94,33 @@ def peak_rss_mb():
     return rss / (1024 * 1024 if sys.platform == 'darwin' else 1024)
 
 
+def memory(device, traced_mb=None):
+    """The memory fields of a ``bench.py`` result, for ``device``.
+
+    On the CPU: the traced step peak ``traced_mb`` and the process's peak
+    RSS. On a GPU neither measures the step (its arrays are not on the
+    host): CuPy's memory pool instead, the bytes its arrays use now and
+    the bytes it holds (the most the steps needed, since the pool keeps
+    freed blocks).
+
+    Args:
+        device: A chainer device.
+        traced_mb (float): :func:`traced_peak_mb` of the steps (CPU).
+
+    Returns:
+        dict: ``step_traced_peak_mb`` and ``peak_rss_mb`` (None on a GPU),
+        ``pool_used_bytes`` and ``pool_total_bytes`` (None on the CPU).
+    """
+    if device.xp is numpy:
+        return {'step_traced_peak_mb': traced_mb,
+                'peak_rss_mb': peak_rss_mb(), 'pool_used_bytes': None,
+                'pool_total_bytes': None}
+    pool = device.xp.get_default_memory_pool()
+    return {'step_traced_peak_mb': None, 'peak_rss_mb': None,
+            'pool_used_bytes': int(pool.used_bytes()),
+            'pool_total_bytes': int(pool.total_bytes())}
+
+
 def traced_peak_mb(fn):
     """Peak of memory traced by Python (numpy arrays included) during fn."""
     tracemalloc.start()

@@ -12,7 +12,6 @@ import os
 
 import numpy
 
-
 import datasets
 from extensions import compare_report
 from extensions import cyclegan_wiring
@@ -174,7 +173,9 @@ def run(cfg, train_main, cyclegan_main=None):
     Returns:
         dict: The comparison result (also in comparison.json).
     """
-    device = devices.get_device(cfg['gpu'])  # ValueError without CUDA
+    # Before anything is trained or written: a clear message without CUDA.
+    device = devices.get_device(cfg['gpu'])
+    device.use()
     star, cycle = cfg.get('stargan_run'), cfg.get('cyclegan_runs')
     if not (star and cycle):
         pack = prepare_pack(cfg)

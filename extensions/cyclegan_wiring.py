@@ -13,11 +13,13 @@ from chainer import training
 from chainer.training import extensions as E
 
 from datasets.unaligned import UnalignedDataset
+from extensions import devices
 from extensions import multinode
 from extensions import reporting
 from extensions import stargan_wiring
 from extensions import runs
 from extensions import snapshots
+from extensions import train_options
 from extensions.cyclegan_samples import CycleGANSampleGrid
 from extensions.cyclegan_samples import pick_domain_samples
 from stargan import classifier as clf_lib
@@ -275,8 +277,7 @@ def train_cyclegan(opts):
         dict: The resolved options.
     """
     opts = resolve_options(opts)
-    device = chainer.get_device('@numpy' if opts['gpu'] < 0
-                                else '@cupy:{}'.format(opts['gpu']))
+    device = devices.get_device(opts['gpu'])  # a clear no-CUDA message
     device.use()
     train, test = runs.make_datasets(opts)
     # chainer's initializers draw from numpy's global stream; seeding it in
@@ -289,7 +290,8 @@ def train_cyclegan(opts):
     print('CycleGAN | preset {} | {} px | {} <-> {} | {} | device {} | out '
           '{}'.format(opts['preset'], opts['image_size'], *opts['domains'],
                       opts['gan_loss'], device, opts['out']), flush=True)
-    trainer.run()
+    with train_options.deterministic(opts):
+        trainer.run()
     return opts
 
 

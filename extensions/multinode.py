@@ -8,6 +8,7 @@ update, so the models stay identical everywhere. Process 0 alone writes logs,
 grids, snapshots and the exported model; evaluation splits its test images
 across the processes and process 0 reports the count-weighted means.
 """
+import ctypes
 import sys
 
 import chainer
@@ -15,10 +16,16 @@ from chainer import training
 
 #: ``--communicator`` names and what they need.
 COMMUNICATORS = {
-    'naive': 'CPU or GPU; MPI only (the one to use on CPUs)',
-    'flat': 'GPU (CuPy); MPI all-reduce of one packed buffer',
-    'pure_nccl': 'GPU (CuPy with NCCL); all-reduce by NCCL',
+    'naive': 'CPU, or GPU with a CUDA-aware MPI; the one to use on CPUs',
+    'flat': 'GPU (CuPy) with a CUDA-aware MPI; MPI all-reduce of one '
+            'packed buffer',
+    'pure_nccl': 'GPU (CuPy with NCCL); all-reduce by NCCL, the one to use '
+                 'on GPUs',
 }
+
+#: Communicators that hand MPI the arrays themselves (GPU memory with
+#: --gpu); pure_nccl all-reduces through NCCL instead.
+MPI_BUFFERS = ('naive', 'flat')
 
 INSTALL_HINT = (
     'install an MPI and mpi4py (Debian/Ubuntu: apt install openmpi-bin '
@@ -59,7 +66,65 @@ def create_communicator(name, gpu):
         raise SetupError('--communicator {} needs MPI, which is not '
                          'available here ({}); {}'.format(name, e,
                                                           INSTALL_HINT))
+    check_cuda_aware(name, gpu, mpi_cuda_support())
     return chainermn.create_communicator(name)
+
+
+def mpi_cuda_support(lib=None):
+    """Whether the MPI library in this process reads GPU memory.
+
+    Asks ``MPIX_Query_cuda_support()``, the run-time query of Open MPI
+    (2.0 on) and MPICH (4.0 on); call it after MPI is loaded.
+
+    Args:
+        lib: The library to ask (a ``ctypes.CDLL``); None: every library
+            loaded in the process.
+
+    Returns:
+        bool or None: The answer, or None where the MPI has no such query.
+    """
+    try:
+        lib = ctypes.CDLL(None) if lib is None else lib
+        query = getattr(lib, 'MPIX_Query_cuda_support', None)
+    except OSError:
+        return None
+    if query is None:
+        return None
+    query.argtypes, query.restype = [], ctypes.c_int
+    return bool(query())
+
+
+def check_cuda_aware(name, gpu, cuda_aware, stream=sys.stderr):
+    """Refuses (or, when it cannot be told, warns about) a communicator
+    that would hand GPU memory to an MPI that cannot read it.
+
+    ``naive`` and ``flat`` pass the gradients' own buffers to MPI's
+    all-reduce; with ``--gpu`` those are device pointers, which only a
+    CUDA-aware MPI reads (Debian's and Ubuntu's OpenMPI packages are not
+    one: the processes would crash or sum garbage).
+
+    Args:
+        name (str): ``--communicator``.
+        gpu (int): ``--gpu``.
+        cuda_aware (bool or None): :func:`mpi_cuda_support`'s answer.
+        stream (file): Where the warning goes.
+
+    Raises:
+        SetupError: The MPI says it is not CUDA-aware.
+    """
+    if gpu < 0 or name not in MPI_BUFFERS or cuda_aware:
+        return
+    advice = ('use --communicator pure_nccl on GPUs (NCCL, from the gpu '
+              'extra), or an MPI built with CUDA support')
+    if cuda_aware is False:
+        raise SetupError(
+            '--communicator {} with --gpu hands GPU memory to MPI, and this '
+            'MPI is not CUDA-aware (Debian\'s and Ubuntu\'s OpenMPI are '
+            'not); {}'.format(name, advice))
+    print('warning: --communicator {} with --gpu hands GPU memory to MPI, '
+          'which needs a CUDA-aware MPI, and this MPI does not say whether '
+          'it is one; if training crashes or diverges, {}'.format(
+              name, advice), file=stream, flush=True)
 
 
 def device_spec(comm, gpu):

@@ -1,5 +1,6 @@
 """Never lose a run: graceful stop, divergence guard, snapshot discovery and
 out-dir checks."""
+import functools
 import json
 import math
 import os
@@ -9,6 +10,7 @@ import zipfile
 import zlib
 
 import chainer
+from chainer import backend
 from chainer import training
 
 #: Trainer snapshots are ``snapshot_iter_<iteration>`` in the out dir.
@@ -76,30 +78,101 @@ class DivergenceGuard(training.Extension):
     """Stops training when a reported loss is NaN or infinite.
 
     It runs every iteration before any writer (snapshots included), so a
-    poisoned model is never written over the last good snapshot.
+    poisoned model is never written over the last good snapshot. Every
+    iteration it only gathers the checked values where they are (one small
+    array on the device); it looks at them on the host every
+    ``check_interval`` iterations, at ``last`` and when training ends
+    (:meth:`finalize`; :func:`raise_late_divergence` then raises what it
+    found): one wait for the GPU per check instead of one per value and
+    iteration. Give it an interval that divides every writer's
+    (:func:`check_interval`), so each check comes before any write.
 
     Args:
         prefixes (tuple of str): Observation keys checked (by prefix).
+        check_interval (int): Iterations between checks (1: every one).
+        last (int or None): An iteration always checked (the final one).
     """
 
     trigger = 1, 'iteration'
     priority = training.PRIORITY_WRITER + 100
 
-    def __init__(self, prefixes=('gen/', 'dis/')):
+    def __init__(self, prefixes=('gen/', 'dis/'), check_interval=1,
+                 last=None):
+        if check_interval < 1:
+            raise ValueError('check_interval must be >= 1, got {}'.format(
+                check_interval))
         self.prefixes = prefixes
+        self.check_interval, self.last = int(check_interval), last
+        self._pending = []  # (iteration, keys, values on their device)
+        self._failed = False
+        #: The DivergenceError :meth:`finalize` found, or None.
+        self.error = None
 
     def __call__(self, trainer):
-        for key, value in trainer.observation.items():
-            if not key.startswith(self.prefixes):
-                continue
-            value = float(chainer.as_array(value))
-            if not math.isfinite(value):
-                raise DivergenceError(
-                    '{} became {} at iteration {}; training stopped and the '
-                    'last good snapshot was kept. Try lower learning rates '
-                    '(--g-lr/--d-lr), a larger --lambda-gp or resume from '
-                    'that snapshot with another --seed.'.format(
-                        key, value, trainer.updater.iteration))
+        iteration = trainer.updater.iteration
+        keys = sorted(k for k in trainer.observation
+                      if k.startswith(self.prefixes))
+        if keys:
+            values = [chainer.as_array(trainer.observation[k]) for k in keys]
+            xp = backend.get_array_module(*values)
+            self._pending.append((iteration, keys, xp.stack(
+                [xp.asanyarray(v).ravel()[0] for v in values])))
+        if iteration % self.check_interval == 0 or iteration == self.last:
+            self.check()
+
+    def check(self):
+        """Raises :class:`DivergenceError` if a value gathered since the
+        last check is not finite; one host sync when all are."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        xp = backend.get_array_module(pending[0][2])
+        if not bool(xp.isfinite(xp.concatenate(
+                [row for _, _, row in pending])).all()):
+            self._raise_first(pending)
+
+    def _raise_first(self, pending):
+        for iteration, keys, row in pending:
+            for key, value in zip(keys, chainer.backend.CpuDevice().send(
+                    row).tolist()):
+                if not math.isfinite(value):
+                    raise DivergenceError(
+                        '{} became {} at iteration {}; training stopped and '
+                        'the last good snapshot was kept. Try lower learning '
+                        'rates (--g-lr/--d-lr), a larger --lambda-gp or '
+                        'resume from that snapshot with another --seed.'
+                        .format(key, value, iteration))
+
+    def on_error(self, trainer, exc, tb):
+        self._failed = True  # that error, not a late check, is reported
+
+    def finalize(self):
+        """Checks what the last iterations gathered (training may end
+        between checks, on a signal), unless training ended by an error;
+        keeps the error in :attr:`error` rather than raising it, which
+        would skip the other extensions' and the updater's finalize."""
+        if not self._failed:
+            try:
+                self.check()
+            except DivergenceError as e:
+                self.error = e
+
+
+def raise_late_divergence(trainer):
+    """After ``trainer.run()``: raises the :class:`DivergenceError` its
+    :class:`DivergenceGuard` found as training ended, before anything is
+    written from the final state."""
+    guard = trainer.get_extension('DivergenceGuard')
+    if guard.error is not None:
+        raise guard.error
+
+
+def check_interval(*intervals):
+    """The largest interval dividing every given (positive) one: a
+    :class:`DivergenceGuard` checking that often checks before every write
+    of writers triggered every ``intervals[i]`` iterations."""
+    return functools.reduce(math.gcd, [int(i) for i in intervals if i], 0) \
+        or 1
 
 
 def snapshot_problem(path):
@@ -180,7 +253,7 @@ def skipped_lines(skipped, where):
 RUN_INDEPENDENT = {'resume', 'force', 'out', 'gpu', 'log_interval',
                    'sample_interval', 'snapshot_interval', 'eval_interval',
                    'n_samples', 'n_eval', 'cache_dir', 'iterations',
-                   'decay_start'}
+                   'decay_start', 'deterministic'}
 
 
 def conflicting_options(out_dir, opts):

@@ -3,6 +3,8 @@ and help. The script resolves and checks them; nothing below it sees them."""
 import argparse
 
 from extensions import arg_types
+import chainer
+
 from extensions import evaluation
 from extensions import multinode
 from stargan import cyclegan_losses
@@ -114,6 +116,7 @@ def build_parser(description):
     run.add_argument('--gpu', type=int, default=-1,
                      help='GPU id (needs CuPy and CUDA); -1 trains on CPU')
     run.add_argument('--seed', type=int, default=0, help='random seed')
+    add_deterministic_option(run)
     run.add_argument('--out', default='result', help='output directory')
     run.add_argument('--log-interval', type=int, default=10,
                      help='iterations between log lines')
@@ -134,9 +137,10 @@ def build_parser(description):
     run.add_argument('--communicator', default=None,
                      choices=sorted(multinode.COMMUNICATORS), help=(
                          'train data-parallel over MPI processes started by '
-                         'mpiexec -n N (ChainerMN): naive on CPUs, flat or '
+                         'mpiexec -n N (ChainerMN): naive on CPUs, '
                          'pure_nccl on GPUs (process i uses GPU --gpu + its '
-                         'rank on the machine). --batch-size is per '
+                         'rank on the machine; naive and flat there need a '
+                         'CUDA-aware MPI). --batch-size is per '
                          'process; N processes train like one at N times '
                          'the batch. Needs the mpi extra (see README)'))
     add_cyclegan_arguments(p)
@@ -205,3 +209,28 @@ def add_cyclegan_arguments(parser):
     cg.add_argument('--lambda-identity',
                     type=arg_types.non_negative_float, default=0.5, help=(
         'identity L1 weight relative to --lambda-cycle (0 turns it off)'))
+
+
+def add_deterministic_option(group):
+    """``--deterministic`` (default) / ``--no-deterministic``: whether
+    cuDNN runs its deterministic algorithms (``deterministic`` option)."""
+    group.add_argument('--deterministic', dest='deterministic',
+                       action='store_true', default=True, help=(
+                           'on the GPU, cuDNN\'s deterministic algorithms '
+                           '(default), so that a resumed run ends bitwise '
+                           'equal to an uninterrupted one; they are slower '
+                           '(see README, GPU). The CPU is always '
+                           'deterministic'))
+    group.add_argument('--no-deterministic', dest='deterministic',
+                       action='store_false', help=(
+                           'let cuDNN pick its fastest algorithms, some of '
+                           'which sum in a varying order: a resumed GPU run '
+                           'then ends close to, not equal to, an '
+                           'uninterrupted one'))
+
+
+def deterministic(opts):
+    """Context for training on resolved options: cuDNN's deterministic
+    algorithms unless ``--no-deterministic`` (a scoped chainer setting)."""
+    return chainer.using_config('cudnn_deterministic',
+                                opts.get('deterministic', True))

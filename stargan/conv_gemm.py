@@ -16,8 +16,11 @@ transpose in x, and its filter gradient, in several ways:
 
 :mod:`stargan.conv` picks among them (and :mod:`stargan.winograd`). All
 bound their temporary buffers by processing the batch in chunks of at most
-:data:`MAX_COL_ELEMENTS` elements.
+:data:`MAX_COL_ELEMENTS` elements on the CPU (not on the GPU, see
+:func:`chunks`).
 """
+import numpy
+
 from chainer import backend
 from chainer.utils import conv as conv_utils
 
@@ -55,8 +58,14 @@ def read_size(ksize, stride, out_hw):
                  for k, s, o in zip(ksize, stride, out_hw))
 
 
-def chunks(n, per_sample):
-    """Yields slices of the batch whose buffers fit MAX_COL_ELEMENTS."""
+def chunks(n, per_sample, xp=numpy):
+    """Yields slices of the batch whose buffers fit MAX_COL_ELEMENTS, on
+    the CPU (``xp`` numpy). The limit is the CPU's cache: on another device
+    (CuPy) the whole batch is one slice, as a loop of chunks there would
+    only add kernel launches (a 128 px batch cut into single samples)."""
+    if xp is not numpy:
+        yield slice(0, n)
+        return
     step = max(1, MAX_COL_ELEMENTS // max(1, per_sample))
     for start in range(0, n, step):
         yield slice(start, min(n, start + step))
@@ -139,7 +148,7 @@ def conv_im2col(x, W, stride, pad):
     oh, ow = conv_outsize(x.shape[2:], (kh, kw), stride, pad)
     w_mat = W.reshape(out_c, -1)
     y = xp.empty((n, out_c, oh, ow), dtype=x.dtype)
-    for s in chunks(n, w_mat.shape[1] * oh * ow):
+    for s in chunks(n, w_mat.shape[1] * oh * ow, xp):
         col = _columns(x[s], (kh, kw), stride, pad, (oh, ow))
         y[s] = cpu_threads.matmul(w_mat, col).reshape(
             out_c, -1, oh, ow).transpose(1, 0, 2, 3)
@@ -174,7 +183,7 @@ def deconv_col2im(x, W, stride, pad, outsize):
                for a in range(st)]
               for size, k, st, p in zip(outsize, (kh, kw), stride, pad)]
     y = xp.empty((n, out_c) + tuple(outsize), dtype=x.dtype)
-    for s in chunks(n, w_t.shape[0] * h * w):
+    for s in chunks(n, w_t.shape[0] * h * w, xp):
         gcol = cpu_threads.matmul(w_t, _channel_major(x[s])).reshape(
             out_c, kh, kw, s.stop - s.start, h, w)
         for a, rows, taps_u in phases[0]:
@@ -224,7 +233,7 @@ def grad_w_im2col(x, gy, stride, pad, ksize):
     n = x.shape[0]
     out_c, oh, ow = gy.shape[1:]
     gw = None
-    for s in chunks(n, x.shape[1] * ksize[0] * ksize[1] * oh * ow):
+    for s in chunks(n, x.shape[1] * ksize[0] * ksize[1] * oh * ow, xp):
         col = _columns(x[s], ksize, stride, pad, (oh, ow))
         part = xp.matmul(_channel_major(gy[s]), col.T)
         if gw is None:
@@ -249,7 +258,7 @@ def conv_shift(x, W, stride, pad):
     hn, wn = read_size((kh, kw), stride, (oh, ow))
     w_mat = W.transpose(0, 2, 3, 1).reshape(out_c * kh * kw, c)
     y = xp.empty((n, out_c, oh, ow), dtype=x.dtype)
-    for s in chunks(n, w_mat.shape[0] * hn * wn):
+    for s in chunks(n, w_mat.shape[0] * hn * wn, xp):
         xpad = padded(x[s], pad, (hn, wn), channel_major=True)
         q = cpu_threads.matmul(w_mat, xpad.reshape(c, -1)).reshape(
             out_c, kh, kw, xpad.shape[1], hn, wn)
@@ -296,7 +305,7 @@ def grad_w_shift(x, gy, stride, pad, ksize):
     kh, kw = ksize
     hn, wn = read_size(ksize, stride, (oh, ow))
     gw = xp.zeros((out_c * kh * kw, c), dtype=x.dtype)
-    for s in chunks(n, out_c * kh * kw * hn * wn):
+    for s in chunks(n, out_c * kh * kw * hn * wn, xp):
         canvas = xp.zeros((out_c, kh, kw, s.stop - s.start, hn, wn),
                           dtype=x.dtype)
         gy_t = gy[s].transpose(1, 0, 2, 3)

@@ -37,7 +37,7 @@ def conv_im2col(x, W, stride, pad):
     oh, ow = conv_outsize((h, w), (kh, kw), stride, pad)
     w_mat = W.reshape(out_c, -1)
     y = xp.empty((n, out_c, oh * ow), dtype=x.dtype)
-    for s in chunks(n, w_mat.shape[1] * oh * ow):
+    for s in chunks(n, w_mat.shape[1] * oh * ow, xp):
         col = _im2col(x[s], kh, kw, stride, pad)
         cpu_threads.matmul(
             w_mat, col.reshape(col.shape[0], w_mat.shape[1], -1), out=y[s])
@@ -51,7 +51,7 @@ def deconv_col2im(x, W, stride, pad, outsize):
     _, out_c, kh, kw = W.shape
     w_t = W.reshape(in_c, -1).T
     y = xp.empty((n, out_c) + tuple(outsize), dtype=x.dtype)
-    for s in chunks(n, w_t.shape[0] * h * w):
+    for s in chunks(n, w_t.shape[0] * h * w, xp):
         gcol = cpu_threads.matmul(
             w_t, x[s].reshape(x[s].shape[0], in_c, h * w))
         gcol = gcol.reshape(gcol.shape[0], out_c, kh, kw, h, w)
@@ -66,7 +66,7 @@ def grad_w_im2col(x, gy, stride, pad, ksize):
     n = x.shape[0]
     out_c, oh, ow = gy.shape[1:]
     gw = xp.zeros((out_c, x.shape[1] * ksize[0] * ksize[1]), dtype=x.dtype)
-    for s in chunks(n, gw.shape[1] * oh * ow):
+    for s in chunks(n, gw.shape[1] * oh * ow, xp):
         col = _im2col(x[s], ksize[0], ksize[1], stride, pad)
         col = col.reshape(col.shape[0], gw.shape[1], oh * ow)
         gy_s = gy[s].reshape(col.shape[0], out_c, oh * ow)

@@ -54,16 +54,32 @@ class ImagePool(object):
         elif backend.get_array_module(self.images) is not xp:
             self.images = backend.get_device_from_array(images).send(
                 self.images)
-        out = images.copy()
-        for i in range(len(images)):
+        slots, picks = self._plan(len(images))
+        # Two gathers on the device, whatever the batch size: rows of
+        # [pool; images] for the pool's slots and for the batch returned.
+        both = xp.concatenate([self.images, images])
+        out = both[xp.asarray(picks)]
+        self.images = both[xp.asarray(slots)]
+        return out
+
+    def _plan(self, n):
+        """Draws the pool's choices for a batch of ``n`` on the host.
+
+        Returns:
+            tuple of numpy.ndarray: ``(slots, picks)``, int indices into the
+            pool's images followed by the batch's: what each pool slot holds
+            after the batch, and which image each returned one is.
+        """
+        slots = numpy.arange(self.pool_size)
+        picks = numpy.arange(self.pool_size, self.pool_size + n)
+        for i in range(n):  # random draws only; no array work per image
             if self.n_stored < self.pool_size:
-                self.images[self.n_stored] = images[i]
+                slots[self.n_stored] = picks[i]
                 self.n_stored += 1
             elif self.rng.uniform() < 0.5:
                 j = self.rng.randint(self.pool_size)
-                out[i] = self.images[j]
-                self.images[j] = images[i]
-        return out
+                picks[i], slots[j] = slots[j], picks[i]
+        return slots, picks
 
     def serialize(self, serializer):
         """Saves or restores the stored images, their count and the random

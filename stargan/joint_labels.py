@@ -218,7 +218,8 @@ def masked_accuracy(logits, labels, group_sizes, mask):
     """Share of known label groups a classifier gets right.
 
     As :func:`stargan.labels.accuracy`, but a group counts for a sample only
-    where ``mask`` covers all of it (the sample's own dataset).
+    where ``mask`` covers all of it (the sample's own dataset); a Python
+    float (:func:`stargan.labels.hit_rate` copied to the host).
 
     Args:
         logits (array or ~chainer.Variable): float32 ``(N, L)``.
@@ -231,19 +232,7 @@ def masked_accuracy(logits, labels, group_sizes, mask):
     Returns:
         float: Accuracy in [0, 1]; 0 if the mask covers no group.
     """
-    logits, labels = chainer.as_array(logits), chainer.as_array(labels)
-    xp = chainer.backend.get_array_module(logits)
-    mask = xp.broadcast_to(xp.asarray(mask), labels.shape) > 0
-    hits = total = 0.
-    for sl, size in zip(label_utils.group_slices(group_sizes), group_sizes):
-        known = mask[:, sl].all(axis=1)
-        if size == 1:
-            hit = (logits[:, sl.start] > 0) == (labels[:, sl.start] > 0.5)
-        else:
-            hit = logits[:, sl].argmax(1) == labels[:, sl].argmax(1)
-        hits += float((hit & known).sum())
-        total += float(known.sum())
-    return hits / total if total else 0.
+    return float(label_utils.hit_rate(logits, labels, group_sizes, mask))
 
 
 def _joint_groups(attribute_groups, names):

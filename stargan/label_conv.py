@@ -13,9 +13,20 @@ alike, the label part of the output is
 which costs two small matrix products per sample and output channel
 instead of a convolution over L more input channels (the paper's 5 labels
 make 8 input channels, where the image has 3: 2.7x the arithmetic).
+
+Two computations of it: on the CPU the :class:`LabelConv2D` node (the
+project's own convolution, the label planes added in place a sample at a
+time, so no other activation-sized array is made); on the GPU
+(:func:`stock_convolution_with_labels`) chainer's ``F.convolution_2d``
+(cuDNN) for the image channels plus the label term for the whole batch
+as one matrix product, ``c @ P`` with ``P[l] = A_h @ W[:, C + l] @ A_w^T``,
+all of chainer's own differentiable functions.
 """
+import functools
+
 import numpy
 
+import chainer
 import chainer.functions as F
 from chainer import backend
 from chainer import function_node
@@ -24,12 +35,31 @@ from stargan import conv
 from stargan import conv_gemm
 
 
-def tap_mask(in_len, k, pad):
-    """``A[i, u] = 1.0`` where output position i's tap u reads an input
-    position of a stride-1 convolution: float32 ``(out_len, k)``."""
+def tap_mask(in_len, k, pad, xp=numpy, dtype=numpy.float32):
+    """``A[i, u] = 1`` where output position i's tap u reads an input
+    position of a stride-1 convolution: ``(out_len, k)`` of ``dtype``,
+    built by ``xp`` (numpy or CuPy, on its current device)."""
     out_len = in_len + 2 * pad - k + 1
-    src = numpy.arange(out_len)[:, None] + numpy.arange(k)[None, :] - pad
-    return ((src >= 0) & (src < in_len)).astype(numpy.float32)
+    src = xp.arange(out_len)[:, None] + xp.arange(k)[None, :] - pad
+    return ((src >= 0) & (src < in_len)).astype(dtype)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_masks(device_name, dtype, in_hw, ksize, pad):
+    device = chainer.get_device(device_name)
+    with chainer.using_device(device):
+        return tuple(tap_mask(s, k, p, device.xp, dtype)
+                     for s, k, p in zip(in_hw, ksize, pad))
+
+
+def masks(array, in_hw, ksize, pad):
+    """``(A_h, A_w)`` of :func:`tap_mask` for an input of size ``in_hw``,
+    built once on ``array``'s device with its dtype and kept (a few
+    shapes per network, a few hundred bytes each): not made on the host
+    and copied over at every call."""
+    device = backend.get_device_from_array(array)
+    return _cached_masks(device.name, numpy.dtype(array.dtype).str,
+                         tuple(in_hw), tuple(ksize), tuple(pad))
 
 
 def _tap_sums(gy, a_h, a_w):
@@ -59,10 +89,6 @@ class LabelConv2D(function_node.FunctionNode):
     def __init__(self, pad):
         self.pad = conv_gemm.pair(pad)
 
-    def _masks(self, xp, dtype, in_hw, ksize):
-        return tuple(xp.asarray(tap_mask(s, k, p), dtype=dtype)
-                     for s, k, p in zip(in_hw, ksize, self.pad))
-
     def forward(self, inputs):
         self.retain_inputs((0, 1, 2))
         x, c, W = inputs
@@ -70,7 +96,7 @@ class LabelConv2D(function_node.FunctionNode):
         n_img = x.shape[1]
         y = conv.conv_array(x, xp.ascontiguousarray(W[:, :n_img]), (1, 1),
                             self.pad)
-        a_h, a_w = self._masks(xp, x.dtype, x.shape[2:], W.shape[2:])
+        a_h, a_w = masks(x, x.shape[2:], W.shape[2:], self.pad)
         # Per sample, the label-weighted filter sum_l c[n, l] * W[:, C + l].
         w_lab = W[:, n_img:].transpose(1, 0, 2, 3)
         w_n = xp.matmul(c, w_lab.reshape(c.shape[1], -1)).reshape(
@@ -90,8 +116,7 @@ class LabelConv2D(function_node.FunctionNode):
                 (gy, w_img))[0])
         if 1 not in indexes and 2 not in indexes:
             return ret
-        a_h, a_w = self._masks(backend.get_array_module(gy.array),
-                               gy.dtype, x.shape[2:], W.shape[2:])
+        a_h, a_w = masks(gy.array, x.shape[2:], W.shape[2:], self.pad)
         # (N, O * kh * kw): each filter tap's sum of gy over the image.
         taps = F.reshape(_tap_sums(gy, a_h, a_w), (x.shape[0], -1))
         if 1 in indexes:
@@ -109,7 +134,46 @@ class LabelConv2D(function_node.FunctionNode):
         return ret
 
 
-def convolution_with_labels(x, c, W, pad):
+def label_planes(c, W_lab, a_h, a_w):
+    """The label term ``sum_l c[n, l] * A_h @ W_lab[o, l] @ A_w^T`` of the
+    whole batch: the planes ``P (L, O * oh * ow)`` (two products over all
+    labels and channels at once), then one product ``c @ P``.
+
+    Args:
+        c (~chainer.Variable or array): ``(N, L)`` labels.
+        W_lab (~chainer.Variable or array): ``(O, L, kh, kw)``, the
+            filter's label channels.
+        a_h, a_w (array): :func:`masks` ``(oh, kh)`` and ``(ow, kw)``.
+
+    Returns:
+        ~chainer.Variable: ``(N, O, oh, ow)``.
+    """
+    out_c, n_lab, kh, kw = W_lab.shape
+    oh, ow = a_h.shape[0], a_w.shape[0]
+    w = F.reshape(F.transpose(W_lab, (1, 0, 2, 3)), (-1, kw))
+    t = F.matmul(w, a_w, transb=True)  # (L * O * kh, ow)
+    t = F.transpose(F.reshape(t, (n_lab * out_c, kh, ow)), (1, 0, 2))
+    t = F.matmul(a_h, F.reshape(t, (kh, -1)))  # (oh, L * O * ow)
+    planes = F.reshape(F.transpose(F.reshape(t, (oh, n_lab * out_c, ow)),
+                                   (1, 0, 2)), (n_lab, -1))
+    return F.reshape(F.matmul(c, planes), (c.shape[0], out_c, oh, ow))
+
+
+def stock_convolution_with_labels(x, c, W, pad):
+    """:func:`convolution_with_labels` from chainer's own functions: the
+    image channels by ``F.convolution_2d`` (cuDNN on the GPU), the label
+    term by :func:`label_planes`; no loop over samples or chunks. What the
+    GPU runs; arguments and result as :func:`convolution_with_labels`.
+    """
+    pad = conv_gemm.pair(pad)
+    n_img = x.shape[1]
+    w_img, w_lab = F.split_axis(W, [n_img], axis=1)
+    y = F.convolution_2d(x, w_img, None, 1, pad)
+    a_h, a_w = masks(chainer.as_array(x), x.shape[2:], W.shape[2:], pad)
+    return y + label_planes(c, w_lab, a_h, a_w)
+
+
+def convolution_with_labels(x, c, W, pad, use_stock=None):
     """``conv(concat(x, tile(c)), W)`` at stride 1, without the tiling.
 
     Args:
@@ -118,10 +182,18 @@ def convolution_with_labels(x, c, W, pad):
         W (~chainer.Variable or array): float32 ``(O, C + L, kh, kw)``, the
             filter of the concatenated input (image channels first).
         pad (int or pair of ints): Zero padding.
+        use_stock (bool): Compute by :func:`stock_convolution_with_labels`
+            (chainer's functions, cuDNN) rather than :class:`LabelConv2D`;
+            ``None`` means: on the GPU yes, on the CPU no.
 
     Returns:
         ~chainer.Variable: float32 ``(N, O, oh, ow)``, equal to the
         convolution of the concatenation up to rounding.
     """
+    if use_stock is None:
+        use_stock = backend.get_array_module(chainer.as_array(x)) \
+            is not numpy
+    if use_stock:
+        return stock_convolution_with_labels(x, c, W, pad)
     y, = LabelConv2D(pad).apply((x, c, W))
     return y

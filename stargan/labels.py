@@ -83,10 +83,8 @@ def edit_targets(labels, group_sizes):
 
 
 def accuracy(logits, labels, group_sizes):
-    """Share of label groups a classifier gets right.
-
-    An exclusive group counts as right when its arg-max matches; a binary
-    attribute when the logit's sign matches.
+    """Share of label groups a classifier gets right, as a Python float
+    (:func:`hit_rate` copied to the host).
 
     Args:
         logits (array or ~chainer.Variable): float32 ``(N, L)``.
@@ -96,16 +94,49 @@ def accuracy(logits, labels, group_sizes):
     Returns:
         float: Accuracy in [0, 1] over all samples and groups.
     """
+    return float(hit_rate(logits, labels, group_sizes))
+
+
+def hit_rate(logits, labels, group_sizes, mask=None):
+    """Share of (known) label groups a classifier gets right, computed on
+    the logits' device and left there: a training step reports it without
+    waiting for the device (the log averages it later).
+
+    An exclusive group counts as right when its arg-max matches; a binary
+    attribute when the logit's sign matches. With ``mask``, a group counts
+    for a sample only where the mask covers all of it.
+
+    Args:
+        logits (array or ~chainer.Variable): float32 ``(N, L)``.
+        labels (array): float32 ``(N, L)`` 0/1 labels.
+        group_sizes (sequence of int): Label layout.
+        mask (array): float32 ``(L,)`` or ``(N, L)``, 1 where labels are
+            known; None: all are.
+
+    Returns:
+        array: 0-d float on the logits' device, in [0, 1] (0 if the mask
+        covers no group).
+    """
     logits, labels = chainer.as_array(logits), chainer.as_array(labels)
     xp = chainer.backend.get_array_module(logits)
-    hits = []
+    hits, known = [], []
+    if mask is not None:
+        mask = xp.broadcast_to(xp.asanyarray(mask), labels.shape) > 0
     for sl, size in zip(group_slices(group_sizes), group_sizes):
         if size == 1:
-            hits.append((logits[:, sl] > 0) == (labels[:, sl] > 0.5))
+            hits.append((logits[:, sl.start] > 0)
+                        == (labels[:, sl.start] > 0.5))
         else:
-            hits.append((logits[:, sl].argmax(1) == labels[:, sl].argmax(1))
-                        [:, None])
-    return float(xp.concatenate(hits, axis=1).mean())
+            hits.append(logits[:, sl].argmax(1) == labels[:, sl].argmax(1))
+        if mask is not None:
+            known.append(mask[:, sl].all(axis=1))
+    hits = xp.stack(hits, axis=1)
+    if mask is None:
+        return xp.asanyarray(hits.mean())  # numpy's mean: a host scalar
+    known = xp.stack(known, axis=1)
+    total = known.sum()
+    return xp.where(total > 0, (hits & known).sum() / xp.maximum(total, 1),
+                    0.)
 
 
 def chance_accuracy(group_sizes):

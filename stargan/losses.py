@@ -123,9 +123,9 @@ def _masked_classification_loss(logits, labels, group_sizes, mask):
         # Samples whose known labels are exactly this exclusive group.
         inside = mask[:, sl].min(axis=1) > 0
         outside = mask.sum(axis=1) - mask[:, sl].sum(axis=1) == 0
+        # No test whether any sample is one (it would wait for the device
+        # every step): where() keeps per_sample for the others anyway.
         exclusive = inside & outside
-        if not bool(exclusive.any()):
-            continue
         log_p = F.log_softmax(logits[:, sl])
         softmax_ce = -F.sum(log_p * labels[:, sl].astype(logits.dtype),
                             axis=1)

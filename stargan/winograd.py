@@ -142,7 +142,7 @@ def conv(x, W, pad, reuse_filter=False):
     y = xp.empty((n, o, oh, ow), dtype=x.dtype)
     # Chunks of 36 * channels * tiles (7 samples of the paper's residual
     # blocks) measured fastest, for this and grad_w.
-    for s in chunks(n, 36 * max(c, o) * th * tw):
+    for s in chunks(n, 36 * max(c, o) * th * tw, xp):
         v = _winograd_inputs(x[s], pad, (th, tw))
         _winograd_outputs(cpu_threads.matmul(u, v), y[s], oh, ow)
     return y
@@ -169,7 +169,7 @@ def grad_w(x, gy, pad):
     th, tw = _winograd_tiles((oh, ow))
     ka_t = _kron_square(xp, _WINO_AT, x.dtype).T
     acc = xp.zeros((36, o, c), dtype=x.dtype)
-    for s in chunks(n, 36 * max(c, o) * th * tw):
+    for s in chunks(n, 36 * max(c, o) * th * tw, xp):
         m = s.stop - s.start
         v = _winograd_inputs(x[s], pad, (th, tw))
         g = padded(gy[s], (0, 0), (4 * th, 4 * tw), channel_major=True)

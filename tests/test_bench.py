@@ -28,6 +28,30 @@ def test_bench_tiny_one_step_prints_and_returns_documented_keys(capsys):
         rows[1]['conv_gflop_per_iteration']
 
 
+def test_on_a_gpu_memory_is_cupys_pool_not_the_hosts(capsys):
+    # bench.py --gpu: the host's RSS and traced peak say nothing of the
+    # arrays on the device; the pool CuPy allocates them from does.
+    class Pool(object):
+        def used_bytes(self):
+            return 3 * 2 ** 20
+
+        def total_bytes(self):
+            return 8 * 2 ** 20
+
+    gpu = type('Device', (), {'xp': type('xp', (), {
+        'get_default_memory_pool': staticmethod(Pool)})})()
+    got = bench.measures.memory(gpu, traced_mb=5.)
+    assert got == {'step_traced_peak_mb': None, 'peak_rss_mb': None,
+                   'pool_used_bytes': 3 * 2 ** 20,
+                   'pool_total_bytes': 8 * 2 ** 20}
+    cpu = bench.measures.memory(chainer.get_device('@numpy'), 5.)
+    assert cpu['pool_total_bytes'] is None and cpu['peak_rss_mb'] > 0
+    row = dict(dict.fromkeys(bench.RESULT_KEYS, 1.), formulation='auto',
+               preset='paper', **got)
+    bench._print_result(row)
+    assert 'CuPy memory pool 3 MB used, 8 MB held' in capsys.readouterr().out
+
+
 def test_bench_text_output_keeps_its_cli(capsys):
     bench.main(['--preset', 'tiny', '--steps', '1'])
     out = capsys.readouterr().out

@@ -5,6 +5,8 @@ import os
 import pytest
 from PIL import Image
 
+import chainer
+
 import compare
 from extensions import compare as compare_lib
 from extensions import compare_eval
@@ -69,6 +71,18 @@ def test_reuses_given_runs_without_training(trained):
     second = json.load(open(str(again / 'comparison.json')))['models']
     for name in ('StarGAN', 'CycleGAN'):
         assert second[name]['overall'] == first[name]['overall']
+
+
+@pytest.mark.skipif(chainer.backends.cuda.available, reason='has CUDA')
+def test_gpu_without_cuda_fails_clearly_before_training(tmp_path, capsys):
+    out = tmp_path / 'cmp'
+    with pytest.raises(SystemExit) as e:
+        compare.main(_argv(tmp_path, out, '--gpu', '0'))
+    assert e.value.code != 0
+    err = capsys.readouterr().err
+    assert 'Traceback' not in err
+    assert '--gpu 0' in err.strip().splitlines()[-1] and 'CuPy' in err
+    assert not out.exists()  # nothing trained or written
 
 
 def test_unknown_domain_is_a_clear_error(tmp_path, capsys):

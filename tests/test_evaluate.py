@@ -40,6 +40,17 @@ def test_report_for_a_synthetic_run(run_dir, tmp_path):
     assert json.load(open(os.path.join(out, 'metrics.json'))) == result
 
 
+def test_the_asked_gpu_is_made_current(run_dir, tmp_path,
+                                      recording_device):
+    device, gpus = recording_device
+    argv = [os.path.join(run_dir, 'snapshot_iter_2'), '--out',
+            str(tmp_path / 'eval'), '--n-test', '15', '--gpu', '1',
+            '--classifier-iterations', '5', '--metrics', 'target_accuracy',
+            '--cache-dir', str(tmp_path / 'cache')]
+    assert evaluate.main(argv) == 0
+    assert gpus == [1] and device.used >= 1
+
+
 def test_inception_fid_is_skipped_with_a_reason(run_dir, tmp_path):
     out = str(tmp_path / 'eval')
     evaluate.main([os.path.join(run_dir, 'snapshot_iter_2'), '--out', out,

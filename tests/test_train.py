@@ -77,6 +77,21 @@ def test_gpu_without_cuda_fails_clearly(capsys, tmp_path):
     assert '--gpu 0' in err and 'CuPy' in err
 
 
+@pytest.mark.parametrize('flag, expected', [
+    ([], True), (['--no-deterministic'], False), (['--deterministic'], True)])
+def test_training_runs_cudnn_deterministic_unless_asked_not_to(
+        tmp_path, monkeypatch, flag, expected):
+    # Bitwise resume on the GPU needs cuDNN's deterministic algorithms;
+    # the setting is scoped to the run.
+    seen = []
+    monkeypatch.setattr(chainer.training.Trainer, 'run', lambda self:
+                        seen.append(chainer.config.cudnn_deterministic))
+    assert train.main(TINY + ['--iterations', '1', '--out',
+                              str(tmp_path)] + flag) == 0
+    assert seen == [expected]
+    assert chainer.config.cudnn_deterministic is False  # chainer's default
+
+
 def test_bad_dataset_is_named(capsys, tmp_path):
     err = _exit_message(capsys, TINY + ['--dataset', str(tmp_path / 'nope'),
                                         '--out', str(tmp_path)])

@@ -77,6 +77,16 @@ def test_face_crop_is_translated_at_model_size(tmp_path, model):
     np.testing.assert_array_equal(np.asarray(out), expected)
 
 
+def test_the_asked_gpu_is_made_current(tmp_path, model, recording_device):
+    # CuPy makes its arrays on the current device: without use(), --gpu 1
+    # would put the model on GPU 1 and the pictures on GPU 0.
+    device, gpus = recording_device
+    crop = _save(tmp_path / 'face.png', _picture(0))
+    assert _run(model[0], crop, '--no-detect', '--target', 'smile',
+                '--gpu', '1', '--out', str(tmp_path / 'out')) == 0
+    assert gpus == [1] and device.used >= 1
+
+
 def test_folder_tree_is_mirrored_for_any_mode_and_size(tmp_path, model):
     src = tmp_path / 'src'
     out = src / 'out'

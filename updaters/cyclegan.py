@@ -209,8 +209,9 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
         """The embedding critic's objective on both encoders' outputs."""
         logits_a, logits_b = self.dis_emb(e_a), self.dis_emb(e_b)
         loss = cl.embedding_dis_loss(logits_a, logits_b)
-        acc = 0.5 * float((logits_a.array > 0).mean()
-                          + (logits_b.array < 0).mean())
+        # Left on the device (no wait for it): the log averages it.
+        acc = 0.5 * ((logits_a.array > 0).mean()
+                     + (logits_b.array < 0).mean())
         chainer.report({'loss': loss, 'acc': acc}, self.dis_emb)
         return loss
 

@@ -27,6 +27,13 @@ def test_resolve_fills_preset_and_paper_defaults():
         'small'
 
 
+@pytest.mark.skipif(chainer.backends.cuda.available, reason='has CUDA')
+def test_gpu_without_cuda_is_the_device_check_message(tmp_path):
+    with pytest.raises(ValueError, match='--gpu 0: CuPy'):
+        wiring.train_cyclegan(dict(TINY, iterations=1, gpu=0,
+                                   out=str(tmp_path)))
+
+
 @pytest.mark.parametrize('change, message', [
     (dict(domains=['smile']), 'two domains'),
     (dict(gan_loss='wgan-gp', label_noise=0.1), 'WGAN-GP'),

@@ -1,4 +1,5 @@
 """Multi-process helpers that need no MPI."""
+import io
 import sys
 
 import pytest
@@ -19,6 +20,44 @@ def test_gpu_communicators_need_a_gpu():
     with pytest.raises(multinode.SetupError, match='use --communicator '
                        'naive'):
         multinode.create_communicator('flat', -1)
+
+
+@pytest.mark.parametrize('name', ['naive', 'flat'])
+def test_gpu_memory_is_not_handed_to_an_mpi_that_cannot_read_it(name):
+    with pytest.raises(multinode.SetupError) as e:
+        multinode.check_cuda_aware(name, 0, False)
+    assert 'not CUDA-aware' in str(e.value)
+    assert '--communicator pure_nccl' in str(e.value)
+
+
+def test_an_mpi_that_does_not_say_gets_a_warning_only():
+    err = io.StringIO()
+    multinode.check_cuda_aware('naive', 1, None, stream=err)
+    assert err.getvalue().startswith('warning: --communicator naive')
+    assert 'pure_nccl' in err.getvalue()
+
+
+@pytest.mark.parametrize('name, gpu, aware', [
+    ('naive', -1, False),      # CPU buffers: any MPI
+    ('pure_nccl', 0, False),   # NCCL, not MPI, moves GPU memory
+    ('flat', 0, True)])        # a CUDA-aware MPI
+def test_other_setups_pass_silently(name, gpu, aware):
+    err = io.StringIO()
+    multinode.check_cuda_aware(name, gpu, aware, stream=err)
+    assert err.getvalue() == ''
+
+
+def _library(answer=None):
+    lib = type('Library', (), {})()
+    if answer is not None:
+        lib.MPIX_Query_cuda_support = lambda: answer
+    return lib
+
+
+def test_the_mpi_library_is_asked_whether_it_reads_gpu_memory():
+    assert multinode.mpi_cuda_support(_library(0)) is False
+    assert multinode.mpi_cuda_support(_library(1)) is True
+    assert multinode.mpi_cuda_support(_library()) is None  # no such query
 
 
 def test_means_are_weighted_by_each_process_images():

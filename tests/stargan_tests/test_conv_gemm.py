@@ -57,3 +57,13 @@ def test_convolutions_match_chainer_with_uneven_stride_and_pad(module):
     ref = F.convolution_2d(x, W, None, (2, 1), (1, 0)).array
     got = module.conv_im2col(x, W, (2, 1), (1, 0))
     np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-10)
+
+
+def test_chunks_bound_the_buffer_on_the_cpu_only(monkeypatch):
+    # The CPU's cache limit cuts the batch; on another array module (a
+    # GPU's) the batch stays one slice, whatever the buffer's size.
+    monkeypatch.setattr(conv_gemm, 'MAX_COL_ELEMENTS', 10)
+    assert list(conv_gemm.chunks(5, 4)) == [slice(0, 2), slice(2, 4),
+                                            slice(4, 5)]
+    assert list(conv_gemm.chunks(16, 10 ** 9, xp=object())) == [
+        slice(0, 16)]

@@ -71,3 +71,43 @@ def test_serialize_round_trip_continues_identically(tmp_path, n_before):
     for start in range(100, 130, 3):
         np.testing.assert_array_equal(restored.query(_batch(start, 3)),
                                       pool.query(_batch(start, 3)))
+
+
+def _loop_reference(pool_size, seed, batches):
+    """The pool's rule image by image, as first written (one array copy
+    per image): what the vectorised query must reproduce."""
+    rng, stored, n_stored, outs = np.random.RandomState(seed), None, 0, []
+    for images in batches:
+        if stored is None:
+            stored = np.zeros((pool_size,) + images.shape[1:], images.dtype)
+        out = images.copy()
+        for i in range(len(images)):
+            if n_stored < pool_size:
+                stored[n_stored] = images[i]
+                n_stored += 1
+            elif rng.uniform() < 0.5:
+                j = rng.randint(pool_size)
+                out[i] = stored[j]
+                stored[j] = images[i]
+        outs.append(out)
+    return outs, stored
+
+
+def test_whole_batches_at_once_equal_the_image_by_image_rule(
+        device_array_type):
+    batches = [_batch(start, n) for start, n in
+               [(0, 3), (3, 5), (8, 4), (12, 7), (19, 1), (20, 6)]]
+    want, want_pool = _loop_reference(10, 4, batches)
+    writes = []
+
+    class Device(device_array_type):
+        def __setitem__(self, index, value):
+            writes.append(index)
+            super().__setitem__(index, value)
+
+    pool = ImagePool(10, seed=4)
+    got = [pool.query(Device.of(batch)) for batch in batches]
+    # No copy per image and nothing read back from the device.
+    assert writes == [] and device_array_type.syncs == 0
+    assert [_ids(g) for g in got] == [_ids(w) for w in want]
+    assert _ids(pool.images) == _ids(want_pool)

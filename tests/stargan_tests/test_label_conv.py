@@ -73,6 +73,101 @@ def test_link_keeps_the_concatenated_filter_layout():
     assert link.W.grad is None and xv.grad is not None
 
 
+def _forward_backward(path, x, c, W, gy, pad):
+    xs = [chainer.Variable(a.copy()) for a in (x, c, W)]
+    y = label_conv.convolution_with_labels(*xs, pad, use_stock=path)
+    y.grad = gy
+    y.backward()
+    return [y.array] + [v.grad for v in xs]
+
+
+@pytest.mark.parametrize('hw, k, pad', [((9, 7), 7, 3), ((4, 4), 3, 0),
+                                        ((3, 3), 5, 3), ((6, 5), 4, 2)])
+def test_gpu_path_matches_the_cpu_node_forward_and_backward(hw, k, pad):
+    # The GPU's computation (chainer's convolution + one product for the
+    # labels), run here on numpy in float64: output and the gradients of
+    # image, label and filter agree with the CPU node's to rounding.
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 3) + hw)
+    c = rng.standard_normal((3, 4))
+    W = rng.standard_normal((5, 7, k, k))
+    gy = rng.standard_normal((3, 5) + tuple(
+        s + 2 * pad - k + 1 for s in hw))
+    stock = _forward_backward(True, x, c, W, gy, pad)
+    node = _forward_backward(False, x, c, W, gy, pad)
+    np.testing.assert_allclose(stock[0], _tiled_reference(x, c, W, pad),
+                               rtol=1e-10, atol=1e-10)
+    for got, want in zip(stock, node):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+def test_gpu_path_first_order_gradients_are_exact():
+    rng = np.random.default_rng(5)
+    x, c = rng.standard_normal((2, 3, 5, 4)), rng.standard_normal((2, 2))
+    W, gy = rng.standard_normal((3, 5, 3, 3)), rng.standard_normal(
+        (2, 3, 5, 4))
+    gradient_check.check_backward(
+        lambda *a: label_conv.convolution_with_labels(*a, 1, use_stock=True),
+        (x, c, W), gy, dtype=np.float64)
+
+
+def _count_calls(monkeypatch, module, name, calls=None):
+    calls = [] if calls is None else calls
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(name)
+        return original(*args, **kwargs)
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def _gpu_path_calls(monkeypatch, batch):
+    rng = np.random.default_rng(6)
+    x, c = rng.standard_normal((batch, 3, 8, 8)), rng.standard_normal(
+        (batch, 3))
+    W = rng.standard_normal((4, 6, 7, 7))
+    gy = rng.standard_normal((batch, 4, 8, 8))
+    with monkeypatch.context() as m:
+        calls = _count_calls(m, np, 'matmul')
+        _count_calls(m, np, 'tensordot', calls)
+        _count_calls(m, F, 'convolution_2d', calls)
+        _forward_backward(True, x, c, W, gy, 3)
+    return {name: calls.count(name) for name in set(calls)}
+
+
+def test_gpu_path_does_the_same_work_for_any_batch(monkeypatch):
+    # A loop over samples (or over chunks of the batch, which the CPU's
+    # cache limit would cut to one sample here) would make more products
+    # and convolution calls for a larger batch.
+    monkeypatch.setattr(label_conv.conv_gemm, 'MAX_COL_ELEMENTS', 1)
+    one = _gpu_path_calls(monkeypatch, 1)
+    assert one['convolution_2d'] == 1 and one['matmul'] > 0
+    assert _gpu_path_calls(monkeypatch, 7) == one
+
+
+def test_masks_are_built_once_per_device_and_shape(monkeypatch):
+    label_conv._cached_masks.cache_clear()
+    built = _count_calls(monkeypatch, label_conv, 'tap_mask')
+    x = np.zeros((2, 3, 6, 5), np.float32)
+    first = label_conv.masks(x, (6, 5), (3, 3), (1, 1))
+    again = label_conv.masks(x + 1, (6, 5), (3, 3), (1, 1))
+    assert len(built) == 2  # A_h and A_w, once
+    assert all(a is b for a, b in zip(first, again))
+    assert first[0].dtype == np.float32
+    label_conv.masks(x.astype(np.float64), (6, 5), (3, 3), (1, 1))
+    assert len(built) == 4  # another dtype: its own pair
+
+
+def test_the_cpu_takes_the_node_and_the_gpu_path_is_chosen_off_numpy():
+    x, c = np.zeros((1, 3, 4, 4)), np.zeros((1, 2))
+    W = np.zeros((2, 5, 3, 3))
+    y = label_conv.convolution_with_labels(x, c, W, 1)
+    assert isinstance(y.creator, label_conv.LabelConv2D)
+    y = label_conv.convolution_with_labels(x, c, W, 1, use_stock=True)
+    assert not isinstance(y.creator, label_conv.LabelConv2D)
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not chainer.backends.cuda.available,
                     reason='needs CuPy with CUDA')
@@ -83,27 +178,28 @@ def test_on_gpu_matches_the_cpu():
     c = rng.standard_normal((2, 3))
     W = rng.standard_normal((4, 6, 7, 7))
     cpu = label_conv.convolution_with_labels(x, c, W, 3).array
-    gpu = label_conv.convolution_with_labels(
-        cupy.asarray(x), cupy.asarray(c), cupy.asarray(W), 3).array
-    np.testing.assert_allclose(cupy.asnumpy(gpu), cpu, rtol=1e-8, atol=1e-8)
+    for stock in (None, False):  # the GPU's own path, and the node
+        gpu = label_conv.convolution_with_labels(
+            cupy.asarray(x), cupy.asarray(c), cupy.asarray(W), 3,
+            use_stock=stock).array
+        np.testing.assert_allclose(cupy.asnumpy(gpu), cpu, rtol=1e-8,
+                                   atol=1e-8)
 
 
 @pytest.mark.gpu
 @pytest.mark.skipif(not chainer.backends.cuda.available,
                     reason='needs CuPy with CUDA')
-def test_backward_on_gpu_matches_the_cpu():
-    # float64 on both: their rounding differs by ~1e-13 here, far inside
-    # the tolerance, while a wrong term of the GPU path is of order 1.
+def test_on_gpu_backward_matches_the_cpu():
+    # The GPU takes chainer's convolution and the batched label term; its
+    # gradients of image, label and filter equal the CPU node's.
     import cupy
-    rng = np.random.default_rng(4)
-    arrays = (rng.standard_normal((2, 3, 8, 8)), rng.standard_normal((2, 3)),
-              rng.standard_normal((4, 6, 7, 7)))
-    gy = rng.standard_normal((2, 4, 8, 8))
-    grads = []
-    for xp in (np, cupy):
-        v = [chainer.Variable(xp.asarray(a)) for a in arrays]
-        y = label_conv.convolution_with_labels(*v, 3)
-        F.sum(y * xp.asarray(gy)).backward()
-        grads.append([cupy.asnumpy(a.grad) for a in v])
-    for cpu, gpu in zip(*grads):
-        np.testing.assert_allclose(gpu, cpu, rtol=1e-8, atol=1e-8)
+    rng = np.random.default_rng(7)
+    x, c = rng.standard_normal((3, 3, 8, 8)), rng.standard_normal((3, 3))
+    W, gy = rng.standard_normal((4, 6, 7, 7)), rng.standard_normal(
+        (3, 4, 8, 8))
+    cpu = _forward_backward(None, x, c, W, gy, 3)
+    gpu = _forward_backward(None, *(cupy.asarray(a) for a in (x, c, W, gy)),
+                            3)
+    for got, want in zip(gpu, cpu):
+        np.testing.assert_allclose(cupy.asnumpy(got), want, rtol=1e-8,
+                                   atol=1e-8)

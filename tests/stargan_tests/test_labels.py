@@ -56,3 +56,22 @@ def test_chance_accuracy_is_what_random_logits_score():
     assert chance == pytest.approx((1 / 5. + 1 / 2. + 1 / 3.) / 3)
     # 60000 independent hits: the standard error is below 0.002.
     assert abs(guess - chance) < 0.01
+
+
+def test_hit_rate_stays_on_the_device(device_array_type):
+    # What the training step reports: no wait for the device, with or
+    # without a mask; the value is the accuracy's.
+    logits = device_array_type.of(
+        np.array([[2, 1, 0, 3], [0, 1, 2, -3]], np.float32))
+    truth = device_array_type.of(
+        np.array([[1, 0, 0, 1], [0, 0, 1, 1]], np.float32))
+    rate = labels.hit_rate(logits, truth, [3, 1])
+    masked = labels.hit_rate(logits, truth, [3, 1], device_array_type.of(
+        np.array([[1, 1, 1, 0], [0, 0, 0, 1]], np.float32)))
+    none_known = labels.hit_rate(logits, truth, [3, 1],
+                                 device_array_type.of(np.zeros(4, 'f')))
+    assert device_array_type.syncs == 0
+    assert isinstance(rate, device_array_type) and rate.ndim == 0
+    assert float(rate) == pytest.approx(0.75)
+    assert float(masked) == pytest.approx(0.5)  # group 1 of 0, 2 of 1
+    assert float(none_known) == 0
