@@ -91,6 +91,7 @@ def refused(capsys):
     return run
 
 
+@pytest.fixture
 def device_array_type():
     """A numpy array type standing for arrays on a GPU: every way of
     reading one on the host (``float``, ``int``, ``bool``, ``item``,
