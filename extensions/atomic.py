@@ -1,6 +1,7 @@
 """Atomic file writes: a reader never sees a half-written file."""
 import contextlib
 import os
+import re
 import tempfile
 
 
@@ -38,3 +39,33 @@ def atomic_open(path, mode='wb'):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+#: Names ``tempfile.mkstemp`` gives :func:`atomic_open`'s temporary files:
+#: a dot, eight characters of its alphabet, ``.tmp``.
+TEMP_NAME = re.compile(r'^\.[a-z0-9_]{8}\.tmp$')
+
+
+def remove_stale(directory):
+    """Removes temporary files that a killed process left in ``directory``.
+
+    Call it only while no other process can be writing there (while
+    holding the directory's lock, see :mod:`extensions.run_lock`): a live
+    writer's temporary file looks the same.
+
+    Args:
+        directory (str): A directory written through :func:`atomic_open`.
+
+    Returns:
+        list of str: The names removed (only files matching
+        :data:`TEMP_NAME`; nothing else is touched).
+    """
+    if not os.path.isdir(directory):
+        return []
+    removed = []
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if TEMP_NAME.match(name) and os.path.isfile(path):
+            os.remove(path)
+            removed.append(name)
+    return removed

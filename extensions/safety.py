@@ -94,10 +94,10 @@ class DivergenceGuard(training.Extension):
             value = float(chainer.as_array(value))
             if not math.isfinite(value):
                 raise DivergenceError(
-                    '{} became {} at iteration {}; training stopped and the '
-                    'last good snapshot was kept. Try lower learning rates '
-                    '(--g-lr/--d-lr), a larger --lambda-gp or resume from '
-                    'that snapshot with another --seed.'.format(
+                    '{} became {} at iteration {}; training stopped before '
+                    'writing anything of that iteration. Try lower learning '
+                    'rates (--g-lr/--d-lr), a larger --lambda-gp, or resume '
+                    'from a snapshot with another --seed.'.format(
                         key, value, trainer.updater.iteration))
 
 
