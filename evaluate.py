@@ -24,6 +24,7 @@ from extensions import evaluation  # NOQA: E402
 from extensions import inception  # NOQA: E402
 from extensions import joint_eval  # NOQA: E402
 from extensions import report  # NOQA: E402
+from extensions import run_lock  # NOQA: E402
 from extensions import runs  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
 from stargan import metrics  # NOQA: E402
@@ -75,6 +76,7 @@ def run(args):
     gen = runs.load_generator(args.snapshot, opts, len(train.label_names))
     gen.to_device(device)
     out = args.out or os.path.join(run_dir, 'eval')
+    run_lock.tidy(out)  # temporary files of a killed evaluation
     if runs.is_joint(opts):
         return run_joint(args, train, test, gen, device, out)
     print('Training or loading the judging classifier...', flush=True)

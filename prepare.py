@@ -21,6 +21,7 @@ from datasets import filters
 from datasets import prepare_lib
 from datasets.image_files import DatasetError
 from extensions import progress
+from extensions import run_lock
 
 
 def parse_args(argv=None):
@@ -89,6 +90,7 @@ def check_args(parser, args):
 def main(argv=None):
     parser, args = parse_args(argv)
     check_args(parser, args)
+    run_lock.tidy(args.out)  # temporary files of a killed run
     try:
         picker = prepare_lib.FacePicker(
             faces.load_cascade(args.cascade), size=args.size,

@@ -3,6 +3,7 @@ import contextlib
 import os
 import re
 import tempfile
+import time
 
 
 def _umask():
@@ -46,15 +47,17 @@ def atomic_open(path, mode='wb'):
 TEMP_NAME = re.compile(r'^\.[a-z0-9_]{8}\.tmp$')
 
 
-def remove_stale(directory):
+def remove_stale(directory, min_age_s=0):
     """Removes temporary files that a killed process left in ``directory``.
 
     Call it only while no other process can be writing there (while
-    holding the directory's lock, see :mod:`extensions.run_lock`): a live
-    writer's temporary file looks the same.
+    holding the directory's lock, see :mod:`extensions.run_lock`), or with
+    a ``min_age_s`` longer than any live write: a live writer's temporary
+    file looks the same.
 
     Args:
         directory (str): A directory written through :func:`atomic_open`.
+        min_age_s (float): Leave files modified less than this long ago.
 
     Returns:
         list of str: The names removed (only files matching
@@ -62,10 +65,11 @@ def remove_stale(directory):
     """
     if not os.path.isdir(directory):
         return []
-    removed = []
+    removed, now = [], time.time()
     for name in sorted(os.listdir(directory)):
         path = os.path.join(directory, name)
-        if TEMP_NAME.match(name) and os.path.isfile(path):
+        if TEMP_NAME.match(name) and os.path.isfile(path) and \
+                now - os.path.getmtime(path) >= min_age_s:
             os.remove(path)
             removed.append(name)
     return removed

@@ -134,6 +134,32 @@ def held(out_dir):
         lock.release()
 
 
+#: Age below which :func:`tidy` leaves a temporary file: another script
+#: may be writing it (scripts other than train.py do not hold the lock).
+LIVE_WRITE_S = 60
+
+
+def tidy(out_dir):
+    """Removes the temporary files of killed processes from ``out_dir``
+    when no live process holds its lock; for scripts that write there
+    through :func:`extensions.atomic.atomic_open` without holding the lock
+    (a missing, busy or unwritable directory is left alone).
+
+    Args:
+        out_dir (str): The directory.
+
+    Returns:
+        list of str: The names removed.
+    """
+    if not os.path.isdir(out_dir):
+        return []
+    try:
+        with OutDirLock(out_dir):
+            return atomic.remove_stale(out_dir, LIVE_WRITE_S)
+    except (BusyError, OSError):
+        return []
+
+
 def move_aside(out_dir, now=None):
     """Moves everything of an earlier run into ``out_dir/previous-<time>/``.
 

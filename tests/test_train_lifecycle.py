@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -16,7 +15,8 @@ from PIL import Image
 
 import train
 from datasets.folder import FolderDataset
-from extensions import run_lock
+from tests.extensions_tests.test_run_lock import hold_lock
+from tests.extensions_tests.test_run_lock import stale_temp
 from updaters import stargan as stargan_updater
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -179,20 +179,10 @@ def test_a_nan_stop_says_which_snapshot_exists(tmp_path, monkeypatch, capsys,
     assert 'last good snapshot was kept' not in err
 
 
-def _hold_lock(out):
-    code = ('import sys, time; from extensions import run_lock; '
-            'run_lock.OutDirLock(sys.argv[1]).acquire(); '
-            'print("held", flush=True); time.sleep(120)')
-    proc = subprocess.Popen([sys.executable, '-c', code, out], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == 'held'
-    return proc
-
-
 def test_a_second_process_on_the_same_out_is_refused_naming_the_first(
         tmp_path, capsys):
     out = str(tmp_path / 'run')
-    holder = _hold_lock(out)
+    holder = hold_lock(out)
     try:
         err = _exit_message(capsys, TINY + ['--iterations', '1', '--out',
                                             out])
@@ -225,17 +215,11 @@ def test_a_signal_stop_exits_non_zero(tmp_path, sig, code):
     assert glob.glob(os.path.join(out, 'snapshot_iter_*'))
 
 
-def _stale_temp(directory):
-    fd, path = tempfile.mkstemp(dir=directory, prefix='.', suffix='.tmp')
-    os.close(fd)
-    return path
-
-
 def test_temporary_files_of_a_killed_run_are_removed_at_the_next_start(
         tmp_path):
     out = tmp_path / 'run'
     out.mkdir()
-    stale = _stale_temp(str(out))
+    stale = stale_temp(str(out))
     others = [out / '.notes.tmp', out / 'mine.tmp']  # not our pattern
     for path in others:
         path.write_text('keep')
@@ -244,17 +228,17 @@ def test_temporary_files_of_a_killed_run_are_removed_at_the_next_start(
     assert all(path.exists() for path in others)
 
 
-def test_temporary_files_stay_while_the_lock_is_held(tmp_path):
-    out = str(tmp_path / 'run')
-    holder = _hold_lock(out)
-    try:
-        stale = _stale_temp(out)
-        with pytest.raises(run_lock.BusyError, match=str(holder.pid)):
-            with run_lock.held(out):
-                pass
-        assert os.path.exists(stale)
-    finally:
-        holder.kill()
-        holder.wait()
-    with run_lock.held(out):
-        assert not os.path.exists(stale)
+def test_scripts_remove_old_temporary_files_of_killed_runs(tmp_path):
+    import translate
+    run = str(tmp_path / 'run')
+    assert train.main(TINY + ['--iterations', '1', '--out', run]) == 0
+    out = tmp_path / 'translated'
+    out.mkdir()
+    old = stale_temp(str(out), age_s=3600)
+    young = stale_temp(str(out))  # perhaps another script's live write
+    face = str(tmp_path / 'face.png')
+    Image.new('RGB', (32, 32), (128, 100, 90)).save(face)
+    assert translate.main([face, '--model', os.path.join(run, 'generator.npz'),
+                           '--no-detect', '--quiet', '--target', 'smile',
+                           '--out', str(out)]) == 0
+    assert not os.path.exists(old) and os.path.exists(young)
