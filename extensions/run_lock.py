@@ -200,7 +200,8 @@ def has_snapshots(out_dir):
 
 def check_earlier_run(opts, writer=True):
     """Resolves ``--resume auto`` in ``opts``; refuses to restart over an
-    earlier run unless ``--force``, which moves it aside.
+    earlier run that wrote snapshots unless ``--force``, which moves any
+    earlier run aside.
 
     Call it while holding the out dir's lock.
 
@@ -234,9 +235,13 @@ def check_earlier_run(opts, writer=True):
                 out, '; '.join(conflicts)))
     continues = opts['resume'] and os.path.isdir(out) and os.path.samefile(
         os.path.dirname(os.path.abspath(opts['resume'])), out)
-    if continues or not writer or not has_snapshots(out):
+    earlier = has_snapshots(out) or os.path.exists(
+        os.path.join(out, 'args.json'))
+    if continues or not writer or not earlier:
         return None
     if not opts['force']:
+        if not has_snapshots(out):
+            return None  # stopped before its first snapshot: nothing lost
         raise ValueError(
             '--out {} holds snapshots of an earlier run; {}. Pass --resume '
             'auto to continue it, --force to move it aside into {}<time>/ '

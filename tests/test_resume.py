@@ -113,6 +113,8 @@ def test_out_dir_with_other_options_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert 'lambda_rec' in err and '--force' in err
     assert train.main(small + ['--lambda-rec', '5', '--force']) == 0
+    moved, = [n for n in os.listdir(out) if n.startswith('previous-')]
+    assert 'snapshot_iter_1' in os.listdir(os.path.join(out, moved))
 
 
 def test_resume_auto_without_snapshots_says_so(tmp_path, capsys):

@@ -65,6 +65,20 @@ def test_same_command_again_is_refused_and_force_moves_the_run_aside(
     assert os.path.exists(os.path.join(out, 'snapshot_iter_4'))  # new run
 
 
+def test_force_moves_aside_a_run_stopped_before_its_first_snapshot(
+        tmp_path):
+    out = tmp_path / 'run'
+    out.mkdir()
+    (out / 'args.json').write_text('{"lambda_rec": 5}')
+    (out / 'log').write_text('[]')
+    assert train.main(TINY + ['--iterations', '1', '--force',
+                              '--out', str(out)]) == 0
+    previous, = glob.glob(str(out / 'previous-*'))
+    assert sorted(os.listdir(previous)) == ['args.json', 'log']
+    assert json.load(open(os.path.join(previous, 'args.json'))) == {
+        'lambda_rec': 5}
+
+
 def _png_tree(root, n=6):
     rng = np.random.RandomState(0)
     for domain in ('calm', 'happy'):
