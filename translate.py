@@ -31,6 +31,7 @@ from extensions import devices
 from extensions import export
 from extensions import model_loading
 from extensions import progress
+from extensions import run_lock
 from extensions import translation
 from extensions.snapshots import UnsafeFileError
 from stargan import editing
@@ -188,6 +189,7 @@ def main(argv=None):
     inputs = translation.list_inputs(args.inputs, exclude=args.out)
     if not inputs:
         parser.error('no pictures found in {}'.format(' '.join(args.inputs)))
+    run_lock.tidy(args.out)  # temporary files of a killed run
     written, failures = translation.run(
         inputs, args.out, plan, finder,
         translation.Translator(gen, device, args.batch_size),

@@ -153,6 +153,10 @@ def tidy(out_dir):
     """
     if not os.path.isdir(out_dir):
         return []
+    if not os.path.exists(os.path.join(out_dir, LOCK_NAME)):
+        # Never locked: no holder to wait for, and no lock file is added to
+        # a directory the user may want empty (prepare.py's OUT).
+        return atomic.remove_stale(out_dir, LIVE_WRITE_S)
     try:
         with OutDirLock(out_dir):
             return atomic.remove_stale(out_dir, LIVE_WRITE_S)

@@ -68,6 +68,7 @@ def test_tidy_leaves_files_that_may_be_a_live_write(tmp_path):
     young = stale_temp(str(tmp_path))
     assert run_lock.tidy(str(tmp_path)) == [os.path.basename(old)]
     assert os.path.exists(young)
+    assert not os.path.exists(str(tmp_path / run_lock.LOCK_NAME))  # no trace
 
 
 def test_move_aside_keeps_earlier_runs_and_the_lock(tmp_path):
