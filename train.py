@@ -180,17 +180,16 @@ def run_training(trainer, stop, snapshot, opts, export_config):
     try:
         trainer.run(show_loop_exception_msg=False)  # error.txt has it
     except safety.DivergenceError as e:
-        kept = rescue.newest_snapshot(out)
-        print('error: {} {}.'.format(e, kept[0].upper() + kept[1:]),
-              file=sys.stderr)
+        print('error: {} {}.'.format(e, rescue.capitalized(
+            rescue.newest_snapshot(out))), file=sys.stderr)
         return 1
     except Exception as e:
         if isinstance(e, MemoryError) or 'OutOfMemory' in type(e).__name__:
             what = ('out of memory ({}). Try a smaller --batch-size or '
                     '--preset'.format(type(e).__name__))
         else:
-            what = 'training failed at iteration {}: {}: {}'.format(
-                trainer.updater.iteration + 1, type(e).__name__, e)
+            what = 'training failed after iteration {}: {}: {}'.format(
+                trainer.updater.iteration, type(e).__name__, e)
         saved = '' if snapshot is None else ' ' + rescue.save_after_failure(
             trainer, snapshot, progress, out)
         print('error: {}.{}'.format(what, saved), file=sys.stderr)

@@ -69,6 +69,11 @@ def exit_code(stop, trainer, iterations):
     return 128 + int(number)
 
 
+def capitalized(text):
+    """``text`` with its first letter upper case, to start a sentence."""
+    return text[:1].upper() + text[1:]
+
+
 def newest_snapshot(out_dir):
     """``'snapshot_iter_N (iteration N)'`` for the newest complete snapshot,
     or a sentence saying there is none."""
@@ -93,7 +98,8 @@ def save_after_failure(trainer, snapshot, progress, out_dir):
         out_dir (str): The out dir.
 
     Returns:
-        str: What exists now and how to go on, for the one-line message.
+        str: What exists now and how to go on: sentences for the one-line
+        message.
     """
     done = trainer.updater.iteration
     try:
@@ -105,7 +111,7 @@ def save_after_failure(trainer, snapshot, progress, out_dir):
     if done and progress.intact(trainer):
         try:
             snapshot(trainer)
-            return ('wrote snapshot_iter_{} (the last completed iteration); '
+            return ('Wrote snapshot_iter_{} (the last completed iteration); '
                     'resume with the same options plus --resume auto --out '
                     '{}.{}'.format(done, out_dir, details))
         except Exception as e:  # a full disk: say so, keep the first error
@@ -117,4 +123,5 @@ def save_after_failure(trainer, snapshot, progress, out_dir):
                     done, done + 1))
     else:
         what = 'no iteration was completed'
-    return '{}; {}.{}'.format(what, newest_snapshot(out_dir), details)
+    return '{}; {}.{}'.format(capitalized(what), newest_snapshot(out_dir),
+                              details)

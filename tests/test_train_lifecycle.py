@@ -161,7 +161,7 @@ def test_a_failure_after_weights_changed_writes_no_half_iteration(
     assert train.main(TINY + ['--iterations', '8', '--snapshot-interval', '2',
                               '--out', out]) == 1
     err = capsys.readouterr().err
-    assert 'no snapshot of iteration 4' in err
+    assert 'No snapshot of iteration 4' in err
     assert 'snapshot_iter_4 (iteration 4)' in err  # what does exist
     assert not os.path.exists(os.path.join(out, 'snapshot_iter_5'))
 
