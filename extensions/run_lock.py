@@ -5,10 +5,11 @@ The lock is ``fcntl.flock`` on ``OUT/.lock``: the kernel drops it when its
 holder dies, even by SIGKILL, so a stale lock never blocks the next run, and
 temporary files found while holding it belong to no live writer.
 """
-import contextlib
 import datetime
 import fcntl
 import os
+import re
+import shutil
 
 from extensions import atomic
 from extensions import rescue
@@ -96,9 +97,44 @@ class OutDirLock(object):
         self.release()
 
 
+#: Temporary folders of chainer's snapshot and log writers
+#: (``tempfile.mkdtemp(prefix='tmp' + name)``, ``prefix='log'``), each
+#: with the one file that folder was made for.
+WRITER_LEFTOVERS = ((re.compile(r'^tmp(snapshot_iter_\d+)[a-z0-9_]{8}$'),
+                     None), (re.compile(r'^log[a-z0-9_]{8}$'), 'log.json'))
+
+
+def remove_writer_leftovers(out_dir):
+    """Removes the temporary folders chainer's writers leave when killed.
+
+    Only a folder whose name matches :data:`WRITER_LEFTOVERS` and that holds
+    nothing but its one expected file (or nothing) is removed. Call it while
+    holding the lock.
+
+    Args:
+        out_dir (str): A train.py out dir.
+
+    Returns:
+        list of str: The names removed.
+    """
+    removed = []
+    for name in sorted(os.listdir(out_dir)):
+        path = os.path.join(out_dir, name)
+        for pattern, inside in WRITER_LEFTOVERS:
+            match = pattern.match(name)
+            if not match or not os.path.isdir(path):
+                continue
+            expected = {inside or match.group(1)}
+            if set(os.listdir(path)) <= expected:
+                shutil.rmtree(path)
+                removed.append(name)
+    return removed
+
+
 def take(out_dir):
     """Takes ``out_dir``'s lock, then removes the temporary files that
-    killed processes left there (see :func:`extensions.atomic.remove_stale`).
+    killed processes left there (see :func:`extensions.atomic.remove_stale`
+    and :func:`remove_writer_leftovers`).
 
     Args:
         out_dir (str): The directory (created if missing).
@@ -113,25 +149,11 @@ def take(out_dir):
     lock = OutDirLock(out_dir).acquire()
     try:
         atomic.remove_stale(out_dir)
+        remove_writer_leftovers(out_dir)
     except BaseException:
         lock.release()
         raise
     return lock
-
-
-@contextlib.contextmanager
-def held(out_dir):
-    """:func:`take` for a ``with`` block: for any script that writes into a
-    directory through :func:`extensions.atomic.atomic_open`.
-
-    Raises:
-        BusyError: Another live process holds the lock.
-    """
-    lock = take(out_dir)
-    try:
-        yield lock
-    finally:
-        lock.release()
 
 
 #: Age below which :func:`tidy` leaves a temporary file: another script

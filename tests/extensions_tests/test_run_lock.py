@@ -48,8 +48,8 @@ def test_a_held_lock_names_its_holder_and_protects_temporary_files(
     finally:
         holder.kill()
         holder.wait()
-    with run_lock.held(out):  # the kernel dropped the dead holder's lock
-        assert not os.path.exists(stale)
+    run_lock.take(out).release()  # the kernel dropped the dead one's lock
+    assert not os.path.exists(stale)
 
 
 def test_only_this_projects_temporary_files_are_removed(tmp_path):
@@ -74,11 +74,30 @@ def test_tidy_leaves_files_that_may_be_a_live_write(tmp_path):
 def test_move_aside_keeps_earlier_runs_and_the_lock(tmp_path):
     for name in ('log', 'snapshot_iter_2', 'previous-20200101T000000Z'):
         (tmp_path / name).write_text(name)
-    with run_lock.held(str(tmp_path)):
-        now = datetime.datetime(2026, 1, 2, 3, 4, 5)
-        first = run_lock.move_aside(str(tmp_path), now)
-        assert os.path.basename(first) == 'previous-20260102T030405Z'
-        assert sorted(os.listdir(first)) == ['log', 'snapshot_iter_2']
-        assert run_lock.move_aside(str(tmp_path), now) is None  # nothing
+    lock = run_lock.take(str(tmp_path))
+    now = datetime.datetime(2026, 1, 2, 3, 4, 5)
+    first = run_lock.move_aside(str(tmp_path), now)
+    assert os.path.basename(first) == 'previous-20260102T030405Z'
+    assert sorted(os.listdir(first)) == ['log', 'snapshot_iter_2']
+    assert run_lock.move_aside(str(tmp_path), now) is None  # nothing left
+    lock.release()
     assert sorted(os.listdir(str(tmp_path))) == [
         '.lock', 'previous-20200101T000000Z', 'previous-20260102T030405Z']
+
+
+def test_killed_chainer_writers_leave_nothing_at_the_next_start(tmp_path):
+    def folder(name, *files):
+        (tmp_path / name).mkdir()
+        for f in files:
+            (tmp_path / name / f).write_bytes(b'partial')
+
+    folder('tmpsnapshot_iter_12a648ex4n', 'snapshot_iter_12')
+    folder('tmpsnapshot_iter_937ti90hi')
+    folder('logk2j4_9ab', 'log.json')
+    kept = [('tmpsnapshot_iter_5abcdefgh', 'notes.txt'),  # not the writer's
+            ('logbook', 'log.json'), ('logs', 'log.json')]
+    for name, f in kept:
+        folder(name, f)
+    run_lock.take(str(tmp_path)).release()
+    assert sorted(os.listdir(str(tmp_path))) == sorted(
+        ['.lock'] + [name for name, _ in kept])
