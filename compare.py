@@ -25,6 +25,7 @@ from datasets.folder import DatasetError  # NOQA: E402
 from extensions import arg_types  # NOQA: E402
 from extensions import compare  # NOQA: E402
 from extensions import outputs  # NOQA: E402
+from extensions import run_lock  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
 from extensions import train_options  # NOQA: E402
 from stargan import presets  # NOQA: E402
@@ -116,6 +117,7 @@ def main(argv=None):
     # until then the wiring runs the same options directly.
     cyclegan_main = train.main if 'cyclegan' in getattr(
         train, 'MODEL_NAMES', ()) else None
+    run_lock.tidy(cfg['out'])  # temporary files of a killed run
     try:
         result = compare.run(cfg, train.main, cyclegan_main)
     except (DatasetError, ValueError, snapshots.UnsafeFileError,

@@ -30,6 +30,7 @@ from extensions import joint_eval  # NOQA: E402
 from extensions import model_loading  # NOQA: E402
 from extensions import outputs  # NOQA: E402
 from extensions import report  # NOQA: E402
+from extensions import run_lock  # NOQA: E402
 from extensions import runs  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
 from stargan import labels as label_utils  # NOQA: E402
@@ -111,6 +112,7 @@ def run(args):
     snapshot, run_dir = locate(args)
     out = args.out or os.path.join(run_dir, 'eval')
     outputs.check_out_dir(out)
+    run_lock.tidy(out)  # temporary files of a killed evaluation
     opts = runs.read_options(run_dir)
     train, test = runs.make_datasets(opts)
     device = devices.get_device(args.gpu)

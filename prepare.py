@@ -22,6 +22,7 @@ from datasets import prepare_lib
 from datasets.image_files import DatasetError
 from extensions import outputs
 from extensions import progress
+from extensions import run_lock
 
 
 def parse_args(argv=None):
@@ -92,6 +93,7 @@ def check_args(parser, args):
 def main(argv=None):
     parser, args = parse_args(argv)
     check_args(parser, args)
+    run_lock.tidy(args.out)  # temporary files of a killed run
     try:
         outputs.check_out_dir(args.out, 'OUT')
         picker = prepare_lib.FacePicker(

@@ -21,6 +21,8 @@ from datasets.folder import DatasetError  # NOQA: E402
 from extensions import cyclegan_wiring  # NOQA: E402
 from extensions import export  # NOQA: E402
 from extensions import multinode  # NOQA: E402
+from extensions import rescue  # NOQA: E402
+from extensions import run_lock  # NOQA: E402
 from extensions import runs  # NOQA: E402
 from extensions import safety  # NOQA: E402
 from extensions import snapshots  # NOQA: E402
@@ -137,6 +139,7 @@ def make_trainer(opts, train, test, device, comm=None):
             opts['log_interval'], opts['snapshot_interval'],
             opts.get('sample_interval'), opts.get('eval_interval')),
         last=opts['iterations']))
+    trainer.extend(rescue.Progress(lambda: runs.count_skipped(train)))
     writer = multinode.is_writer(comm)
     return trainer, stop, trainer.get_extension('snapshot') if writer \
         else None
@@ -144,72 +147,83 @@ def make_trainer(opts, train, test, device, comm=None):
 
 def prepare_out_dir(parser, opts, writer=True):
     """Checks the out dir (``writer``: the process that writes there) and
-    resolves ``--resume auto``."""
+    resolves ``--resume auto``; the writer takes the out dir's lock and
+    removes temporary files of killed runs. Returns the lock (None for
+    other processes); release it when the run ends."""
     out = opts['out']
-    try:
-        if writer:
+    lock = None
+    if writer:
+        try:
             safety.check_writable(out)
-    except OSError as e:
-        parser.error('--out {}: cannot write there ({}); choose another '
-                     'directory'.format(out, e.strerror or e))
-    if opts['resume'] == 'auto':
-        opts['resume'], skipped = safety.newest_snapshot(out)
-        for line in safety.skipped_lines(skipped, out) if writer else ():
-            print('--resume auto: ' + line, file=sys.stderr)
-        if opts['resume'] is None:
-            parser.error('--resume auto: no complete snapshot_iter_* in {}'
-                         .format(out))
-        if writer:
-            print('--resume auto: continuing from {}'.format(opts['resume']))
-    elif opts['resume'] and not os.path.isfile(opts['resume']):
-        parser.error('--resume {}: no such file'.format(opts['resume']))
-    conflicts = safety.conflicting_options(out, opts)
-    if conflicts and not (opts['resume'] or opts['force']):
-        parser.error(
-            '--out {} holds a run with other options ({}); pass --resume '
-            'auto to continue it, --force to train over it, or choose '
-            'another --out'.format(out, '; '.join(conflicts)))
+            lock = run_lock.take(out)
+        except run_lock.BusyError as e:
+            parser.error('--out {}'.format(e))
+        except OSError as e:
+            parser.error('--out {}: cannot write there ({}); choose another '
+                         'directory'.format(out, e.strerror or e))
+    try:
+        moved = run_lock.check_earlier_run(opts, writer)
+    except BaseException as e:
+        if lock is not None:
+            lock.release()
+        if isinstance(e, ValueError):
+            parser.error(str(e))
+        raise
+    if moved:
+        print('--force: moved the earlier run in {} to {}/'.format(out, moved))
+    return lock
 
 
 def run_training(trainer, stop, snapshot, opts, export_config):
     """Runs the trainer, then exports the generator for translate.py; on
-    SIGINT/SIGTERM also saves a snapshot and says how to resume. Returns the
-    exit code. ``snapshot`` is None in processes that write nothing."""
+    SIGINT/SIGTERM also saves a snapshot and says how to resume, after an
+    exception saves the last completed iteration where it can. Returns the
+    exit code (see :func:`extensions.rescue.exit_code`). ``snapshot`` is
+    None in processes that write nothing."""
+    progress = trainer.get_extension(rescue.Progress.name)
+    out = opts['out']
     stop.install()
     try:
         with train_options.deterministic(opts):
-            trainer.run()
+            trainer.run(show_loop_exception_msg=False)  # error.txt has it
         safety.raise_late_divergence(trainer)
     except safety.DivergenceError as e:
-        print('error: {}'.format(e), file=sys.stderr)
+        print('error: {} {}.'.format(e, rescue.capitalized(
+            rescue.newest_snapshot(out))), file=sys.stderr)
         return 1
     except Exception as e:
         if isinstance(e, MemoryError) or 'OutOfMemory' in type(e).__name__:
-            print('error: out of memory ({}). Try a smaller --batch-size or '
-                  '--preset.'.format(type(e).__name__), file=sys.stderr)
-            return 1
-        raise
+            what = ('out of memory ({}). Try a smaller --batch-size or '
+                    '--preset'.format(type(e).__name__))
+        else:
+            what = 'training failed after iteration {}: {}: {}'.format(
+                trainer.updater.iteration, type(e).__name__, e)
+        saved = '' if snapshot is None else ' ' + rescue.save_after_failure(
+            trainer, snapshot, progress, out)
+        print('error: {}.{}'.format(what, saved), file=sys.stderr)
+        return 1
     finally:
         stop.uninstall()
+    code = rescue.exit_code(stop, trainer, opts['iterations'])
     if snapshot is None:  # not process 0 of a data-parallel run
-        return 0
+        return code
     if export_config is not None:
         export.export_generator(
-            os.path.join(opts['out'], export.EXPORT_NAME),
+            os.path.join(out, export.EXPORT_NAME),
             trainer.updater.get_optimizer('gen').target,
             export_config)
-    if stop.stopped:
+    if code:
         snapshot(trainer)
         print('\nStopped by {} at iteration {}; snapshot written. Resume '
               'with the same options plus: --resume auto --out {}'.format(
                   stop.received or 'a signal to another process',
-                  trainer.updater.iteration, opts['out']))
+                  trainer.updater.iteration, out))
     else:
         print('Done. Samples: {}{}'.format(
-            os.path.join(opts['out'], 'samples_latest.png'),
+            os.path.join(out, 'samples_latest.png'),
             '' if export_config is None else '; model for translate.py: '
-            + os.path.join(opts['out'], export.EXPORT_NAME)))
-    return 0
+            + os.path.join(out, export.EXPORT_NAME)))
+    return code
 
 
 def main(argv=None):
@@ -227,7 +241,8 @@ def main(argv=None):
                 isinstance(e, SystemExit) and not e.code):
             multinode.abort(comm, e)  # else the others wait forever
         raise
-    if code and comm is not None and comm.size > 1:
+    if code not in (0,) + rescue.STOP_CODES and comm is not None and \
+            comm.size > 1:  # a signal stops them all already
         multinode.abort(comm, RuntimeError('exit code {}'.format(code)))
     return code
 
@@ -248,13 +263,22 @@ def train_main(parser, args, comm=None):
     elif multinode.is_writer(comm):
         devices.report_gpu(device.device.id)
     auto = opts['resume'] == 'auto'
-    prepare_out_dir(parser, opts, multinode.is_writer(comm))
-    done = safety.snapshot_iteration(opts['resume'] or '')
-    if auto and done is not None and done >= opts['iterations']:
-        print('{} is already complete: it reached iteration {} of {}; '
-              'nothing to train. Pass a larger --iterations to continue '
-              'it.'.format(opts['out'], done, opts['iterations']))
-        return 0
+    lock = prepare_out_dir(parser, opts, multinode.is_writer(comm))
+    try:
+        done = safety.snapshot_iteration(opts['resume'] or '')
+        if auto and done is not None and done >= opts['iterations']:
+            print('{} is already complete: it reached iteration {} of {}; '
+                  'nothing to train. Pass a larger --iterations to continue '
+                  'it.'.format(opts['out'], done, opts['iterations']))
+            return 0
+        return train_in(parser, opts, device, comm)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def train_in(parser, opts, device, comm=None):
+    """Builds and runs the training once the out dir is checked."""
     try:
         train, test = runs.make_datasets(opts)
         runs.check_batch_size(train, opts['batch_size'])

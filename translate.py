@@ -34,6 +34,7 @@ from extensions import export
 from extensions import model_loading
 from extensions import outputs
 from extensions import progress
+from extensions import run_lock
 from extensions import translation
 from extensions import translation_files
 from extensions.snapshots import UnsafeFileError
@@ -213,6 +214,7 @@ def main(argv=None):
     inputs = translation_files.list_inputs(args.inputs, exclude=args.out)
     if not inputs:
         parser.error('no pictures found in {}'.format(' '.join(args.inputs)))
+    run_lock.tidy(args.out)  # temporary files of a killed run
     try:
         written, failures = translation.run(
             inputs, args.out, plan, finder,

@@ -4,6 +4,7 @@ Every failure to read a picture becomes a :class:`DatasetError` whose message
 names the file and what to do, so that a bad file in a dataset of thousands
 is found at once.
 """
+import os
 import struct
 import warnings
 
@@ -185,6 +186,17 @@ def stored_size(path):
         return None
 
 
+def _refuse_empty(paths, where):
+    """Raises DatasetError naming the zero-byte files among ``paths``."""
+    empty = [p for p in paths if os.path.isfile(p) and not os.path.getsize(p)]
+    if empty:
+        raise DatasetError(
+            '{} empty (0-byte) image file(s) in {}: {}{}; remove them, or '
+            'leave them out with --skip-bad'.format(
+                len(empty), where, ', '.join(empty[:3]),
+                ' ...' if len(empty) > 3 else ''))
+
+
 class LabeledImageDataset(chainer.dataset.DatasetMixin):
     """Labelled image files decoded on demand: the base of the file loaders.
 
@@ -199,7 +211,9 @@ class LabeledImageDataset(chainer.dataset.DatasetMixin):
     and the bad ones are left out; a file that still fails to decode later
     (a truncated JPEG) is replaced by the next readable example, with a
     :class:`BadImageWarning`. ``n_skipped`` counts both. Without
-    ``skip_bad`` a bad file raises :class:`DatasetError` when it is read.
+    ``skip_bad`` empty files are refused up front (a size check, cheap on
+    any number of files) and a bad file raises :class:`DatasetError` when
+    it is read, unless ``skip_unreadable`` is set.
 
     Args:
         files (list of str): Image paths.
@@ -216,6 +230,11 @@ class LabeledImageDataset(chainer.dataset.DatasetMixin):
         files (list of str): The paths, in example order.
         labels (numpy.ndarray): float32 ``(N, L)``.
         n_skipped (int): Unreadable files left out so far.
+        skip_unreadable (bool): Replace a file that fails to decode when
+            read by the next readable example (counted, one warning per
+            file) instead of raising; on with ``skip_bad``. ``train.py``
+            sets it on its training split so that one bad file never ends
+            a run.
     """
 
     def __init__(self, files, labels, size, crop=None, flip=False, seed=0,
@@ -226,12 +245,15 @@ class LabeledImageDataset(chainer.dataset.DatasetMixin):
             keep = keep_readable(files, where)
             self.n_skipped = len(files) - len(keep)
             files, labels = [files[k] for k in keep], labels[keep]
+        else:
+            _refuse_empty(files, where)
         if not files:
             raise DatasetError('{} has no readable images; check the files '
                                'or the split'.format(where))
         self.files, self.labels = list(files), labels
         self.size, self.crop, self.flip = size, crop, flip
         self.skip_bad, self.where = skip_bad, where
+        self.skip_unreadable = skip_bad
         self.rng = numpy.random.RandomState(seed)
         self._bad = set()
 
@@ -269,7 +291,7 @@ class LabeledImageDataset(chainer.dataset.DatasetMixin):
             try:
                 img = transforms.to_chw_float(self.read(j))
             except DatasetError as e:
-                if not self.skip_bad:
+                if not self.skip_unreadable:
                     raise
                 self._bad.add(j)
                 self.n_skipped += 1

@@ -1,8 +1,10 @@
 """Atomic file writes: a reader never sees a half-written file."""
 import contextlib
 import os
+import re
 import shutil
 import tempfile
+import time
 
 
 def _umask():
@@ -75,3 +77,36 @@ def staged_dir(out_dir):
                 os.rmdir(out_dir)  # only when empty
         raise
     shutil.rmtree(staging, ignore_errors=True)
+
+
+#: Names ``tempfile.mkstemp`` gives :func:`atomic_open`'s temporary files:
+#: a dot, eight characters of its alphabet, ``.tmp``.
+TEMP_NAME = re.compile(r'^\.[a-z0-9_]{8}\.tmp$')
+
+
+def remove_stale(directory, min_age_s=0):
+    """Removes temporary files that a killed process left in ``directory``.
+
+    Call it only while no other process can be writing there (while
+    holding the directory's lock, see :mod:`extensions.run_lock`), or with
+    a ``min_age_s`` longer than any live write: a live writer's temporary
+    file looks the same.
+
+    Args:
+        directory (str): A directory written through :func:`atomic_open`.
+        min_age_s (float): Leave files modified less than this long ago.
+
+    Returns:
+        list of str: The names removed (only files matching
+        :data:`TEMP_NAME`; nothing else is touched).
+    """
+    if not os.path.isdir(directory):
+        return []
+    removed, now = [], time.time()
+    for name in sorted(os.listdir(directory)):
+        path = os.path.join(directory, name)
+        if TEMP_NAME.match(name) and os.path.isfile(path) and \
+                now - os.path.getmtime(path) >= min_age_s:
+            os.remove(path)
+            removed.append(name)
+    return removed

@@ -77,11 +77,23 @@ def open_spec(spec, opts, split, index=0):
                                'synthetic:expression+hair'.format(spec, e))
     # Mirroring happens in the updater, whose random state is saved with
     # snapshots, so that a resumed run sees the same flips.
-    return open_dataset(spec, opts['image_size'], split,
-                        attrs=opts.get('attrs'),
-                        test_fraction=opts['test_fraction'],
-                        seed=opts['seed'],
-                        skip_bad=opts.get('skip_bad', False))
+    dataset = open_dataset(spec, opts['image_size'], split,
+                           attrs=opts.get('attrs'),
+                           test_fraction=opts['test_fraction'],
+                           seed=opts['seed'],
+                           skip_bad=opts.get('skip_bad', False))
+    if split == 'train' and hasattr(dataset, 'skip_unreadable'):
+        # A file that fails mid-run is skipped (and counted) rather than
+        # ending the run; the same file is skipped again after a resume.
+        dataset.skip_unreadable = True
+    return dataset
+
+
+def count_skipped(dataset):
+    """Unreadable pictures a dataset (every part of a joint one) skipped.
+    """
+    parts = getattr(dataset, 'datasets', None) or [dataset]
+    return sum(getattr(part, 'n_skipped', 0) for part in parts)
 
 
 def make_datasets(opts):

@@ -137,11 +137,11 @@ class DivergenceGuard(training.Extension):
                     row).tolist()):
                 if not math.isfinite(value):
                     raise DivergenceError(
-                        '{} became {} at iteration {}; training stopped and '
-                        'the last good snapshot was kept. Try lower learning '
-                        'rates (--g-lr/--d-lr), a larger --lambda-gp or '
-                        'resume from that snapshot with another --seed.'
-                        .format(key, value, iteration))
+                        '{} became {} at iteration {}; training stopped '
+                        'before writing anything of that iteration. Try lower '
+                        'learning rates (--g-lr/--d-lr), a larger '
+                        '--lambda-gp, or resume from a snapshot with another '
+                        '--seed.'.format(key, value, iteration))
 
     def on_error(self, trainer, exc, tb):
         self._failed = True  # that error, not a late check, is reported

@@ -131,7 +131,8 @@ def build_parser(description):
         'complete one in --out; models, optimizers, data order, learning '
         'rates and random streams are restored exactly'))
     run.add_argument('--force', action='store_true', help=(
-        'train into an --out that holds a run with other options'))
+        'start afresh in an --out that holds an earlier run: its files are '
+        'moved into --out/previous-<UTC time>/ first'))
     run.add_argument('--keep-snapshots', type=int, default=3,
                      help='how many trainer snapshots to keep')
     run.add_argument('--communicator', default=None,

@@ -75,7 +75,7 @@ def test_sigint_stops_gracefully_and_resumes_bitwise(reference, tmp_path):
     _wait_for(os.path.join(out, 'snapshot_iter_10'), proc)
     proc.send_signal(signal.SIGINT)
     output, _ = proc.communicate(timeout=120)
-    assert proc.returncode == 0, output
+    assert proc.returncode == 130, output  # stopped early: not a success
     assert 'Stopped by SIGINT' in output and '--resume auto' in output
     stopped_at = safety.latest_snapshot(out)
     assert stopped_at is not None
@@ -113,6 +113,8 @@ def test_out_dir_with_other_options_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert 'lambda_rec' in err and '--force' in err
     assert train.main(small + ['--lambda-rec', '5', '--force']) == 0
+    moved, = [n for n in os.listdir(out) if n.startswith('previous-')]
+    assert 'snapshot_iter_1' in os.listdir(os.path.join(out, moved))
 
 
 def test_resume_auto_without_snapshots_says_so(tmp_path, capsys):

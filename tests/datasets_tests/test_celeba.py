@@ -182,8 +182,11 @@ def test_skip_bad_skips_unreadable_and_truncated_files(tmp_path):
     (images / '000003.jpg').write_bytes(b'')
     data = (images / '000001.jpg').read_bytes()
     (images / '000001.jpg').write_bytes(data[:-40])
+    with pytest.raises(DatasetError, match='000003.jpg.*--skip-bad'):
+        _open(root, 'Male')  # the empty file is refused up front
+    (images / '000003.jpg').write_bytes(b'not a jpeg')
     with pytest.raises(DatasetError, match='000001.jpg'):
-        _open(root, 'Male')[0]
+        _open(root, 'Male')[0]  # a truncated one when it is read
     with pytest.warns(BadImageWarning, match='000003.jpg'):
         ds = _open(root, 'Male', skip_bad=True)
     assert ds.n_skipped == 1 and len(ds) == 9

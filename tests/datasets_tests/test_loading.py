@@ -125,6 +125,9 @@ def _break(root):
 def test_unreadable_files_fail_without_skip_bad(tmp_path):
     root = _tree(tmp_path / 'f', {'a': 3, 'b': 3})
     _break(root)
+    with pytest.raises(DatasetError, match='0.png.*--skip-bad'):
+        open_dataset(str(root), 16, 'all')  # the empty file, up front
+    (root / 'a' / '0.png').write_text('not a png either')
     ds = open_dataset(str(root), 16, 'all')
     with pytest.raises(DatasetError, match='0.png'):
         ds[0]
