@@ -84,8 +84,9 @@ def test_training_runs_cudnn_deterministic_unless_asked_not_to(
     # Bitwise resume on the GPU needs cuDNN's deterministic algorithms;
     # the setting is scoped to the run.
     seen = []
-    monkeypatch.setattr(chainer.training.Trainer, 'run', lambda self, **kwargs:
-                        seen.append(chainer.config.cudnn_deterministic))
+    monkeypatch.setattr(chainer.training.Trainer, 'run',
+                        lambda self, **kwargs: seen.append(
+                            chainer.config.cudnn_deterministic))
     assert train.main(TINY + ['--iterations', '1', '--out',
                               str(tmp_path)] + flag) == 0
     assert seen == [expected]
