@@ -83,6 +83,9 @@ def staged_dir(out_dir):
 #: a dot, eight characters of its alphabet, ``.tmp``.
 TEMP_NAME = re.compile(r'^\.[a-z0-9_]{8}\.tmp$')
 
+#: Names ``tempfile.mkdtemp`` gives :func:`staged_dir`'s staging folders.
+STAGED_NAME = re.compile(r'^\.staged-[a-z0-9_]{8}\.tmp$')
+
 
 def remove_stale(directory, min_age_s=0):
     """Removes temporary files that a killed process left in ``directory``.
@@ -98,15 +101,21 @@ def remove_stale(directory, min_age_s=0):
 
     Returns:
         list of str: The names removed (only files matching
-        :data:`TEMP_NAME`; nothing else is touched).
+        :data:`TEMP_NAME` and folders matching :data:`STAGED_NAME`; nothing
+        else is touched).
     """
     if not os.path.isdir(directory):
         return []
     removed, now = [], time.time()
     for name in sorted(os.listdir(directory)):
         path = os.path.join(directory, name)
-        if TEMP_NAME.match(name) and os.path.isfile(path) and \
-                now - os.path.getmtime(path) >= min_age_s:
+        if now - os.path.getmtime(path) < min_age_s:
+            continue
+        if TEMP_NAME.match(name) and os.path.isfile(path):
             os.remove(path)
-            removed.append(name)
+        elif STAGED_NAME.match(name) and os.path.isdir(path):
+            shutil.rmtree(path)  # a report killed before it was moved in
+        else:
+            continue
+        removed.append(name)
     return removed

@@ -63,6 +63,16 @@ def test_only_this_projects_temporary_files_are_removed(tmp_path):
     assert sorted(os.listdir(str(tmp_path))) == sorted(others + ['kept.json'])
 
 
+def test_a_killed_reports_staging_folder_is_removed(tmp_path):
+    staged = tempfile.mkdtemp(dir=str(tmp_path), prefix='.staged-',
+                              suffix='.tmp')  # as atomic.staged_dir names it
+    with open(os.path.join(staged, 'report.md'), 'w') as f:
+        f.write('half')
+    (tmp_path / '.staged-notes').mkdir()  # not ours
+    assert atomic.remove_stale(str(tmp_path)) == [os.path.basename(staged)]
+    assert os.listdir(str(tmp_path)) == ['.staged-notes']
+
+
 def test_tidy_leaves_files_that_may_be_a_live_write(tmp_path):
     old = stale_temp(str(tmp_path), age_s=run_lock.LIVE_WRITE_S + 5)
     young = stale_temp(str(tmp_path))
