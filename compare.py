@@ -78,6 +78,9 @@ def parse_args(argv=None):
     run.add_argument('--gpu', type=int, default=-1, help='GPU id; -1: CPU')
     run.add_argument('--seed', type=int, default=0, help='random seed')
     run.add_argument('--out', default='compare', help='output directory')
+    run.add_argument('--force', action='store_true', help=(
+        'train again over an earlier comparison in --out: its runs are '
+        'moved aside (train.py --force), not deleted'))
     run.add_argument('--log-interval', type=int, default=50,
                      help='iterations between log lines of each run')
     run.add_argument('--n-samples', type=int, default=8,
@@ -113,6 +116,14 @@ def main(argv=None):
         outputs.check_out_dir(cfg['out'])
     except outputs.OutputError as e:
         parser.error(str(e))
+    earlier = compare.earlier_runs(cfg)
+    if earlier and not cfg['force']:
+        parser.error(
+            '--out {} holds an earlier comparison\'s runs ({}); pass --force '
+            'to move them aside (into previous-<time>/ inside each) and '
+            'train again, --stargan-run/--cyclegan-runs to reuse trained '
+            'runs, or choose another --out'.format(
+                cfg['out'], ', '.join(earlier)))
     # train.py trains CycleGAN too once it lists it in MODEL_NAMES;
     # until then the wiring runs the same options directly.
     cyclegan_main = train.main if 'cyclegan' in getattr(

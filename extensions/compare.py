@@ -17,6 +17,7 @@ from extensions import compare_report
 from extensions import cyclegan_wiring
 from extensions import devices
 from extensions import outputs
+from extensions import run_lock
 from extensions.compare_eval import directions
 from extensions.compare_eval import domain_pairs
 from extensions.compare_eval import evaluate
@@ -50,7 +51,28 @@ def stargan_argv(cfg, pack, out):
             '--iterations', str(cfg['iterations']), '--seed',
             str(cfg['seed']), '--gpu', str(cfg['gpu']), '--out', out,
             '--log-interval', str(cfg['log_interval']), '--eval-interval',
-            '0', '--n-samples', str(cfg['n_samples'])]
+            '0', '--n-samples', str(cfg['n_samples'])] + (
+                ['--force'] if cfg.get('force') else [])
+
+
+def earlier_runs(cfg):
+    """The run dirs this comparison would train into that already hold
+    snapshots of an earlier comparison (``train.py`` refuses to restart
+    them silently).
+
+    Args:
+        cfg (dict): Comparison options (``out``, ``domains``, and the given
+            ``stargan_run`` / ``cyclegan_runs``, which are not retrained).
+
+    Returns:
+        list of str: Those run dirs.
+    """
+    dirs = [] if cfg.get('stargan_run') else [
+        os.path.join(cfg['out'], STARGAN_DIR)]
+    if not cfg.get('cyclegan_runs'):
+        dirs += [os.path.join(cfg['out'], CYCLEGAN_DIR, '{}_{}'.format(*p))
+                 for p in domain_pairs(cfg['domains'])]
+    return [d for d in dirs if run_lock.has_snapshots(d)]
 
 
 def cyclegan_options(cfg, pack, pair, out):

@@ -197,3 +197,20 @@ def test_an_untrained_judge_is_flagged(trained, tmp_path, capsys):
     assert 'below 1.5x chance' in warning
     assert warning in open(str(out / 'report.md')).read()
     assert warning in capsys.readouterr().out
+
+
+def test_running_again_on_the_same_out_is_refused_naming_force(
+        trained, refused, monkeypatch):
+    tmp, out = trained
+
+    def no_training(argv):
+        raise AssertionError('trained over an earlier comparison')
+    monkeypatch.setattr(compare.train, 'main', no_training)
+    line = refused(compare.main, _argv(tmp, out))
+    assert 'holds an earlier comparison' in line and '--force' in line
+    assert os.path.join(str(out), 'stargan') in line
+    assert os.path.exists(os.path.join(str(out), 'stargan', 'generator.npz'))
+    cfg = dict(pack_test=0.1, preset='tiny', image_size=32, batch_size=4,
+               iterations=3, seed=0, gpu=-1, log_interval=3, n_samples=2,
+               force=True)
+    assert compare_lib.stargan_argv(cfg, 'p.npz', 'o')[-1] == '--force'
