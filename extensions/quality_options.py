@@ -35,7 +35,8 @@ def add_quality_arguments(parser):
         parser (argparse.ArgumentParser): ``train.py``'s parser.
     """
     q = parser.add_argument_group('quality (StarGAN)')
-    q.add_argument('--ema-beta', type=ema_beta, default=0.999, help=(
+    q.add_argument('--ema-beta', type=ema_beta, default=0.999,
+                   metavar='BETA', help=(
         'keep an exponential moving average of G\'s weights with this decay '
         '(StarGAN v2); the average makes the sample grids, the eval/* '
         'metrics, generator.npz and what translate.py loads from a '
@@ -47,10 +48,11 @@ def add_quality_arguments(parser):
                        'differentiable augmentation of every image D scores, '
                        'real and fake alike (DiffAugment): none, or a comma-'
                        'separated list of translation (shifts of up to 1/8 '
-                       'of the side, zero fill), cutout (a zeroed square of '
-                       'half the side) and color (brightness, saturation, '
-                       'contrast; it hides colour domains such as hair from '
-                       'D, so not for those), e.g. translation,cutout. For '
+                       'of the side, filled with 0, i.e. mid-grey), cutout '
+                       '(a square of half the side set to 0) and color '
+                       '(brightness, saturation, contrast; it confuses D\'s '
+                       'classification of colour domains such as hair, so '
+                       'not for those), e.g. translation,cutout. For '
                        'small datasets; the default stays none until it is '
                        'measured'))
 

@@ -60,6 +60,20 @@ def test_beta_zero_exports_the_last_g_and_keeps_no_average(tmp_path):
         np.testing.assert_array_equal(exported[k], raw[k])
 
 
+def test_a_run_without_an_average_resumes_with_one(tmp_path):
+    # A snapshot written with --ema-beta 0 (or before the option existed)
+    # lacks the average: resuming starts it at the resumed G.
+    out = str(tmp_path / 'run')
+    assert train.main(TINY + ['--ema-beta', '0', '--out', out]) == 0
+    assert train.main(TINY + ['--iterations', '6', '--out', out,
+                              '--resume', 'auto']) == 0
+    snap = os.path.join(out, 'snapshot_iter_6')
+    assert int(np.load(snap)['updater/ema/updates']) == 2
+    avg = _arrays(snap, runs.EMA_PREFIX)
+    raw = _arrays(snap, runs.GEN_PREFIX)
+    assert set(avg) == set(raw)
+
+
 def test_grids_and_evaluation_show_the_average(tmp_path):
     parser, args = train.parse_args(TINY[:-6] + [
         '--eval-interval', '2', '--out', str(tmp_path)])
