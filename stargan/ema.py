@@ -61,10 +61,18 @@ class ExponentialMovingAverage(object):
             raise ValueError('the average decay must be in [0, 1), got '
                              '{}'.format(beta))
         self.target, self.beta, self.warmup = target, float(beta), warmup
-        self.average = target.copy(mode='copy')
+        # A deep copy would also copy each update rule with its optimizer
+        # state (Adam's moments: twice G): detach them for the copy.
+        rules = [(p, p.update_rule) for p in target.params()]
+        for param, _ in rules:
+            param.update_rule = None
+        try:
+            self.average = target.copy(mode='copy')
+        finally:
+            for param, rule in rules:
+                param.update_rule = rule
         for param in self.average.params():
-            param.update_rule = None  # nothing trains the average
-            param.grad = None
+            param.grad = None  # nothing trains the average
         self.updates = 0
         self._pairs = self._match()
 

@@ -108,3 +108,15 @@ def test_a_file_without_an_average_restarts_it_at_the_model():
     assert avg.updates == 0
     for q in avg.average.params():
         np.testing.assert_array_equal(q.array, 5.)
+
+
+def test_the_models_optimizer_is_neither_copied_nor_disturbed():
+    model = _Two()
+    opt = chainer.optimizers.Adam()
+    opt.setup(model)
+    x = np.ones((2, 3), np.float32)
+    opt.update(lambda: chainer.functions.sum(model.b(model.a(x))))
+    avg = ema.ExponentialMovingAverage(model)
+    assert all(p.update_rule is None for p in avg.average.params())
+    assert all(p.update_rule is not None for p in model.params())
+    assert 'm' in model.a.W.update_rule.state
