@@ -71,7 +71,8 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         augment (str): DiffAugment policy for every image D scores (see
             :mod:`stargan.augment`), e.g. ``'translation,cutout'``;
             ``'none'`` scores the images as they are. Real and fake images
-            get independent draws from ``seed``'s stream. The gradient
+            get independent draws from ``seed``'s stream (``dis/acc``, too,
+            is then measured on augmented reals). The gradient
             penalty is taken at interpolates of the augmented real and fake
             images D has just scored: D only ever sees augmented images, so
             that is where its slope is constrained (augmenting the
