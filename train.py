@@ -21,6 +21,7 @@ from datasets.folder import DatasetError  # NOQA: E402
 from extensions import cyclegan_wiring  # NOQA: E402
 from extensions import export  # NOQA: E402
 from extensions import multinode  # NOQA: E402
+from extensions import quality_options  # NOQA: E402
 from extensions import rescue  # NOQA: E402
 from extensions import run_lock  # NOQA: E402
 from extensions import runs  # NOQA: E402
@@ -84,6 +85,7 @@ def check_options(parser, opts):
     if opts['prefetch'] < 0:
         parser.error('--prefetch must be 0 (off) or positive, got {}'.format(
             opts['prefetch']))
+    quality_options.check(parser, opts)
     if opts['eval_interval'] < 0:
         parser.error('--eval-interval must be 0 (off) or positive, got '
                      '{}'.format(opts['eval_interval']))
@@ -210,7 +212,7 @@ def run_training(trainer, stop, snapshot, opts, export_config):
     if export_config is not None:
         export.export_generator(
             os.path.join(out, export.EXPORT_NAME),
-            trainer.updater.get_optimizer('gen').target,
+            trainer.updater.inference_generator(),
             export_config)
     if code:
         snapshot(trainer)

@@ -52,7 +52,9 @@ def parse_args(argv=None):
     p.add_argument('--model', required=True, metavar='PATH', help=(
         'an export (generator.npz written by train.py), a run dir of '
         'train.py (its generator.npz, else its latest snapshot), or a '
-        'trainer snapshot inside a run dir (args.json beside it)'))
+        'trainer snapshot inside a run dir (args.json beside it); from a '
+        'snapshot, the average of G\'s weights is used when the run kept '
+        'one (--ema-beta), as in generator.npz'))
     what = p.add_mutually_exclusive_group()
     what.add_argument('--target', nargs='+', metavar='LABEL', help=(
         'the target: a domain name (--target smile) or, for multi-label '

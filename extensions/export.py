@@ -23,6 +23,9 @@ attribute_groups  ``[[group_name, [value, ...]], ...]`` whose values
 face_margin       context around each detected face, per side, as a fraction
                   of the face (prepare.py's ``--margin``; 0.25 unless the
                   run's dataset was prepared with another)
+weights           ``'ema'``: the average of G's weights kept during
+                  training (``--ema-beta``); ``'last'``: G as last updated
+ema_beta          the average's decay (0 with ``'last'``)
 datasets          only for a model trained on several datasets:
                   ``[[name, attribute_groups], ...]`` per dataset; then
                   ``attribute_groups`` is their joint layout with the mask
@@ -77,6 +80,7 @@ def config_from_options(opts, train_dataset):
                              for g, values in train_dataset.attribute_groups],
         'face_margin': _face_margin(runs.dataset_specs(opts))}
     config.update((k, int(opts[k])) for k in _INT_KEYS)
+    config.update(weights_note(opts.get('ema_beta', 0.)))
     if hasattr(train_dataset, 'layout'):  # several datasets at once
         config['datasets'] = [
             [name, [[str(g), [str(v) for v in values]]
@@ -84,6 +88,19 @@ def config_from_options(opts, train_dataset):
             for name, part in zip(train_dataset.names,
                                   train_dataset.datasets)]
     return config
+
+
+def weights_note(ema_beta):
+    """The config keys saying which weights an export holds.
+
+    Args:
+        ema_beta (float): Decay of the average exported; 0: the last G.
+
+    Returns:
+        dict: ``weights`` and ``ema_beta`` (see the module table).
+    """
+    return {'weights': 'ema' if ema_beta else 'last',
+            'ema_beta': float(ema_beta or 0.)}
 
 
 def _face_margin(specs):

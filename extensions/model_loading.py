@@ -46,7 +46,9 @@ def find_snapshot(path, log=None):
 
 
 def load_from_run(path, log=None):
-    """Builds the generator and export config of a training run.
+    """Builds the generator and export config of a training run: the
+    average of G's weights when the snapshot keeps one (the config's
+    ``weights`` says which).
 
     Args:
         path (str): As in :func:`find_snapshot`; the run's args.json and
@@ -67,6 +69,9 @@ def load_from_run(path, log=None):
     train, _ = runs.make_datasets(opts)
     config = export.config_from_options(opts, train)
     gen = runs.load_generator(snapshot, opts, len(config['label_names']))
+    averaged = runs.generator_prefix(snapshot) == runs.EMA_PREFIX
+    config.update(export.weights_note(opts.get('ema_beta', 0.)
+                                      if averaged else 0.))
     return gen, config
 
 

@@ -17,6 +17,8 @@ from stargan import networks
 
 #: Key prefix of the generator inside a whole-trainer snapshot.
 GEN_PREFIX = 'updater/model:gen/'
+#: Key prefix of the average of G's weights (``--ema-beta``) in a snapshot.
+EMA_PREFIX = 'updater/ema/average/'
 
 
 #: ``--dataset`` spec of the project's own faces: ``synthetic`` (labels from
@@ -184,6 +186,9 @@ def read_options(run_dir):
 def load_generator(path, opts, n_labels):
     """Builds the run's generator and loads its weights safely.
 
+    From a trainer snapshot that keeps an average of G's weights
+    (``--ema-beta``) the average is loaded, as the export would hold it.
+
     Args:
         path (str): A whole-trainer snapshot or a generator-only npz.
         opts (dict): The run's options.
@@ -196,6 +201,19 @@ def load_generator(path, opts, n_labels):
         ~extensions.snapshots.UnsafeFileError: The file cannot be loaded.
     """
     gen, _ = make_stargan(opts, n_labels)
-    prefix = GEN_PREFIX if snapshots.has_key_prefix(path, GEN_PREFIX) else ''
-    snapshots.load_npz(path, gen, prefix=prefix)
+    snapshots.load_npz(path, gen, prefix=generator_prefix(path))
     return gen
+
+
+def generator_prefix(path):
+    """Where :func:`load_generator` reads G in the npz at ``path``:
+    :data:`EMA_PREFIX` when present, else :data:`GEN_PREFIX` when present,
+    else the top level (a generator-only file).
+
+    Raises:
+        ~extensions.snapshots.UnsafeFileError: Not a readable npz.
+    """
+    for prefix in (EMA_PREFIX, GEN_PREFIX):
+        if snapshots.has_key_prefix(path, prefix):
+            return prefix
+    return ''

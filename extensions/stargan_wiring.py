@@ -76,17 +76,20 @@ def make_stargan_trainer(opts, train, test, device, stop_trigger=None,
         runs.group_sizes(train), n_critic=opts['n_critic'],
         lambda_cls=opts['lambda_cls'], lambda_rec=opts['lambda_rec'],
         lambda_gp=opts['lambda_gp'], device=device, seed=opts['seed'],
-        flip=runs.uses_photos(opts), shard=multinode.shard_of(comm))
+        flip=runs.uses_photos(opts), shard=multinode.shard_of(comm),
+        ema_beta=opts.get('ema_beta', 0.),
+        augment=opts.get('augment', 'none'))
     n = opts['iterations']
     trainer = training.Trainer(updater, stop_trigger or (n, 'iteration'),
                                out=opts['out'])
     for opt, lr in ((gen_opt, opts['g_lr']), (dis_opt, opts['d_lr'])):
         trainer.extend(E.LinearShift('alpha', (lr, 0.),
                                      (opts['decay_start'], n), opt))
+    shown = updater.inference_generator()  # the average, when kept
     if opts['eval_interval']:
-        add_evaluation(trainer, opts, train, test, gen, device, comm)
+        add_evaluation(trainer, opts, train, test, shown, device, comm)
     if multinode.is_writer(comm):
-        add_writers(trainer, opts, train, test, gen, device)
+        add_writers(trainer, opts, train, test, shown, device)
     return trainer
 
 

@@ -7,6 +7,7 @@ import chainer
 
 from extensions import evaluation
 from extensions import multinode
+from extensions import quality_options
 from stargan import cyclegan_losses
 from stargan import presets
 
@@ -144,6 +145,7 @@ def build_parser(description):
                          'CUDA-aware MPI). --batch-size is per '
                          'process; N processes train like one at N times '
                          'the batch. Needs the mpi extra (see README)'))
+    quality_options.add_quality_arguments(p)
     add_cyclegan_arguments(p)
     ev = p.add_argument_group('evaluation during training')
     ev.add_argument('--eval-interval', type=int, default=None, help=(

@@ -22,15 +22,20 @@ ARGS = ['--preset', 'tiny', '--n-train', '40', '--n-test', '10',
 
 
 def _params(path):
-    """Every model and optimizer array of a trainer snapshot."""
+    """Every model, optimizer and weight-average array of a trainer
+    snapshot."""
     with np.load(path) as f:
         return {k: f[k] for k in f.files
-                if k.startswith(('updater/model:', 'updater/optimizer:'))}
+                if k.startswith(('updater/model:', 'updater/optimizer:',
+                                 'updater/ema/'))}
 
 
 def _assert_bitwise_equal(a, b):
     pa, pb = _params(a), _params(b)
     assert set(pa) == set(pb) and len(pa) > 20
+    # The average of G (on by default) is part of what must resume exactly.
+    assert 'updater/ema/updates' in pa and any(
+        k.startswith('updater/ema/average/') for k in pa)
     for k in pa:
         assert np.array_equal(pa[k], pb[k]), k
 
@@ -82,6 +87,21 @@ def test_sigint_stops_gracefully_and_resumes_bitwise(reference, tmp_path):
     assert stopped_at is not None
     assert train.main(ARGS + ['--out', out, '--resume', 'auto']) == 0
     _assert_bitwise_equal(reference, os.path.join(out, 'snapshot_iter_40'))
+
+
+def test_resume_with_augmentation_is_bitwise_identical(tmp_path):
+    # Augmentation draws from the updater's saved stream, so a resumed run
+    # draws what the uninterrupted one drew.
+    extra = ['--augment', 'color,translation,cutout', '--iterations', '20',
+             '--decay-start', '10']  # as the whole run's, in the part
+    whole, part = str(tmp_path / 'whole'), str(tmp_path / 'part')
+    assert train.main(ARGS + extra + ['--out', whole]) == 0
+    assert train.main(ARGS + extra + ['--out', part, '--iterations',
+                                      '10']) == 0
+    assert train.main(ARGS + extra + ['--out', part, '--resume',
+                                      'auto']) == 0
+    _assert_bitwise_equal(os.path.join(whole, 'snapshot_iter_20'),
+                          os.path.join(part, 'snapshot_iter_20'))
 
 
 def test_divergence_stops_and_keeps_the_last_good_snapshot(

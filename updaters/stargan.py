@@ -5,6 +5,8 @@ import numpy
 import chainer
 from chainer import training
 
+from stargan import augment as augment_lib
+from stargan import ema as ema_lib
 from stargan import labels as label_utils
 from stargan import links
 from stargan import losses
@@ -62,12 +64,28 @@ class StarGANUpdater(training.updaters.StandardUpdater):
             global batch from the same stream and uses its own rows (see
             :class:`datasets.shard.ShardIterator`), so N processes reproduce
             one process at N times the batch.
+        ema_beta (float): Decay of the average of G's weights kept after
+            every G step (:class:`stargan.ema.ExponentialMovingAverage`,
+            saved with snapshots); 0 keeps none.
+        augment (str): DiffAugment policy for every image D scores (see
+            :mod:`stargan.augment`), e.g. ``'translation,cutout'``;
+            ``'none'`` scores the images as they are. Real and fake images
+            get independent draws from ``seed``'s stream (``dis/acc``, too,
+            is then measured on augmented reals). The gradient
+            penalty is taken at interpolates of the augmented real and fake
+            images D has just scored: D only ever sees augmented images, so
+            that is where its slope is constrained (augmenting the
+            interpolates again would constrain it off the line between the
+            scored pair).
+
+    Attributes:
+        ema (~stargan.ema.ExponentialMovingAverage or None): The average.
     """
 
     def __init__(self, iterator, generator, discriminator, gen_opt, dis_opt,
                  group_sizes, n_critic=5, lambda_cls=1., lambda_rec=10.,
                  lambda_gp=10., device='@numpy', seed=0, flip=False,
-                 shard=(0, 1)):
+                 shard=(0, 1), ema_beta=0., augment='none'):
         super().__init__(iterator, {'gen': gen_opt, 'dis': dis_opt},
                          device=device)
         for opt in self.get_all_optimizers().values():
@@ -81,6 +99,14 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         self.rng = numpy.random.RandomState(seed)
         self.shard = tuple(int(v) for v in shard)
         self.n_shards = self.shard[1]
+        self.ema = ema_lib.ExponentialMovingAverage(generator, ema_beta) \
+            if ema_beta else None
+        self.augment = augment_lib.DiffAugment(augment)
+
+    def inference_generator(self):
+        """The generator for samples, evaluation and export: the average
+        of G's weights when one is kept, else G."""
+        return self.generator if self.ema is None else self.ema.average
 
     def update_core(self):
         batch = self.converter(self.get_iterator('main').next(),
@@ -114,6 +140,8 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         self.get_optimizer('gen').update(self.gen_loss, x_real, c_org, c_trg,
                                          mask)
         self.generator.cleargrads()
+        if self.ema is not None:
+            self.ema.update()
 
     def _mine(self, draw):
         return own_rows(draw, self.shard)
@@ -124,22 +152,32 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         mask = self.input_device.send(mask.reshape(-1, 1, 1, 1))
         return xp.where(mask, x[..., ::-1], x)
 
+    def _augmented(self, x):
+        """``x`` as D sees it: augmented with fresh draws, if at all."""
+        if not self.augment:
+            return x
+        draws = self.augment.draw(self.rng, len(x) * self.n_shards,
+                                  x.shape[-1])
+        return self.augment(x, {k: self.input_device.send(self._mine(v))
+                                for k, v in draws.items()})
+
     def dis_loss(self, x_real, c_org, c_trg, mask=None):
         """D's objective: WGAN critic + classification of reals + GP.
 
         ``mask`` (joint training) marks the real labels that are known.
         """
         dis = self.discriminator
-        src_real, cls_real = dis(x_real)
+        x_seen = self._augmented(x_real)
+        src_real, cls_real = dis(x_seen)
         with chainer.no_backprop_mode():
-            x_fake = self.generator(x_real, c_trg)
+            x_fake = self._augmented(self.generator(x_real, c_trg))
         src_fake, _ = dis(x_fake)
         loss_adv = losses.wgan_dis_loss(src_real, src_fake)
         loss_cls = losses.classification_loss(cls_real, c_org,
                                               self.group_sizes, mask=mask)
         alpha = self.input_device.send(self._mine(self.rng.uniform(
             size=(len(x_real) * self.n_shards, 1, 1, 1))).astype(x_real.dtype))
-        x_hat = losses.interpolate(x_real, x_fake, alpha)
+        x_hat = losses.interpolate(x_seen, x_fake, alpha)
         loss_gp = losses.gradient_penalty(lambda x: dis(x)[0], x_hat)
         loss = (loss_adv + self.lambda_cls * loss_cls
                 + self.lambda_gp * loss_gp)
@@ -157,7 +195,7 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         """
         x_fake = self.generator(x_real, c_trg)
         with links.frozen_parameters():  # no gradients for D's parameters
-            src_fake, cls_fake = self.discriminator(x_fake)
+            src_fake, cls_fake = self.discriminator(self._augmented(x_fake))
         x_rec = self.generator(x_fake, c_org)
         loss_fake = losses.wgan_gen_loss(src_fake)
         loss_cls = losses.classification_loss(cls_fake, c_trg,
@@ -177,3 +215,5 @@ class StarGANUpdater(training.updaters.StandardUpdater):
     def serialize(self, serializer):
         super().serialize(serializer)
         serialize_random_state(serializer['rng'], self.rng)
+        if self.ema is not None:  # after G, which a restart copies
+            self.ema.serialize(serializer['ema'])

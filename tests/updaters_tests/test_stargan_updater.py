@@ -161,3 +161,91 @@ def test_one_step_with_gradient_penalty_on_gpu_matches_the_cpu():
     for k in cpu:
         np.testing.assert_allclose(gpu[k], cpu[k], rtol=1e-8, atol=1e-8,
                                    err_msg=k)
+
+
+def _make_with(**kwargs):
+    """``_make(n_critic=2)``'s updater with other keyword arguments."""
+    updater, reporter = _make(n_critic=2)
+    old = updater
+    updater = StarGANUpdater(
+        old.get_iterator('main'), old.generator, old.discriminator,
+        old.get_optimizer('gen'), old.get_optimizer('dis'), [3], n_critic=2,
+        seed=0, **kwargs)
+    return updater, reporter
+
+
+def test_the_average_of_g_follows_g_steps_only():
+    updater, reporter = _make_with(ema_beta=0.999)
+    gen, avg = updater.generator, updater.ema.average
+    assert updater.inference_generator() is avg
+    before = {k: p.array.copy() for k, p in avg.namedparams()}
+    _step(updater, reporter)  # D only: the average stays
+    for k, p in avg.namedparams():
+        np.testing.assert_array_equal(p.array, before[k])
+    _step(updater, reporter)  # G's first update: decay 0.1
+    assert updater.ema.updates == 1
+    raw = dict(gen.namedparams())
+    for k, p in avg.namedparams():
+        np.testing.assert_allclose(
+            p.array, 0.1 * before[k] + 0.9 * raw[k].array, atol=1e-6)
+        assert not np.array_equal(p.array, raw[k].array)
+    saved = {}
+    updater.serialize(chainer.serializers.DictionarySerializer(saved))
+    assert saved['ema/updates'] == 1 and 'ema/average/c_in/W' in saved
+
+
+def test_without_an_average_g_itself_is_shown():
+    updater, _ = _make_with(ema_beta=0.)
+    assert updater.ema is None
+    assert updater.inference_generator() is updater.generator
+
+
+def test_d_scores_augmented_images_in_both_steps(monkeypatch):
+    from stargan import augment
+    from stargan import labels as label_utils
+    updater, reporter = _make_with(augment='translation,cutout')
+    gen, dis = updater.generator, updater.discriminator
+    seen = []
+    forward = dis.forward
+    monkeypatch.setattr(dis, 'forward', lambda x: (
+        seen.append(chainer.as_array(x).copy()), forward(x))[1])
+    data = updater.get_iterator('main').dataset
+    rng = np.random.RandomState()  # replays the updater's draws
+    rng.set_state(updater.rng.get_state())
+    aug = augment.DiffAugment('translation,cutout')
+    for k in range(2):  # iteration 2 steps G too
+        x = np.stack([data[i][0] for i in range(4 * k, 4 * k + 4)])
+        c_trg = label_utils.random_labels(rng, 4, [3])
+        with chainer.using_config('train', True), \
+                chainer.no_backprop_mode():
+            fake = gen(x, c_trg).array
+        real_seen = aug(x, aug.draw(rng, 4, 16)).array
+        fake_seen = aug(fake, aug.draw(rng, 4, 16)).array
+        alpha = rng.uniform(size=(4, 1, 1, 1)).astype(np.float32)
+        seen.clear()
+        _step(updater, reporter)
+        # real, fake, interpolates (the gradient penalty)
+        np.testing.assert_array_equal(seen[0], real_seen)
+        np.testing.assert_allclose(seen[1], fake_seen, atol=1e-6)
+        np.testing.assert_allclose(
+            seen[2], alpha * real_seen + (1 - alpha) * fake_seen, atol=1e-6)
+        assert (seen[0] == 0).all(axis=1).any(axis=(1, 2)).all()  # cutouts
+    assert len(seen) == 4  # then G's fake
+    g_fake = aug(fake, aug.draw(rng, 4, 16)).array  # G unchanged since
+    np.testing.assert_allclose(seen[3], g_fake, atol=1e-6)
+    assert (seen[3] == 0).all(axis=1).any(axis=(1, 2)).all()
+
+
+def test_g_gets_gradients_through_the_augmentation():
+    updater, reporter = _make_with(augment='color,translation,cutout',
+                                   lambda_rec=0.)
+    gen = updater.generator
+    x = np.random.RandomState(2).uniform(-1, 1, (4, 3, 16, 16)).astype(
+        np.float32)
+    c = np.eye(3, dtype=np.float32)[[0, 1, 2, 0]]
+    gen.cleargrads()  # chainer fills new parameters' gradients with NaN
+    with reporter.scope({}):
+        updater.gen_loss(x, c, c[::-1]).backward()
+    # No reconstruction term: every gradient came through D's augmented view.
+    assert [n for n, p in gen.namedparams()
+            if p.grad is None or not np.abs(p.grad).max() > 0] == []
