@@ -104,7 +104,7 @@ def test_translate_from_a_snapshot_uses_the_average(run, tmp_path):
                                '--no-detect', '--target', 'smile', '--out',
                                out, '--quiet']) == 0
         pictures[name] = np.asarray(Image.open(os.path.join(out,
-                                                            'face.png')))
+                                                            'face_smile.png')))
     # The run dir's generator.npz holds the average (tested above).
     np.testing.assert_array_equal(pictures['snapshot'], pictures['export'])
 
