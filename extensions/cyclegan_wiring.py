@@ -163,8 +163,7 @@ def load_feature_network(path, device='@numpy'):
             'perceptual feature network {} does not exist; give a chainer '
             'npz of a DomainClassifier or of L.VGG16Layers, or leave the '
             'perceptual loss off (nothing is downloaded)'.format(path))
-    with numpy.load(path, allow_pickle=False) as npz:
-        shapes = {key: npz[key].shape for key in npz.files}
+    shapes = {k: a.shape for k, a in snapshots.read_arrays(path).items()}
     if 'conv1_1/W' in shapes:
         net = chainer.links.VGG16Layers(pretrained_model=None)
         fn = cyclegan_losses.vgg_feature_maps

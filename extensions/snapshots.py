@@ -14,12 +14,47 @@ class UnsafeFileError(ValueError):
     """A model or snapshot file that cannot be loaded safely or at all."""
 
 
+def read_arrays(path):
+    """Every array of an ``.npz``, read with ``allow_pickle=False``.
+
+    Args:
+        path (str): The file.
+
+    Returns:
+        dict: Key -> numpy.ndarray (none of dtype object).
+
+    Raises:
+        UnsafeFileError: The file is missing, not an npz, or holds object
+            arrays (refused unread: unpickling them could run code).
+    """
+    if not os.path.isfile(path):
+        raise UnsafeFileError('{} does not exist'.format(path))
+    try:
+        with numpy.load(path, allow_pickle=False) as npz:
+            # Reading every array up front refuses object arrays before
+            # any of them is used.
+            return {key: npz[key] for key in npz.files}
+    except ValueError as e:
+        if 'Object arrays' in str(e):
+            raise UnsafeFileError(
+                '{} holds pickled object arrays; refusing to load it because '
+                'unpickling can run arbitrary code. Only load files you made '
+                'with this project.'.format(path)) from e
+        raise UnsafeFileError(
+            '{} is not an npz archive (it holds pickled or unknown data); '
+            'refusing to load it'.format(path)) from e
+    except (OSError, zipfile.BadZipFile, EOFError) as e:
+        raise UnsafeFileError('{} is not a readable npz file: {}'.format(
+            path, e)) from e
+
+
 def load_npz(path, target, strict=True, prefix=''):
     """Loads a ``.npz`` written by ``chainer.serializers.save_npz`` safely.
 
     Unlike ``chainer.serializers.load_npz``, the file is opened with
-    ``allow_pickle=False``: a file holding object arrays (which could run
-    code when unpickled) is refused instead of executed.
+    ``allow_pickle=False`` (see :func:`read_arrays`): a file holding object
+    arrays (which could run code when unpickled) is refused instead of
+    executed.
 
     Args:
         path (str): The file.
@@ -33,34 +68,17 @@ def load_npz(path, target, strict=True, prefix=''):
         UnsafeFileError: The file is missing, not an npz, holds object
             arrays, or does not match the target.
     """
-    if not os.path.isfile(path):
-        raise UnsafeFileError('{} does not exist'.format(path))
+    arrays = read_arrays(path)
     try:
-        with numpy.load(path, allow_pickle=False) as npz:
-            # Reading every array up front refuses object arrays before
-            # anything is restored into the target.
-            arrays = {key: npz[key] for key in npz.files}
         serializers.NpzDeserializer(arrays, path=prefix,
                                     strict=strict).load(target)
     except ValueError as e:
-        if 'Object arrays' in str(e):
-            raise UnsafeFileError(
-                '{} holds pickled object arrays; refusing to load it because '
-                'unpickling can run arbitrary code. Only load files you made '
-                'with this project.'.format(path)) from e
-        if 'pickled data' in str(e):
-            raise UnsafeFileError(
-                '{} is not an npz archive (it holds pickled or unknown '
-                'data); refusing to load it'.format(path)) from e
         raise UnsafeFileError('{} does not match this model: {}'.format(
             path, e)) from e
     except KeyError as e:
         raise UnsafeFileError(
             '{} lacks {}; was it written for another model, preset or label '
             'set?'.format(path, e)) from e
-    except (OSError, zipfile.BadZipFile, EOFError) as e:
-        raise UnsafeFileError('{} is not a readable npz file: {}'.format(
-            path, e)) from e
 
 
 def write_json_atomic(obj, path):
