@@ -42,6 +42,7 @@ from chainer import serializers
 
 from extensions import atomic
 from extensions import runs
+from extensions import snapshots
 from extensions.snapshots import UnsafeFileError
 from stargan import networks
 
@@ -138,7 +139,7 @@ def load_exported(path):
             arrays (refused unread), lacks arrays or its config, or its
             config does not match its weights; the message names the file.
     """
-    arrays = _read_arrays(path)
+    arrays = snapshots.read_arrays(path)
     if CONFIG_KEY not in arrays:
         raise UnsafeFileError(
             '{} has no {} array, so it is not a generator export; export a '
@@ -148,7 +149,7 @@ def load_exported(path):
     check_config(config, path)
     gen = _build(config)
     _check_weights(arrays, gen, config, path)
-    serializers.NpzDeserializer(arrays, strict=True).load(gen)
+    snapshots.load_arrays(arrays, gen, path)
     return gen, config
 
 
@@ -159,26 +160,6 @@ def is_export(path):
             return CONFIG_KEY in npz.files
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, AttributeError):
         return False
-
-
-def _read_arrays(path):
-    if not os.path.isfile(path):
-        raise UnsafeFileError('{} does not exist'.format(path))
-    try:
-        with numpy.load(path, allow_pickle=False) as npz:
-            # Reading everything first refuses object arrays before any
-            # weight is used.
-            return {key: npz[key] for key in npz.files}
-    except ValueError as e:
-        if 'Object arrays' in str(e):
-            raise UnsafeFileError(
-                '{} holds pickled object arrays; refusing to load it because '
-                'unpickling can run arbitrary code'.format(path)) from e
-        raise UnsafeFileError('{} is not a readable npz file: {}'.format(
-            path, e)) from e
-    except (OSError, zipfile.BadZipFile, EOFError, AttributeError) as e:
-        raise UnsafeFileError('{} is not a readable npz file: {}'.format(
-            path, e)) from e
 
 
 def _parse_config(array, path):

@@ -43,7 +43,7 @@ def read_arrays(path):
         raise UnsafeFileError(
             '{} is not an npz archive (it holds pickled or unknown data); '
             'refusing to load it'.format(path)) from e
-    except (OSError, zipfile.BadZipFile, EOFError) as e:
+    except (OSError, zipfile.BadZipFile, EOFError, AttributeError) as e:
         raise UnsafeFileError('{} is not a readable npz file: {}'.format(
             path, e)) from e
 
@@ -68,7 +68,23 @@ def load_npz(path, target, strict=True, prefix=''):
         UnsafeFileError: The file is missing, not an npz, holds object
             arrays, or does not match the target.
     """
-    arrays = read_arrays(path)
+    load_arrays(read_arrays(path), target, path, strict, prefix)
+
+
+def load_arrays(arrays, target, path, strict=True, prefix=''):
+    """Restores ``target`` from arrays read by :func:`read_arrays`: the one
+    place that hands file contents to chainer's deserializer.
+
+    Args:
+        arrays (dict): Key -> numpy.ndarray.
+        target: A Link, Optimizer, Trainer or anything serializable.
+        path (str): Where the arrays came from (named in errors).
+        strict (bool): Fail when a key the target expects is missing.
+        prefix (str): As in :func:`load_npz`.
+
+    Raises:
+        UnsafeFileError: The arrays do not match the target.
+    """
     try:
         serializers.NpzDeserializer(arrays, path=prefix,
                                     strict=strict).load(target)
