@@ -217,7 +217,7 @@ def make_cyclegan_trainer(opts, train, test, device, stop_trigger=None,
     iterator = stargan_wiring.make_iterator(make_unaligned(train, opts),
                                             opts, comm)
     updater = _make_updater(iterator, models, opt, features, opts, device,
-                            multinode.shard_of(comm))
+                            comm)
     n = opts['iterations']
     trainer = training.Trainer(updater, stop_trigger or (n, 'iteration'),
                                out=opts['out'])
@@ -249,7 +249,7 @@ def _add_writers(trainer, opts, train, test, models, device):
                    name='snapshot')
 
 
-def _make_updater(iterator, models, opt, features, opts, device, shard):
+def _make_updater(iterator, models, opt, features, opts, device, comm):
     return CycleGANUpdater(
         iterator, models['gen_ab'], models['gen_ba'], models['dis_a'],
         models['dis_b'], opt['gen_ab'], opt['gen_ba'], opt['dis_a'],
@@ -260,7 +260,8 @@ def _make_updater(iterator, models, opt, features, opts, device, shard):
         lambda_gp=opts['lambda_gp'], lambda_emb=opts['lambda_emb'],
         lambda_perceptual=opts['lambda_perceptual'], features=features,
         pool_size=opts['pool_size'], flip=runs.uses_photos(opts),
-        device=device, seed=opts['seed'], shard=shard)
+        device=device, seed=opts['seed'], shard=multinode.shard_of(comm),
+        gather=multinode.gather_rows(comm))
 
 
 def train_cyclegan(opts):

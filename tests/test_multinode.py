@@ -196,6 +196,20 @@ def test_a_failing_process_ends_the_job_with_a_message(tmp_path):
     assert 'broken.png' in result.stderr
 
 
+def test_cyclegan_data_parallel_resume_is_bitwise(tmp_path):
+    # Pools small enough to fill and swap; read counts pair the images.
+    argv = ['--model', 'cyclegan', '--domains', 'smile', 'sad', '--preset',
+            'tiny', '--n-train', '40', '--n-test', '10', '--batch-size', '1',
+            '--iterations', '8', '--snapshot-interval', '4',
+            '--sample-interval', '8', '--pool-size', '2']
+    for out, extra in (('reference', []), ('resumed', [
+            '--resume', str(tmp_path / 'reference' / 'snapshot_iter_4')])):
+        result = _train(tmp_path, argv + ['--out', out] + extra, processes=2)
+        assert result.returncode == 0, result.stderr[-3000:]
+    _assert_bitwise_equal(tmp_path / 'reference' / 'snapshot_iter_8',
+                          tmp_path / 'resumed' / 'snapshot_iter_8')
+
+
 def test_communicator_without_mpi_or_gpu_is_refused(tmp_path):
     result = _train(tmp_path, ['--communicator', 'pure_nccl', '--out', 'o'])
     assert result.returncode == 2
