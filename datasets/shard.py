@@ -33,10 +33,19 @@ class ShardIterator(chainer.dataset.Iterator):
         self.rank, self.n_shards = int(rank), int(n_shards)
 
     def __next__(self):
-        indices = list(self.index_iterator.next())
+        indices = [int(i) for i in self.index_iterator.next()]
         n = len(indices) // self.n_shards
-        mine = indices[self.rank * n:(self.rank + 1) * n]
-        return [self.dataset[int(i)] for i in mine]
+        lo, hi = self.rank * n, (self.rank + 1) * n
+        # A dataset that counts its reads (UnalignedDataset) also counts
+        # the other processes', in global order: every process then holds
+        # the same counts, so process 0's snapshot resumes them all.
+        skip = getattr(self.dataset, 'skip', lambda i: None)
+        for i in indices[:lo]:
+            skip(i)
+        batch = [self.dataset[i] for i in indices[lo:hi]]
+        for i in indices[hi:]:
+            skip(i)
+        return batch
 
     next = __next__
 

@@ -99,6 +99,11 @@ class UnalignedDataset(chainer.dataset.DatasetMixin):
         n_b = len(self.indices_b)
         return int(self.indices_b[self._permutation(epoch)[i % n_b]])
 
+    def skip(self, i):
+        """Counts a read of example ``i`` made by another process in
+        data-parallel training (:mod:`datasets.shard`), without reading."""
+        self._reads[i] += 1
+
     def serialize(self, serializer):
         """Saves or restores how often each example has been read."""
         serializer('reads', self._reads)

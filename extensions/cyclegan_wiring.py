@@ -165,8 +165,7 @@ def load_feature_network(path, device='@numpy'):
             'perceptual feature network {} does not exist; give a chainer '
             'npz of a DomainClassifier or of L.VGG16Layers, or leave the '
             'perceptual loss off (nothing is downloaded)'.format(path))
-    with numpy.load(path, allow_pickle=False) as npz:
-        shapes = {key: npz[key].shape for key in npz.files}
+    shapes = {k: a.shape for k, a in snapshots.read_arrays(path).items()}
     if 'conv1_1/W' in shapes:
         net = chainer.links.VGG16Layers(pretrained_model=None)
         fn = cyclegan_losses.vgg_feature_maps
@@ -220,7 +219,7 @@ def make_cyclegan_trainer(opts, train, test, device, stop_trigger=None,
     iterator = stargan_wiring.make_iterator(make_unaligned(train, opts),
                                             opts, comm)
     updater = _make_updater(iterator, models, opt, features, opts, device,
-                            multinode.shard_of(comm))
+                            comm)
     n = opts['iterations']
     trainer = training.Trainer(updater, stop_trigger or (n, 'iteration'),
                                out=opts['out'])
@@ -252,7 +251,7 @@ def _add_writers(trainer, opts, train, test, models, device):
                    name='snapshot')
 
 
-def _make_updater(iterator, models, opt, features, opts, device, shard):
+def _make_updater(iterator, models, opt, features, opts, device, comm):
     return CycleGANUpdater(
         iterator, models['gen_ab'], models['gen_ba'], models['dis_a'],
         models['dis_b'], opt['gen_ab'], opt['gen_ba'], opt['dis_a'],
@@ -263,7 +262,8 @@ def _make_updater(iterator, models, opt, features, opts, device, shard):
         lambda_gp=opts['lambda_gp'], lambda_emb=opts['lambda_emb'],
         lambda_perceptual=opts['lambda_perceptual'], features=features,
         pool_size=opts['pool_size'], flip=runs.uses_photos(opts),
-        device=device, seed=opts['seed'], shard=shard)
+        device=device, seed=opts['seed'], shard=multinode.shard_of(comm),
+        gather=multinode.gather_rows(comm))
 
 
 def train_cyclegan(opts):

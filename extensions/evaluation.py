@@ -138,8 +138,7 @@ def get_classifier(x, c, group_sizes, x_test, c_test, cache_dir=None,
         key = _cache_key(x, c, options)
         path = os.path.join(cache_dir, 'classifier-{}.npz'.format(key))
     clf = clf_lib.DomainClassifier(c.shape[1], width=width)
-    if path and os.path.exists(path):
-        snapshots.load_npz(path, clf)
+    if path and os.path.exists(path) and _load_cached(path, clf):
         clf.to_device(device)
     else:
         clf = clf_lib.train_classifier(x, c, group_sizes, iterations,
@@ -149,6 +148,18 @@ def get_classifier(x, c, group_sizes, x_test, c_test, cache_dir=None,
             with atomic.atomic_open(path) as f:
                 chainer.serializers.save_npz(f, clf)
     return clf, clf_lib.accuracy(clf, x_test, c_test, group_sizes)
+
+
+def _load_cached(path, clf):
+    """Loads the cached judge into ``clf``; False (saying why) when the file
+    is refused: a cache is rebuilt, never unpickled nor a dead end."""
+    try:
+        snapshots.load_npz(path, clf)
+        return True
+    except snapshots.UnsafeFileError as e:
+        print('warning: not using the cached judge: {} Training a new one '
+              'in its place.'.format(e), file=sys.stderr, flush=True)
+        return False
 
 
 def make_eval_data(generator, classifier, x, c, group_sizes, label_names,

@@ -43,9 +43,9 @@ import numpy
 
 from chainer import serializers
 
-from datasets import npz_files
 from extensions import atomic
 from extensions import runs
+from extensions import snapshots
 from extensions.snapshots import UnsafeFileError
 from stargan import networks
 
@@ -156,7 +156,7 @@ def load_exported(path):
             arrays (refused unread), lacks arrays or its config, or its
             config does not match its weights; the message names the file.
     """
-    arrays = _read_arrays(path)
+    arrays = snapshots.read_arrays(path)
     if CONFIG_KEY not in arrays:
         raise UnsafeFileError(
             '{} has no {} array, so it is not a generator export; export a '
@@ -166,7 +166,7 @@ def load_exported(path):
     check_config(config, path)
     gen = _build(config)
     _check_weights(arrays, gen, config, path)
-    serializers.NpzDeserializer(arrays, strict=True).load(gen)
+    snapshots.load_arrays(arrays, gen, path)
     return gen, config
 
 
@@ -177,20 +177,6 @@ def is_export(path):
             return CONFIG_KEY in npz.files
     except (OSError, ValueError, zipfile.BadZipFile, EOFError, AttributeError):
         return False
-
-
-def _read_arrays(path):
-    if not os.path.isfile(path):
-        raise UnsafeFileError('{} does not exist'.format(path))
-    try:
-        with numpy.load(path, allow_pickle=False) as npz:
-            # Reading everything first refuses object arrays before any
-            # weight is used.
-            return {key: npz[key] for key in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError,
-            AttributeError) as e:
-        raise UnsafeFileError('{} {}'.format(
-            path, npz_files.load_problem(path, e))) from e
 
 
 def _parse_config(array, path):

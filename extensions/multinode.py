@@ -10,6 +10,7 @@ across the processes and process 0 reports the count-weighted means.
 """
 import ctypes
 import sys
+import warnings
 
 import chainer
 from chainer import training
@@ -156,6 +157,22 @@ def multi_node_adam(optimizer, comm):
     wrapped = chainermn.create_multi_node_optimizer(optimizer, comm)
     wrapped.is_changed(model)  # records the parameter set: no 2nd broadcast
     return wrapped
+
+
+def gather_rows(comm):
+    """For CycleGAN's updater: ``x -> every process's x`` concatenated
+    along the batch axis in rank order (an all-gather), or None without
+    several processes."""
+    if comm is None or comm.size == 1:
+        return None
+
+    def gather(x):
+        xp = chainer.backend.get_array_module(x)
+        with warnings.catch_warnings():  # "allgather is experimental"
+            warnings.simplefilter('ignore', FutureWarning)
+            parts = comm.allgather(xp.ascontiguousarray(x))
+        return xp.concatenate(parts)
+    return gather
 
 
 def agree_to_stop(comm):

@@ -16,12 +16,39 @@ class UnsafeFileError(ValueError):
     """A model or snapshot file that cannot be loaded safely or at all."""
 
 
+def read_arrays(path):
+    """Every array of an ``.npz``, read with ``allow_pickle=False``.
+
+    Args:
+        path (str): The file.
+
+    Returns:
+        dict: Key -> numpy.ndarray (none of dtype object).
+
+    Raises:
+        UnsafeFileError: The file is missing, not an npz, or holds object
+            arrays (refused unread: unpickling them could run code).
+    """
+    if not os.path.isfile(path):
+        raise UnsafeFileError('{} does not exist'.format(path))
+    try:
+        with numpy.load(path, allow_pickle=False) as npz:
+            # Reading every array up front refuses object arrays before
+            # any of them is used.
+            return {key: npz[key] for key in npz.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError,
+            AttributeError) as e:
+        raise UnsafeFileError('{} {}'.format(
+            path, npz_files.load_problem(path, e))) from e
+
+
 def load_npz(path, target, strict=True, prefix=''):
     """Loads a ``.npz`` written by ``chainer.serializers.save_npz`` safely.
 
     Unlike ``chainer.serializers.load_npz``, the file is opened with
-    ``allow_pickle=False``: a file holding object arrays (which could run
-    code when unpickled) is refused instead of executed.
+    ``allow_pickle=False`` (see :func:`read_arrays`): a file holding object
+    arrays (which could run code when unpickled) is refused instead of
+    executed.
 
     Args:
         path (str): The file.
@@ -35,16 +62,23 @@ def load_npz(path, target, strict=True, prefix=''):
         UnsafeFileError: The file is missing, not an npz, holds object
             arrays, or does not match the target.
     """
-    if not os.path.isfile(path):
-        raise UnsafeFileError('{} does not exist'.format(path))
-    try:
-        with numpy.load(path, allow_pickle=False) as npz:
-            # Reading every array up front refuses object arrays before
-            # anything is restored into the target.
-            arrays = {key: npz[key] for key in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
-        raise UnsafeFileError('{} {}'.format(
-            path, npz_files.load_problem(path, e))) from e
+    load_arrays(read_arrays(path), target, path, strict, prefix)
+
+
+def load_arrays(arrays, target, path, strict=True, prefix=''):
+    """Restores ``target`` from arrays read by :func:`read_arrays`: the one
+    place that hands file contents to chainer's deserializer.
+
+    Args:
+        arrays (dict): Key -> numpy.ndarray.
+        target: A Link, Optimizer, Trainer or anything serializable.
+        path (str): Where the arrays came from (named in errors).
+        strict (bool): Fail when a key the target expects is missing.
+        prefix (str): As in :func:`load_npz`.
+
+    Raises:
+        UnsafeFileError: The arrays do not match the target.
+    """
     loader = _CheckedDeserializer(arrays, path=prefix, strict=strict)
     try:
         loader.load(target)

@@ -8,8 +8,10 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -120,11 +122,58 @@ def test_resume_continues_a_data_parallel_run(runs):
         '--batch-size', '2', '--out', 'resumed', '--resume',
         str(tmp / 'double' / 'snapshot_iter_3')], processes=2)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    want = _arrays(str(tmp / 'double' / 'snapshot_iter_6'))
-    got = _arrays(str(tmp / 'resumed' / 'snapshot_iter_6'))
+    _assert_bitwise_equal(tmp / 'double' / 'snapshot_iter_6',
+                          tmp / 'resumed' / 'snapshot_iter_6')
+
+
+def _assert_bitwise_equal(want, got):
+    """Every model and optimizer array of two snapshots is identical."""
+    want, got = _arrays(str(want)), _arrays(str(got))
+    assert sorted(got) == sorted(want) and len(want) > 20
     for key in want:
-        np.testing.assert_allclose(got[key], want[key], rtol=1e-5,
-                                   atol=1e-7, err_msg=key)
+        assert np.array_equal(got[key], want[key]), key
+
+
+def _kill_session(proc):
+    """SIGKILLs mpiexec and every process it started (its session)."""
+    for pid in (int(p) for p in os.listdir('/proc') if p.isdigit()):
+        try:
+            if os.getsid(pid) == proc.pid:
+                os.kill(pid, signal.SIGKILL)
+        except OSError:  # gone meanwhile
+            pass
+    proc.wait(timeout=TIMEOUT)
+
+
+def test_sigkill_then_resume_auto_is_bitwise(tmp_path):
+    # Long enough that the kill lands well before the end; evaluation on.
+    argv = COMMON + ['--iterations', '15', '--batch-size', '2']
+    reference = _train(tmp_path, argv + ['--out', 'reference'], processes=2)
+    assert reference.returncode == 0, reference.stderr[-3000:]
+    cmd = ['mpiexec', '--oversubscribe', '-n', '2', sys.executable,
+           os.path.join(ROOT, 'train.py')] + argv + [
+        '--out', 'killed', '--communicator', 'naive']
+    proc = subprocess.Popen(cmd, cwd=str(tmp_path), env=_env(tmp_path),
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.time() + TIMEOUT
+        while not (tmp_path / 'killed' / 'snapshot_iter_3').exists():
+            assert time.time() < deadline and proc.poll() is None
+            time.sleep(0.02)
+    finally:
+        _kill_session(proc)
+    assert not (tmp_path / 'killed' / 'snapshot_iter_15').exists()
+    resumed = _train(tmp_path, argv + ['--out', 'killed', '--resume',
+                                       'auto'], processes=2)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    _assert_bitwise_equal(tmp_path / 'reference' / 'snapshot_iter_15',
+                          tmp_path / 'killed' / 'snapshot_iter_15')
+    logs = [json.load(open(str(tmp_path / d / 'log')))
+            for d in ('reference', 'killed')]
+    evals = [[{k: v for k, v in e.items() if k.startswith('eval/')}
+              for e in log] for log in logs]
+    assert any(evals[0]) and evals[1] == evals[0]
 
 
 #: train.py with a failure in process 1's fourth update (a truncated picture,
@@ -161,6 +210,20 @@ def test_a_failing_process_ends_the_job_with_a_message(tmp_path):
     assert 'injected failure' in result.stderr
 
 
+def test_cyclegan_data_parallel_resume_is_bitwise(tmp_path):
+    # Pools small enough to fill and swap; read counts pair the images.
+    argv = ['--model', 'cyclegan', '--domains', 'smile', 'sad', '--preset',
+            'tiny', '--n-train', '40', '--n-test', '10', '--batch-size', '1',
+            '--iterations', '8', '--snapshot-interval', '4',
+            '--sample-interval', '8', '--pool-size', '2']
+    for out, extra in (('reference', []), ('resumed', [
+            '--resume', str(tmp_path / 'reference' / 'snapshot_iter_4')])):
+        result = _train(tmp_path, argv + ['--out', out] + extra, processes=2)
+        assert result.returncode == 0, result.stderr[-3000:]
+    _assert_bitwise_equal(tmp_path / 'reference' / 'snapshot_iter_8',
+                          tmp_path / 'resumed' / 'snapshot_iter_8')
+
+
 def test_communicator_without_mpi_or_gpu_is_refused(tmp_path):
     result = _train(tmp_path, ['--communicator', 'pure_nccl', '--out', 'o'])
     assert result.returncode == 2
@@ -168,8 +231,6 @@ def test_communicator_without_mpi_or_gpu_is_refused(tmp_path):
 
 
 def test_ctrl_c_stops_every_process_at_one_iteration(tmp_path):
-    import signal
-    import time
     cmd = ['mpiexec', '--oversubscribe', '-n', '2', sys.executable,
            os.path.join(ROOT, 'train.py'), '--preset', 'tiny', '--n-train',
            '24', '--iterations', '5000', '--eval-interval', '0',

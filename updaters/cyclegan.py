@@ -65,8 +65,14 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
         shard (tuple of int): ``(rank, n_processes)`` in data-parallel
             training: the stream's draws are made for the global batch and
             each process keeps its rows (see
-            :func:`stargan.random_state.own_rows`). Each process's pools
-            hold its own fakes.
+            :func:`stargan.random_state.own_rows`).
+        gather (callable): In data-parallel training, ``x -> every
+            process's x`` in rank order (see
+            :func:`extensions.multinode.gather_rows`): the pools then take
+            the global batch of fakes and each process keeps its rows, so
+            all processes hold the same pools (and process 0's snapshot
+            resumes every one). None: one process, whose pools hold its
+            fakes.
     """
 
     def __init__(self, iterator, gen_ab, gen_ba, dis_a, dis_b, gen_ab_opt,
@@ -75,7 +81,7 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
                  lambda_cycle=10., lambda_identity=0.5, lambda_gp=10.,
                  lambda_emb=1., lambda_perceptual=1., features=None,
                  pool_size=50, flip=False, device='@numpy', seed=0,
-                 shard=(0, 1)):
+                 shard=(0, 1), gather=None):
         cl.check_gan_loss(gan_loss)
         if (dis_emb is None) != (dis_emb_opt is None):
             raise ValueError('give both dis_emb and dis_emb_opt, or neither')
@@ -96,6 +102,7 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
         self.flip = flip
         self.rng = numpy.random.RandomState(seed)
         self.shard = tuple(int(v) for v in shard)
+        self.gather = gather
         self.pool_a = ImagePool(pool_size, seed + 1)
         self.pool_b = ImagePool(pool_size, seed + 2)
 
@@ -106,9 +113,9 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
             a, b = self._random_flip(a), self._random_flip(b)
         fake_a, fake_b, e_a, e_b = self.update_generators(a, b)
         self.get_optimizer('dis_a').update(self.dis_loss, self.dis_a, a,
-                                           self.pool_a.query(fake_a))
+                                           self._pooled(self.pool_a, fake_a))
         self.get_optimizer('dis_b').update(self.dis_loss, self.dis_b, b,
-                                           self.pool_b.query(fake_b))
+                                           self._pooled(self.pool_b, fake_b))
         if self.dis_emb is not None:
             self.get_optimizer('dis_emb').update(self.emb_dis_loss, e_a, e_b)
 
@@ -204,6 +211,12 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
 
     def _mine(self, draw):
         return own_rows(draw, self.shard)
+
+    def _pooled(self, pool, fake):
+        """The fakes D sees, through ``pool`` (see ``gather``)."""
+        if self.gather is None:
+            return pool.query(fake)
+        return self._mine(pool.query(self.gather(fake)))
 
     def emb_dis_loss(self, e_a, e_b):
         """The embedding critic's objective on both encoders' outputs."""

@@ -37,3 +37,25 @@ def test_joint_shares_alternate_datasets_as_one_process():
             np.testing.assert_array_equal(x, y)
             np.testing.assert_array_equal(c, d)
             np.testing.assert_array_equal(m, n)
+
+
+def test_read_counts_of_every_process_match_one_process():
+    # UnalignedDataset pairs by read counts; each process counts the other
+    # processes' reads too, so any process's snapshot resumes all of them.
+    from datasets.unaligned import UnalignedDataset
+
+    def unaligned():
+        return UnalignedDataset(
+            datasets.SyntheticFaceDataset(12, 32, 'train', 0), 'smile',
+            'sad', seed=2)
+    single = unaligned()
+    it = order.make_iterator(range(len(single)), 3, seed=5)
+    parts = [unaligned() for _ in range(3)]
+    shards = [make_shard_iterator(p, 1, 5, r, 3) for r, p in enumerate(parts)]
+    for _ in range(5):  # crosses epochs
+        whole = [single[int(i)] for i in it.next()]
+        mine = [s.next()[0] for s in shards]
+        for (a, b), (a2, b2) in zip(whole, mine):
+            assert np.array_equal(a, a2) and np.array_equal(b, b2)
+    for p in parts:
+        assert np.array_equal(p._reads, single._reads)
