@@ -13,6 +13,7 @@ from datasets import order
 from datasets.folder import DatasetError
 from datasets.loading import open_dataset
 from extensions import snapshots
+from stargan import attention
 from stargan import networks
 
 #: Key prefix of the generator inside a whole-trainer snapshot.
@@ -160,8 +161,10 @@ def group_sizes(dataset):
 
 
 def make_stargan(opts, n_labels):
-    """Returns ``(generator, discriminator)`` sized by a run's options."""
-    gen = networks.Generator(n_labels, opts['g_conv_dim'], opts['g_res'])
+    """Returns ``(generator, discriminator)`` sized by a run's options
+    (``generator``: its kind, plain for runs that predate the choice)."""
+    gen = attention.GENERATORS[opts.get('generator', 'plain')](
+        n_labels, opts['g_conv_dim'], opts['g_res'])
     dis = networks.Discriminator(opts['image_size'], n_labels,
                                  opts['d_conv_dim'], opts['d_down'])
     return gen, dis
