@@ -208,6 +208,27 @@ def load_generator(path, opts, n_labels):
     return gen
 
 
+def check_generator_kind(path, opts):
+    """Refuses a trainer snapshot whose generator is of another kind than
+    ``opts['generator']`` builds (a plain model would load an attention
+    run's snapshot and silently drop its mask head).
+
+    Args:
+        path (str): A trainer snapshot.
+        opts (dict): The options of the run that loads it.
+
+    Raises:
+        ~extensions.snapshots.UnsafeFileError: Naming the flag to pass.
+    """
+    saved = 'attention' if snapshots.has_key_prefix(
+        path, GEN_PREFIX + 'a_out/') else 'plain'
+    kind = opts.get('generator', 'plain')
+    if snapshots.has_key_prefix(path, GEN_PREFIX) and saved != kind:
+        raise snapshots.UnsafeFileError(
+            '{} holds a --generator {} model, not --generator {}; resume '
+            'it with --generator {}'.format(path, saved, kind, saved))
+
+
 def generator_prefix(path):
     """Where :func:`load_generator` reads G in the npz at ``path``:
     :data:`EMA_PREFIX` when present, else :data:`GEN_PREFIX` when present,

@@ -155,6 +155,24 @@ def test_resume_with_augmentation_is_bitwise_identical(tmp_path):
                           os.path.join(part, 'snapshot_iter_20'))
 
 
+def test_resume_with_the_attention_generator_is_bitwise_identical(tmp_path):
+    extra = ['--generator', 'attention', '--iterations', '20',
+             '--decay-start', '10']  # as the whole run's, in the part
+    whole, part = str(tmp_path / 'whole'), str(tmp_path / 'part')
+    assert train.main(ARGS + extra + ['--out', whole]) == 0
+    assert train.main(ARGS + extra + ['--out', part, '--iterations',
+                                      '10']) == 0
+    assert train.main(ARGS + extra + ['--out', part, '--resume',
+                                      'auto']) == 0
+    final = os.path.join(whole, 'snapshot_iter_20')
+    _assert_bitwise_equal(final, os.path.join(part, 'snapshot_iter_20'))
+    # The mask head is part of the model, its optimizer and its average.
+    keys = _params(final)
+    for prefix in ('updater/model:gen/', 'updater/ema/average/',
+                   'updater/optimizer:gen/'):
+        assert any(k.startswith(prefix + 'a_out/') for k in keys), prefix
+
+
 def test_divergence_stops_and_keeps_the_last_good_snapshot(
         tmp_path, monkeypatch, capsys):
     calls = {'n': 0}
