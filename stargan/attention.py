@@ -117,7 +117,12 @@ class AttentionGenerator(networks.Generator):
             self.a_out = links.Convolution2D(conv_dim, 1, 7, 1, 3)
 
     def forward(self, x, c):
-        """Translates images to target labels (see :func:`compose`).
+        """The translation alone: ``forward_with_mask(x, c)[0]``, shaped as
+        :meth:`stargan.networks.Generator.forward`'s."""
+        return self.forward_with_mask(x, c)[0]
+
+    def forward_with_mask(self, x, c):
+        """The translation (see :func:`compose`) and the mask that made it.
 
         Args:
             x (~chainer.Variable or array): float32 ``(N, 3, H, W)`` in
@@ -125,20 +130,8 @@ class AttentionGenerator(networks.Generator):
             c (~chainer.Variable or array): float32 ``(N, L)`` targets.
 
         Returns:
-            ~chainer.Variable: float32 ``(N, 3, H, W)`` in [-1, 1].
-        """
-        return self.forward_with_mask(x, c)[0]
-
-    def forward_with_mask(self, x, c):
-        """The translation and the mask that made it.
-
-        Args:
-            x (~chainer.Variable or array): As in :meth:`forward`.
-            c (~chainer.Variable or array): As in :meth:`forward`.
-
-        Returns:
-            tuple: float32 ``(N, 3, H, W)`` translations and float32
-            ``(N, 1, H, W)`` masks in [0, 1] (Variables).
+            tuple: float32 ``(N, 3, H, W)`` translations in [-1, 1] and
+            float32 ``(N, 1, H, W)`` masks in [0, 1] (Variables).
         """
         h = self.features(x, c)
         mask = F.sigmoid(self.a_out(h))
