@@ -296,6 +296,7 @@ def train_in(parser, opts, device, comm=None):
         parser.error(str(e))
     if opts['resume']:
         try:
+            runs.check_generator_kind(opts['resume'], opts)
             snapshots.load_npz(opts['resume'], trainer)
         except snapshots.UnsafeFileError as e:
             parser.error('--resume: {}'.format(e))

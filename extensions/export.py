@@ -16,6 +16,8 @@ preset            preset name the run used (``small``, ``paper``, ...)
 image_size        side S of the faces the generator was trained on
 g_conv_dim        generator width (channels of its first layer)
 g_res             generator residual blocks
+generator         ``'plain'`` or ``'attention'`` (:data:`stargan.attention.
+                  GENERATORS`; ``--generator``); absent means plain
 label_names       name of each label position, length L
 attribute_groups  ``[[group_name, [value, ...]], ...]`` whose values
                   concatenated are ``label_names``; a group of one value is a
@@ -47,7 +49,7 @@ from extensions import atomic
 from extensions import runs
 from extensions import snapshots
 from extensions.snapshots import UnsafeFileError
-from stargan import networks
+from stargan import attention
 
 FORMAT_VERSION = 1
 CONFIG_KEY = 'export_config'
@@ -78,7 +80,8 @@ def config_from_options(opts, train_dataset):
         'label_names': [str(n) for n in train_dataset.label_names],
         'attribute_groups': [[str(g), [str(v) for v in values]]
                              for g, values in train_dataset.attribute_groups],
-        'face_margin': _face_margin(runs.dataset_specs(opts))}
+        'face_margin': _face_margin(runs.dataset_specs(opts)),
+        'generator': opts.get('generator', 'plain')}
     config.update((k, int(opts[k])) for k in _INT_KEYS)
     config.update(weights_note(opts.get('ema_beta', 0.)))
     if hasattr(train_dataset, 'layout'):  # several datasets at once
@@ -149,7 +152,8 @@ def load_exported(path):
 
     Returns:
         tuple: ``(generator, config)``: a CPU
-        :class:`~stargan.networks.Generator` and the config dict.
+        generator of the config's kind (:data:`stargan.attention.
+        GENERATORS`) and the config dict.
 
     Raises:
         UnsafeFileError: The file is missing, not an npz, holds object
@@ -233,6 +237,10 @@ def check_config(config, path):
     if not ok or not isinstance(names, list) or flat != names or not names:
         raise bad('attribute_groups {!r} do not list label_names {!r} in '
                   'order'.format(groups, names))
+    kind = config.get('generator', 'plain')
+    if not isinstance(kind, str) or kind not in attention.GENERATORS:
+        raise bad('generator must be one of {}, got {!r}'.format(
+            ', '.join(sorted(attention.GENERATORS)), kind))
     margin = config.get('face_margin', DEFAULT_FACE_MARGIN)
     if not isinstance(margin, (int, float)) or margin < 0:
         raise bad('face_margin must be a number >= 0, got {!r}'.format(
@@ -240,8 +248,8 @@ def check_config(config, path):
 
 
 def _build(config):
-    return networks.Generator(len(config['label_names']),
-                              config['g_conv_dim'], config['g_res'])
+    return attention.GENERATORS[config.get('generator', 'plain')](
+        len(config['label_names']), config['g_conv_dim'], config['g_res'])
 
 
 def _check_weights(arrays, gen, config, path):
@@ -263,7 +271,8 @@ def _check_weights(arrays, gen, config, path):
                 '{} {} (config expects {})'.format(
                     k, arrays[k].shape, want[k]) for k in wrong[:5]))
         raise UnsafeFileError(
-            '{}: the weights do not match the config ({} labels, '
-            'g_conv_dim {}, g_res {}): {}'.format(
-                path, len(config['label_names']), config['g_conv_dim'],
+            '{}: the weights do not match the config ({} generator, {} '
+            'labels, g_conv_dim {}, g_res {}): {}'.format(
+                path, config.get('generator', 'plain'),
+                len(config['label_names']), config['g_conv_dim'],
                 config['g_res'], '; '.join(parts)))

@@ -23,6 +23,20 @@ def to_uint8(images):
     return images.astype(numpy.uint8).transpose(0, 2, 3, 1)
 
 
+def masks_to_uint8(masks):
+    """Shows masks as grey pictures, 0 black and 1 white.
+
+    Args:
+        masks (numpy.ndarray): float32 ``(..., 1, H, W)`` in [0, 1].
+
+    Returns:
+        numpy.ndarray: uint8 ``(..., H, W, 3)``.
+    """
+    grey = numpy.clip(numpy.asarray(masks) * 255 + 0.5, 0, 255).astype(
+        numpy.uint8)
+    return numpy.repeat(numpy.moveaxis(grey, -3, -1), 3, axis=-1)
+
+
 def tile_grid(cells, names, cell_size=64, pad=2):
     """Lays out a rows x columns grid of images under a header of names.
 

@@ -1,8 +1,11 @@
 """``train.py``'s options for picture quality on a small budget: the
-average of G's weights (``--ema-beta``) and D's augmentation
-(``--augment``)."""
+average of G's weights (``--ema-beta``), D's augmentation (``--augment``)
+and the attention-mask generator (``--generator``, ``--lambda-mask``,
+``--lambda-mask-tv``)."""
 import argparse
 
+from extensions import arg_types
+from stargan import attention
 from stargan import augment
 
 
@@ -29,7 +32,8 @@ def augment_policy(text):
 
 
 def add_quality_arguments(parser):
-    """Adds ``--ema-beta`` and ``--augment`` (StarGAN) to a parser.
+    """Adds ``--ema-beta``, ``--augment`` and the generator options
+    (StarGAN) to a parser.
 
     Args:
         parser (argparse.ArgumentParser): ``train.py``'s parser.
@@ -55,10 +59,41 @@ def add_quality_arguments(parser):
                        'not for those), e.g. translation,cutout. For '
                        'small datasets; the default stays none until it is '
                        'measured'))
+    add_generator_arguments(q)
+
+
+def add_generator_arguments(group):
+    """``--generator``, ``--lambda-mask`` and ``--lambda-mask-tv``."""
+    group.add_argument('--generator', choices=sorted(attention.GENERATORS),
+                       default='plain', help=(
+        'plain: G paints the whole output image; attention (GANimation): G '
+        'paints a colour image C and a mask A in [0, 1] and outputs A * C + '
+        '(1 - A) * input, so what the target does not touch is kept '
+        'exactly; sample grids then show each mask in grey under its row. '
+        'The default stays plain until a measurement decides'))
+    group.add_argument('--lambda-mask', type=arg_types.non_negative_float,
+                       default=attention.LAMBDA_MASK, help=(
+        'with --generator attention: weight of the masks\' mean, which '
+        'pushes G to change only what it must. Too high and G learns the '
+        'identity (A = 0), against the classification loss: watch '
+        'gen/loss_mask falling to 0 while gen/loss_cls rises. A starting '
+        'value, to be measured'))
+    group.add_argument('--lambda-mask-tv', type=arg_types.non_negative_float,
+                       default=attention.LAMBDA_MASK_TV, help=(
+        'with --generator attention: weight of the masks\' total variation '
+        '(mean absolute difference of neighbours), for smooth masks. A '
+        'starting value, to be measured'))
 
 
 def check(parser, opts):
-    """Rejects ``--augment`` with a model that does not use it."""
-    if opts['model'] != 'stargan' and opts.get('augment', 'none') != 'none':
+    """Rejects ``--augment`` and ``--generator attention`` with a model that
+    does not use them."""
+    if opts['model'] == 'stargan':
+        return
+    if opts.get('augment', 'none') != 'none':
         parser.error('--augment works with --model stargan only, not --model '
                      '{}'.format(opts['model']))
+    if opts.get('generator', 'plain') != 'plain':
+        parser.error('--generator {} works with --model stargan only; '
+                     '--model {} has its own generators (leave --generator '
+                     'out)'.format(opts['generator'], opts['model']))

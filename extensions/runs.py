@@ -13,6 +13,7 @@ from datasets import order
 from datasets.folder import DatasetError
 from datasets.loading import open_dataset
 from extensions import snapshots
+from stargan import attention
 from stargan import networks
 
 #: Key prefix of the generator inside a whole-trainer snapshot.
@@ -160,8 +161,10 @@ def group_sizes(dataset):
 
 
 def make_stargan(opts, n_labels):
-    """Returns ``(generator, discriminator)`` sized by a run's options."""
-    gen = networks.Generator(n_labels, opts['g_conv_dim'], opts['g_res'])
+    """Returns ``(generator, discriminator)`` sized by a run's options
+    (``generator``: its kind, plain for runs that predate the choice)."""
+    gen = attention.GENERATORS[opts.get('generator', 'plain')](
+        n_labels, opts['g_conv_dim'], opts['g_res'])
     dis = networks.Discriminator(opts['image_size'], n_labels,
                                  opts['d_conv_dim'], opts['d_down'])
     return gen, dis
@@ -203,6 +206,27 @@ def load_generator(path, opts, n_labels):
     gen, _ = make_stargan(opts, n_labels)
     snapshots.load_npz(path, gen, prefix=generator_prefix(path))
     return gen
+
+
+def check_generator_kind(path, opts):
+    """Refuses a trainer snapshot whose generator is of another kind than
+    ``opts['generator']`` builds (a plain model would load an attention
+    run's snapshot and silently drop its mask head).
+
+    Args:
+        path (str): A trainer snapshot.
+        opts (dict): The options of the run that loads it.
+
+    Raises:
+        ~extensions.snapshots.UnsafeFileError: Naming the flag to pass.
+    """
+    saved = 'attention' if snapshots.has_key_prefix(
+        path, GEN_PREFIX + 'a_out/') else 'plain'
+    kind = opts.get('generator', 'plain')
+    if snapshots.has_key_prefix(path, GEN_PREFIX) and saved != kind:
+        raise snapshots.UnsafeFileError(
+            '{} holds a --generator {} model, not --generator {}; resume '
+            'it with --generator {}'.format(path, saved, kind, saved))
 
 
 def generator_prefix(path):

@@ -7,11 +7,12 @@ import chainer
 from chainer import training
 
 from extensions import images as image_utils
+from stargan import attention
 from stargan import labels as label_utils
 
 
 def translate_all(generator, x, c_org, group_sizes, device, batch_size=16,
-                  edit_targets=None):
+                  edit_targets=None, with_masks=False):
     """Translates each input to every single-attribute edit of its label.
 
     Args:
@@ -27,26 +28,42 @@ def translate_all(generator, x, c_org, group_sizes, device, batch_size=16,
             :func:`stargan.labels.edit_targets` with ``group_sizes`` (a joint
             run passes :meth:`~stargan.joint_labels.JointLayout.
             edit_targets`, so inputs of every dataset get every domain).
+        with_masks (bool): Also return the masks of an attention generator
+            (:mod:`stargan.attention`).
 
     Returns:
         tuple: ``(indices, outputs)``: the label index set by each column and
-        float32 numpy ``(N, K, 3, H, W)`` translations.
+        float32 numpy ``(N, K, 3, H, W)`` translations; ``with_masks`` adds
+        a third element, float32 numpy ``(N, K, 1, H, W)`` masks in [0, 1],
+        or None for a generator without masks.
     """
     columns = edit_targets(c_org) if edit_targets else \
         label_utils.edit_targets(c_org, group_sizes)
-    outs = numpy.empty((len(x), len(columns)) + x.shape[1:], numpy.float32)
+    n, cpu = len(x), chainer.backend.CpuDevice()
+    outs = numpy.empty((n, len(columns)) + x.shape[1:], numpy.float32)
+    masks = None
     with chainer.using_config('train', False), chainer.no_backprop_mode():
         for k, (_, c_trg) in enumerate(columns):
-            for s in range(0, len(x), batch_size):
-                y = generator(device.send(x[s:s + batch_size]),
-                              device.send(c_trg[s:s + batch_size]))
-                outs[s:s + batch_size, k] = chainer.backend.CpuDevice().send(
-                    y.array)
-    return [j for j, _ in columns], outs
+            for s in range(0, n, batch_size):
+                y, a = attention.with_mask(
+                    generator, device.send(x[s:s + batch_size]),
+                    device.send(c_trg[s:s + batch_size]))
+                outs[s:s + batch_size, k] = cpu.send(y.array)
+                if a is not None:
+                    if masks is None:
+                        masks = numpy.empty(outs.shape[:2] + a.shape[1:],
+                                            numpy.float32)
+                    masks[s:s + batch_size, k] = cpu.send(a.array)
+    indices = [j for j, _ in columns]
+    return (indices, outs, masks) if with_masks else (indices, outs)
 
 
 class SampleGrid(training.Extension):
     """Saves a PNG: one row per fixed input, columns = input then each target.
+
+    With an attention generator (:mod:`stargan.attention`) each row is
+    followed by one of its masks in grey (white: the colour replaces the
+    input; black: the input is kept), under a blank input cell.
 
     Files are named ``samples_iter_<iteration>.png`` under ``out_dir`` (the
     trainer's out dir by default); the newest is also copied to
@@ -84,14 +101,19 @@ class SampleGrid(training.Extension):
         Returns:
             PIL.Image.Image: The labelled grid.
         """
-        indices, outs = translate_all(self.generator, self.images,
-                                      self.labels, self.group_sizes,
-                                      self.device,
-                                      edit_targets=self.edit_targets)
+        indices, outs, masks = translate_all(
+            self.generator, self.images, self.labels, self.group_sizes,
+            self.device, edit_targets=self.edit_targets, with_masks=True)
         cells = numpy.concatenate(
             [image_utils.to_uint8(self.images)[:, None]]
             + [image_utils.to_uint8(outs[:, k])[:, None]
                for k in range(outs.shape[1])], axis=1)
+        if masks is not None:
+            grey = image_utils.masks_to_uint8(masks)
+            blank = numpy.full_like(grey[:, :1], 255)
+            rows = (cells, numpy.concatenate([blank, grey], axis=1))
+            cells = numpy.stack(rows, axis=1).reshape(
+                (-1,) + cells.shape[1:])  # image row, its mask row, ...
         names = ['input'] + [self.label_names[j] for j in indices]
         return image_utils.tile_grid(cells, names)
 

@@ -78,7 +78,9 @@ def make_stargan_trainer(opts, train, test, device, stop_trigger=None,
         lambda_gp=opts['lambda_gp'], device=device, seed=opts['seed'],
         flip=runs.uses_photos(opts), shard=multinode.shard_of(comm),
         ema_beta=opts.get('ema_beta', 0.),
-        augment=opts.get('augment', 'none'))
+        augment=opts.get('augment', 'none'),
+        lambda_mask=opts['lambda_mask'],
+        lambda_mask_tv=opts['lambda_mask_tv'])
     n = opts['iterations']
     trainer = training.Trainer(updater, stop_trigger or (n, 'iteration'),
                                out=opts['out'])

@@ -81,13 +81,25 @@ class Generator(chainer.Chain):
         Returns:
             ~chainer.Variable: float32 ``(N, 3, H, W)`` in [-1, 1].
         """
+        return F.tanh(self.c_out(self.features(x, c)))
+
+    def features(self, x, c):
+        """Everything before the output layer (shared with
+        :class:`stargan.attention.AttentionGenerator`'s two heads).
+
+        Args:
+            x (~chainer.Variable or array): float32 ``(N, 3, H, W)``.
+            c (~chainer.Variable or array): float32 ``(N, L)``.
+
+        Returns:
+            ~chainer.Variable: float32 ``(N, conv_dim, H, W)``.
+        """
         h = F.relu(self.n_in(self.c_in(x, c)))
         h = F.relu(self.n_d1(self.down1(h)))
         h = F.relu(self.n_d2(self.down2(h)))
         h = self.res(h)
         h = F.relu(self.n_u1(self.up1(h)))
-        h = F.relu(self.n_u2(self.up2(h)))
-        return F.tanh(self.c_out(h))
+        return F.relu(self.n_u2(self.up2(h)))
 
 
 class Discriminator(chainer.Chain):

@@ -142,19 +142,38 @@ def test_sigint_stops_gracefully_and_resumes_bitwise(reference, tmp_path):
     _assert_bitwise_equal(reference, os.path.join(out, 'snapshot_iter_40'))
 
 
-def test_resume_with_augmentation_is_bitwise_identical(tmp_path):
-    # Augmentation draws from the updater's saved stream, so a resumed run
-    # draws what the uninterrupted one drew.
-    extra = ['--augment', 'color,translation,cutout', '--iterations', '20',
-             '--decay-start', '10']  # as the whole run's, in the part
+def _whole_then_stopped_and_resumed(tmp_path, extra):
+    """Trains 20 iterations with ``extra`` in one go, and in two parts of
+    10 (the second a ``--resume auto``); checks both end bitwise equal and
+    returns the whole run's final snapshot."""
+    extra = list(extra) + ['--iterations', '20',
+                           '--decay-start', '10']  # as the whole run's
     whole, part = str(tmp_path / 'whole'), str(tmp_path / 'part')
     assert train.main(ARGS + extra + ['--out', whole]) == 0
     assert train.main(ARGS + extra + ['--out', part, '--iterations',
                                       '10']) == 0
     assert train.main(ARGS + extra + ['--out', part, '--resume',
                                       'auto']) == 0
-    _assert_bitwise_equal(os.path.join(whole, 'snapshot_iter_20'),
-                          os.path.join(part, 'snapshot_iter_20'))
+    final = os.path.join(whole, 'snapshot_iter_20')
+    _assert_bitwise_equal(final, os.path.join(part, 'snapshot_iter_20'))
+    return final
+
+
+def test_resume_with_augmentation_is_bitwise_identical(tmp_path):
+    # Augmentation draws from the updater's saved stream, so a resumed run
+    # draws what the uninterrupted one drew.
+    _whole_then_stopped_and_resumed(
+        tmp_path, ['--augment', 'color,translation,cutout'])
+
+
+def test_resume_with_the_attention_generator_is_bitwise_identical(tmp_path):
+    final = _whole_then_stopped_and_resumed(
+        tmp_path, ['--generator', 'attention'])
+    # The mask head is part of the model, its optimizer and its average.
+    keys = _params(final)
+    for prefix in ('updater/model:gen/', 'updater/ema/average/',
+                   'updater/optimizer:gen/'):
+        assert any(k.startswith(prefix + 'a_out/') for k in keys), prefix
 
 
 def test_divergence_stops_and_keeps_the_last_good_snapshot(

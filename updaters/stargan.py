@@ -5,6 +5,7 @@ import numpy
 import chainer
 from chainer import training
 
+from stargan import attention
 from stargan import augment as augment_lib
 from stargan import ema as ema_lib
 from stargan import labels as label_utils
@@ -20,7 +21,9 @@ class StarGANUpdater(training.updaters.StandardUpdater):
 
     Reports ``dis/loss``, ``dis/loss_real``, ``dis/loss_fake``,
     ``dis/loss_cls``, ``dis/loss_gp``, ``dis/acc`` and, on generator steps,
-    ``gen/loss``, ``gen/loss_fake``, ``gen/loss_cls``, ``gen/loss_rec``.
+    ``gen/loss``, ``gen/loss_fake``, ``gen/loss_cls``, ``gen/loss_rec``,
+    and with an attention generator (:mod:`stargan.attention`)
+    ``gen/loss_mask`` and ``gen/loss_mask_tv``.
 
     Joint training on several datasets (the paper's mask vector): when the
     examples carry a third element, ``loss_mask float32 (L,)`` (1 on the
@@ -77,6 +80,10 @@ class StarGANUpdater(training.updaters.StandardUpdater):
             that is where its slope is constrained (augmenting the
             interpolates again would constrain it off the line between the
             scored pair).
+        lambda_mask (float): Weight of the mean of G's masks
+            (:func:`stargan.attention.mask_losses`, over the translation's
+            and the reconstruction's); only with an attention generator.
+        lambda_mask_tv (float): Weight of their total variation.
 
     Attributes:
         ema (~stargan.ema.ExponentialMovingAverage or None): The average.
@@ -85,7 +92,9 @@ class StarGANUpdater(training.updaters.StandardUpdater):
     def __init__(self, iterator, generator, discriminator, gen_opt, dis_opt,
                  group_sizes, n_critic=5, lambda_cls=1., lambda_rec=10.,
                  lambda_gp=10., device='@numpy', seed=0, flip=False,
-                 shard=(0, 1), ema_beta=0., augment='none'):
+                 shard=(0, 1), ema_beta=0., augment='none',
+                 lambda_mask=attention.LAMBDA_MASK,
+                 lambda_mask_tv=attention.LAMBDA_MASK_TV):
         super().__init__(iterator, {'gen': gen_opt, 'dis': dis_opt},
                          device=device)
         for opt in self.get_all_optimizers().values():
@@ -95,6 +104,7 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         self.n_critic = n_critic
         self.lambda_cls, self.lambda_rec = lambda_cls, lambda_rec
         self.lambda_gp = lambda_gp
+        self.lambda_mask, self.lambda_mask_tv = lambda_mask, lambda_mask_tv
         self.flip = flip
         self.rng = numpy.random.RandomState(seed)
         self.shard = tuple(int(v) for v in shard)
@@ -192,20 +202,25 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         """G's objective: fool D, be classified as c_trg, reconstruct x.
 
         ``mask`` (joint training) marks the target's dataset's labels.
+        An attention generator's masks add their losses.
         """
-        x_fake = self.generator(x_real, c_trg)
+        x_fake, a_fake = attention.with_mask(self.generator, x_real, c_trg)
         with links.frozen_parameters():  # no gradients for D's parameters
             src_fake, cls_fake = self.discriminator(self._augmented(x_fake))
-        x_rec = self.generator(x_fake, c_org)
+        x_rec, a_rec = attention.with_mask(self.generator, x_fake, c_org)
         loss_fake = losses.wgan_gen_loss(src_fake)
         loss_cls = losses.classification_loss(cls_fake, c_trg,
                                               self.group_sizes, mask=mask)
         loss_rec = losses.reconstruction_loss(x_real, x_rec)
         loss = (loss_fake + self.lambda_cls * loss_cls
                 + self.lambda_rec * loss_rec)
-        chainer.report({'loss': loss, 'loss_fake': loss_fake,
-                        'loss_cls': loss_cls, 'loss_rec': loss_rec},
-                       self.generator)
+        terms = {'loss_fake': loss_fake, 'loss_cls': loss_cls,
+                 'loss_rec': loss_rec}
+        if a_fake is not None:
+            terms.update(attention.mask_losses((a_fake, a_rec)))
+            loss += (self.lambda_mask * terms['loss_mask']
+                     + self.lambda_mask_tv * terms['loss_mask_tv'])
+        chainer.report(dict(terms, loss=loss), self.generator)
         return loss
 
     def _accuracy(self, logits, labels, mask):

@@ -135,9 +135,11 @@ def test_export_from_run_and_load_model_accept_dirs_and_snapshots(tmp_path):
         f.write(b'PK torn')  # a snapshot cut off while written: skipped
     out = os.path.join(run, export.EXPORT_NAME)
     config = model_loading.export_from_run(run, out)
-    # The fake run's options have no --ema-beta (a run from before it).
+    # The fake run's options have no --ema-beta nor --generator (a run from
+    # before them).
     assert config == tiny_config(face_margin=export.DEFAULT_FACE_MARGIN,
-                                 weights='last', ema_beta=0.)
+                                 weights='last', ema_beta=0.,
+                                 generator='plain')
     for path in (out, run, os.path.join(run, 'snapshot_iter_5')):
         loaded, cfg = model_loading.load_model(path)
         assert cfg['label_names'] == NAMES

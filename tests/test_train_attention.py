@@ -1,0 +1,116 @@
+"""train.py --generator attention end to end: one and several datasets,
+the export, loading from a snapshot, translate.py, refusals."""
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import chainer
+
+import train
+import translate
+from extensions import export
+from extensions import model_loading
+from extensions import runs
+from extensions import translation
+from stargan import attention
+
+TINY = ['--preset', 'tiny', '--n-train', '20', '--n-test', '5',
+        '--n-samples', '2', '--log-interval', '2', '--eval-interval', '0',
+        '--n-critic', '1', '--iterations', '2', '--generator', 'attention']
+JOINT = ['--dataset', 'synthetic:expression', '--dataset', 'synthetic:hair']
+
+
+@pytest.fixture(scope='module')
+def run(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp('attention') / 'run')
+    assert train.main(TINY + ['--out', out]) == 0
+    return out
+
+
+def _last_log(out):
+    with open(os.path.join(out, 'log')) as f:
+        return json.load(f)[-1]
+
+
+def test_the_run_exports_and_reloads_an_attention_generator(run):
+    gen, config = export.load_exported(os.path.join(run, export.EXPORT_NAME))
+    assert config['generator'] == 'attention'
+    assert isinstance(gen, attention.AttentionGenerator)
+    snap = os.path.join(run, 'snapshot_iter_2')
+    from_snapshot, _ = model_loading.load_model(snap)
+    assert isinstance(from_snapshot, attention.AttentionGenerator)
+    with np.load(snap) as f:  # the average of the mask head, too
+        np.testing.assert_array_equal(
+            from_snapshot.a_out.W.array,
+            f[runs.EMA_PREFIX + 'a_out/W'])
+    log = _last_log(run)
+    assert 0 < log['gen/loss_mask'] < 1 and log['gen/loss_mask_tv'] > 0
+
+
+def test_translate_py_runs_an_attention_export(run, tmp_path):
+    crop = np.random.RandomState(0).randint(0, 256, (32, 32, 3)).astype(
+        np.uint8)
+    Image.fromarray(crop).save(str(tmp_path / 'face.png'))
+    out = str(tmp_path / 'out')
+    assert translate.main([str(tmp_path / 'face.png'), '--model', run,
+                           '--no-detect', '--target', 'smile', '--out', out,
+                           '--quiet']) == 0
+    got = np.asarray(Image.open(os.path.join(out, 'face_smile.png')))
+    gen, config = export.load_exported(os.path.join(run, export.EXPORT_NAME))
+    labels = np.eye(5, dtype=np.float32)[[config['label_names'].index(
+        'smile')]]
+    want = translation.Translator(gen, chainer.get_device('@numpy'))(
+        crop[None], labels)[0]
+    np.testing.assert_array_equal(got, want)
+
+
+def test_a_joint_run_trains_and_shows_the_masks(tmp_path):
+    out = str(tmp_path / 'joint')
+    assert train.main(TINY + JOINT + ['--out', out]) == 0
+    assert 'gen/loss_mask' in _last_log(out)
+    # 2 faces (one per dataset), each with its mask row; 1 + 10 domains.
+    grid = Image.open(os.path.join(out, 'samples_latest.png'))
+    assert grid.size == (11 * 66 + 2, 14 + 4 * 66 + 2)
+    _, config = export.load_exported(os.path.join(out, export.EXPORT_NAME))
+    assert config['generator'] == 'attention' and 'datasets' in config
+
+
+@pytest.mark.parametrize('first, then', [
+    ([], ['--generator', 'attention']), (['--generator', 'attention'], [])])
+def test_resuming_with_the_other_generator_is_refused(capsys, tmp_path,
+                                                      first, then):
+    plain = [a for a in TINY if a not in ('--generator', 'attention')]
+    out = str(tmp_path / 'run')
+    assert train.main(plain + first + ['--out', out]) == 0
+    capsys.readouterr()
+    before = sorted(os.listdir(out))
+    with pytest.raises(SystemExit) as e:
+        train.main(plain + then + ['--iterations', '4', '--out', out,
+                                   '--resume', 'auto'])
+    assert e.value.code == 2
+    saved = (first + ['--generator', 'plain'])[1]
+    assert 'snapshot_iter_2 holds a --generator {} model'.format(saved) in \
+        capsys.readouterr().err
+    assert sorted(os.listdir(out)) == before
+
+
+def test_cyclegan_refuses_the_attention_generator(capsys, tmp_path):
+    with pytest.raises(SystemExit) as e:
+        train.main(['--model', 'cyclegan', '--domains', 'smile', 'sad',
+                    '--generator', 'attention', '--out', str(tmp_path)])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert '--generator attention works with --model stargan only' in err
+    assert 'Traceback' not in err and not os.listdir(str(tmp_path))
+
+
+def test_help_says_the_default_awaits_a_measurement(capsys):
+    with pytest.raises(SystemExit):
+        train.main(['--help'])
+    out = ' '.join(capsys.readouterr().out.split())
+    assert '--generator {attention,plain}' in out
+    assert 'stays plain until a measurement decides' in out
+    assert '--lambda-mask' in out and '--lambda-mask-tv' in out
