@@ -27,17 +27,17 @@ import time
 
 import numpy
 
-from extensions import devices
+from faceapp import devices
 devices.preload_cuda_libraries()  # before chainer imports CuPy
 
 import chainer  # NOQA: E402
 
 from benchmarks import layers
 from benchmarks import measures
-from stargan import conv
-from stargan import conv_choice
-from stargan import links
-from stargan import networks
+from stargan.conv import choice as conv_choice
+from stargan.conv import functions as conv
+from stargan.conv import links
+from stargan.models import stargan as networks
 from stargan import presets
 from updaters import StarGANUpdater
 
@@ -124,7 +124,7 @@ def generator_and_batch(preset, batch, n_labels):
 
 def inference(gen, x, c):
     """``infer(n)``: the generator on the first n images (all if None), as
-    translate.py runs it (:func:`stargan.conv.translating`)."""
+    translate.py runs it (:func:`stargan.conv.functions.translating`)."""
     def infer(n=None):
         with conv.translating():
             gen(x[:n], c[:n])

@@ -18,16 +18,16 @@ import sys
 
 os.environ.setdefault('MPLBACKEND', 'Agg')  # headless machines have no display
 
-from extensions import devices  # NOQA: E402
+from faceapp import devices  # NOQA: E402
 devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 
 from datasets.folder import DatasetError  # NOQA: E402
-from extensions import arg_types  # NOQA: E402
-from extensions import compare  # NOQA: E402
-from extensions import outputs  # NOQA: E402
-from extensions import run_lock  # NOQA: E402
-from extensions import snapshots  # NOQA: E402
-from extensions import train_options  # NOQA: E402
+from faceapp import arg_types  # NOQA: E402
+from faceapp import compare  # NOQA: E402
+from faceapp import outputs  # NOQA: E402
+from faceapp import run_lock  # NOQA: E402
+from faceapp import snapshots  # NOQA: E402
+from faceapp import train_options  # NOQA: E402
 from stargan import presets  # NOQA: E402
 import train  # NOQA: E402
 

@@ -16,24 +16,24 @@ import sys
 
 os.environ.setdefault('MPLBACKEND', 'Agg')
 
-from extensions import devices  # NOQA: E402
+from faceapp import devices  # NOQA: E402
 devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 
 import numpy  # NOQA: E402
 
 from datasets.folder import DatasetError  # NOQA: E402
-from extensions import compare_eval  # NOQA: E402
-from extensions import compare_models  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
-from extensions import inception  # NOQA: E402
 from extensions import joint_eval  # NOQA: E402
-from extensions import model_loading  # NOQA: E402
-from extensions import outputs  # NOQA: E402
-from extensions import report  # NOQA: E402
-from extensions import run_lock  # NOQA: E402
-from extensions import runs  # NOQA: E402
-from extensions import snapshots  # NOQA: E402
-from stargan import labels as label_utils  # NOQA: E402
+from faceapp import compare_eval  # NOQA: E402
+from faceapp import compare_models  # NOQA: E402
+from faceapp import inception  # NOQA: E402
+from faceapp import model_loading  # NOQA: E402
+from faceapp import outputs  # NOQA: E402
+from faceapp import report  # NOQA: E402
+from faceapp import run_lock  # NOQA: E402
+from faceapp import runs  # NOQA: E402
+from faceapp import snapshots  # NOQA: E402
+from stargan.labels import groups as label_utils  # NOQA: E402
 from stargan import metrics  # NOQA: E402
 
 

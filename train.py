@@ -12,23 +12,23 @@ import sys
 
 os.environ.setdefault('MPLBACKEND', 'Agg')  # headless machines have no display
 
-from extensions import devices  # NOQA: E402
+from faceapp import devices  # NOQA: E402
 devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 
 import numpy  # NOQA: E402
 
 from datasets.folder import DatasetError  # NOQA: E402
-from extensions import cyclegan_wiring  # NOQA: E402
-from extensions import export  # NOQA: E402
 from extensions import multinode  # NOQA: E402
-from extensions import quality_options  # NOQA: E402
 from extensions import rescue  # NOQA: E402
-from extensions import run_lock  # NOQA: E402
-from extensions import runs  # NOQA: E402
 from extensions import safety  # NOQA: E402
-from extensions import snapshots  # NOQA: E402
-from extensions import stargan_wiring  # NOQA: E402
-from extensions import train_options  # NOQA: E402
+from faceapp import cyclegan_wiring  # NOQA: E402
+from faceapp import export  # NOQA: E402
+from faceapp import quality_options  # NOQA: E402
+from faceapp import run_lock  # NOQA: E402
+from faceapp import runs  # NOQA: E402
+from faceapp import snapshots  # NOQA: E402
+from faceapp import stargan_wiring  # NOQA: E402
+from faceapp import train_options  # NOQA: E402
 from stargan import presets  # NOQA: E402
 
 #: What --model accepts.

@@ -25,21 +25,21 @@ import sys
 
 import numpy
 
-from extensions import devices
+from faceapp import devices
 devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 
-from datasets import faces  # NOQA: E402
 from datasets.image_files import DatasetError
-from extensions import export
-from extensions import model_loading
-from extensions import outputs
-from extensions import progress
-from extensions import run_lock
-from extensions import translation
-from extensions import translation_files
-from extensions.snapshots import UnsafeFileError
+from datasets.preparation import faces  # NOQA: E402
+from faceapp import export
+from faceapp import model_loading
+from faceapp import outputs
+from faceapp import progress
+from faceapp import run_lock
+from faceapp.snapshots import UnsafeFileError
+from faceapp import translation
+from faceapp import translation_files
 from stargan import editing
-from stargan import joint_editing
+from stargan.labels import joint_specs as joint_editing
 
 
 def parse_args(argv=None):

@@ -27,7 +27,7 @@ sys.path.insert(0, ROOT)
 
 import bench  # noqa: E402
 from benchmarks import timing  # noqa: E402
-from extensions import devices  # noqa: E402
+from faceapp import devices  # noqa: E402
 
 #: The figures compared, as bench.py and torch_reference.py name them.
 KEYS = ('infer_ms_per_image', 'infer_single_ms')

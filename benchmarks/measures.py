@@ -10,8 +10,8 @@ import numpy
 import chainer
 
 import datasets
-from datasets import order
-from stargan import conv
+from datasets.iterators import order
+from stargan.conv import functions as conv
 
 
 def gemm_peak_gflops(size=2048, repeats=5):

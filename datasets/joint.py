@@ -2,7 +2,7 @@
 
 The StarGAN paper trains one generator on CelebA attributes and RaFD
 expressions: labels are concatenated with a mask vector naming the dataset
-(see :mod:`stargan.joint_labels`), and training alternates between the
+(see :mod:`stargan.labels.joint`), and training alternates between the
 datasets batch by batch. :class:`JointDataset` gives the joint examples;
 :class:`JointIterator` gives batches that each come from one dataset.
 """
@@ -13,8 +13,8 @@ import numpy
 
 import chainer
 
-from datasets import order
-from stargan import joint_labels
+from datasets.iterators import order
+from stargan.labels import joint as joint_labels
 
 
 def dataset_schedule(iteration, n_datasets, ratio=None, seed=0, n_critic=1):
@@ -99,7 +99,7 @@ class JointDataset(chainer.dataset.DatasetMixin):
     ============== ================ ======== ===============================
 
     ``L`` is the sum of the datasets' label lengths plus the number of
-    datasets; see :class:`stargan.joint_labels.JointLayout`. With
+    datasets; see :class:`stargan.labels.joint.JointLayout`. With
     ``return_mask=False`` examples are ``(image, joint_label)`` like every
     other dataset here, for sample grids and evaluation.
 
@@ -116,7 +116,7 @@ class JointDataset(chainer.dataset.DatasetMixin):
     Attributes:
         datasets (list): The wrapped datasets.
         names (list of str): Their names.
-        layout (~stargan.joint_labels.JointLayout): The joint label layout.
+        layout (~stargan.labels.joint.JointLayout): The joint label layout.
         label_names (list of str): Joint label names (``layout``'s).
         attribute_groups (list): Joint ``(group_name, values)`` pairs, the
             mask vector last (``layout``'s).
@@ -208,8 +208,8 @@ class JointIterator(chainer.dataset.Iterator):
 
     Batch ``t`` comes from dataset ``joint.schedule(t, n_critic)``; within a
     dataset examples are shuffled per epoch as by
-    :func:`datasets.order.make_iterator` (seeded by the joint seed and the
-    dataset's index). :meth:`serialize` saves the batch count and each
+    :func:`datasets.iterators.order.make_iterator` (seeded by the joint seed
+    and the dataset's index). :meth:`serialize` saves the batch count and each
     dataset's position and order, so a resumed run draws the same batches.
 
     ``epoch_detail`` counts passes over the whole joint dataset (examples
@@ -221,7 +221,7 @@ class JointIterator(chainer.dataset.Iterator):
         n_critic (int): The updater's discriminator steps per generator step
             (only steers the alternation; see :func:`dataset_schedule`).
         indices (bool): Yield the joint indices of a batch's examples
-            instead of the examples (for :class:`datasets.shard.
+            instead of the examples (for :class:`datasets.iterators.shard.
             ShardIterator`, which reads only its own share).
     """
 

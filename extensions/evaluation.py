@@ -10,12 +10,12 @@ import numpy
 import chainer
 from chainer import training
 
-from extensions import atomic
-from extensions import progress
-from extensions import snapshots
-from stargan import classifier as clf_lib
-from stargan import labels as label_utils
+from datasets import atomic
+from faceapp import progress
+from faceapp import snapshots
+from stargan.labels import groups as label_utils
 from stargan import metrics
+from stargan.models import classifier as clf_lib
 
 #: Metrics the training-time extension reports (cheap enough to repeat).
 TRAINING_METRICS = ('target_accuracy', 'feature_distances', 'reconstruction')
@@ -125,7 +125,7 @@ def get_classifier(x, c, group_sizes, x_test, c_test, cache_dir=None,
         seed (int): Training seed.
         device: ``chainer.get_device`` specifier.
         callback (callable): Passed to
-            :func:`stargan.classifier.train_classifier` (progress, stop
+            :func:`stargan.models.classifier.train_classifier` (progress, stop
             requests); unused when the judge comes from the cache.
 
     Returns:
@@ -168,7 +168,7 @@ def make_eval_data(generator, classifier, x, c, group_sizes, label_names,
 
     Args:
         generator (callable): ``G(x, c)``.
-        classifier (~stargan.classifier.DomainClassifier): The judge.
+        classifier (~stargan.models.classifier.DomainClassifier): The judge.
         x (numpy.ndarray): float32 ``(N, 3, S, S)`` test images.
         c (numpy.ndarray): float32 ``(N, L)`` their labels.
         group_sizes (sequence of int): Label layout.
@@ -203,8 +203,8 @@ class Evaluate(training.Extension):
     Args:
         generator (callable): The generator being trained.
         get_judge (callable): Returns the
-            :class:`~stargan.classifier.DomainClassifier` and its accuracy
-            on real test images (called once, see :func:`judge_for`).
+            :class:`~stargan.models.classifier.DomainClassifier` and its
+            accuracy on real test images (called once, see :func:`judge_for`).
         x (numpy.ndarray): float32 ``(N, 3, S, S)`` fixed test images.
         c (numpy.ndarray): float32 ``(N, L)`` their labels.
         group_sizes (sequence of int): Label layout.

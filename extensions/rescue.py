@@ -8,7 +8,7 @@ import traceback
 import chainer
 from chainer import training
 
-from extensions import atomic
+from datasets import atomic
 from extensions import safety
 
 #: Where the traceback of a failed run goes (the terminal gets one line).

@@ -1,7 +1,7 @@
 """Editing pictures with a trained generator: label specs and paste-back maths.
 
 Pure functions on arrays; reading, detecting and writing pictures lives in
-:mod:`extensions.translation`.
+:mod:`faceapp.translation`.
 
 Label specs are what people type: ``smile`` (a value name, set to 1),
 ``Male=0`` (a value set to a number), ``hair=blond`` (a group set to one of
@@ -11,7 +11,7 @@ import math
 
 import numpy
 
-from stargan import labels as label_utils
+from stargan.labels import groups as label_utils
 
 
 class LabelLayout(object):
@@ -133,7 +133,7 @@ class LabelLayout(object):
 
         One-hot per value for a single-label model; for a multi-label model
         each single-attribute edit of ``base`` (see
-        :func:`stargan.labels.edit_targets`), a flipped binary attribute
+        :func:`stargan.labels.groups.edit_targets`), a flipped binary attribute
         captioned ``+Name`` or ``-Name``.
 
         Args:

@@ -142,12 +142,12 @@ def device_array_type():
 
 @pytest.fixture
 def recording_device(monkeypatch):
-    """``(device, gpus)``: ``extensions.devices.get_device`` patched to give
+    """``(device, gpus)``: ``faceapp.devices.get_device`` patched to give
     ``device``, a CPU device that counts its ``use()`` calls in
     ``device.used``, and to record the ``--gpu`` values asked for in
     ``gpus``; for scripts' device handling without a GPU."""
     import chainer
-    from extensions import devices
+    from faceapp import devices
 
     class RecordingDevice(chainer.backend.CpuDevice):
         used = 0

@@ -2,15 +2,15 @@
 import json
 import os
 
-import pytest
 from PIL import Image
+import pytest
 
 import chainer
 
 import compare
-from extensions import compare as compare_lib
-from extensions import compare_eval
-from extensions import compare_report
+from faceapp import compare as compare_lib
+from faceapp import compare_eval
+from faceapp import compare_report
 
 
 def _argv(tmp, out, *extra):

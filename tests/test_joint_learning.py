@@ -27,8 +27,8 @@ import chainer
 import datasets
 from datasets.joint import JointDataset
 from extensions import evaluation
-from stargan import classifier
-from stargan import networks
+from stargan.models import classifier
+from stargan.models import stargan as networks
 from stargan import presets
 from updaters import StarGANUpdater
 

@@ -15,12 +15,12 @@ import chainer
 
 import datasets
 from datasets import transforms
+from faceapp import cyclegan_wiring
+from faceapp import export
+from faceapp import model_loading
+from faceapp import runs
+from faceapp import snapshots
 import train
-from extensions import cyclegan_wiring
-from extensions import export
-from extensions import model_loading
-from extensions import runs
-from extensions import snapshots
 
 LEGACY = os.path.join(os.path.dirname(__file__), 'data', 'legacy')
 

@@ -10,9 +10,9 @@ import time
 import numpy as np
 import pytest
 
-import train
-from extensions import run_lock
 from extensions import safety
+from faceapp import run_lock
+import train
 from updaters import stargan as stargan_updater
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

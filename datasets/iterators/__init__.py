@@ -1,0 +1,1 @@
+"""Training iterators: reproducible order, shards, prefetch, joint batches."""

@@ -1,0 +1,2 @@
+"""Raw pictures -> face training sets: detection, filters, the prepare
+pipeline."""

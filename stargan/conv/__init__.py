@@ -1,0 +1,2 @@
+"""The convolution engine: functions, links, the formulation choice, GEMM,
+Winograd, CPU threads."""

@@ -1,0 +1,2 @@
+"""Label vectors and layouts: groups, label specs, joint (mask vector)
+layouts."""

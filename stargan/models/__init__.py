@@ -1,0 +1,2 @@
+"""Networks: StarGAN, the CycleGAN baseline and the judging domain
+classifier."""
