@@ -38,8 +38,8 @@ from faceapp import run_lock
 from faceapp.snapshots import UnsafeFileError
 from faceapp import translation
 from faceapp import translation_files
-from stargan import editing
 from stargan.labels import joint_specs as joint_editing
+from stargan.labels import specs as label_specs
 
 
 def parse_args(argv=None):
@@ -176,7 +176,7 @@ def make_plan(layout, args):
             'tell what your picture shows, and the strip starts there. '
             'Choose one of: ' + layout.describe())
     source = layout.default() if base is None else base
-    labels = editing.interpolate_labels(
+    labels = label_specs.interpolate_labels(
         source, _parse(layout, '--interpolate', args.interpolate, source),
         args.steps)
     captions = ['{:.2f}'.format(k / (args.steps - 1.))

@@ -1,5 +1,6 @@
 """Atomic file writes: a reader never sees a half-written file."""
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -119,3 +120,15 @@ def remove_stale(directory, min_age_s=0):
             continue
         removed.append(name)
     return removed
+
+
+def write_json_atomic(obj, path):
+    """Writes ``obj`` as indented JSON so ``path`` is never half-written.
+
+    Args:
+        obj: JSON-serialisable value.
+        path (str): Destination file.
+    """
+    with atomic_open(path, 'w') as f:
+        json.dump(obj, f, indent=2, sort_keys=True)
+        f.write('\n')

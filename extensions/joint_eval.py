@@ -92,15 +92,6 @@ def evaluate_dataset(generator, test, k, judge, n_test, device,
     return result, data
 
 
-def judges_for(train, test, n_test, cache_dir, iterations, seed, device,
-               should_stop=None):
-    """One judge getter per dataset (see :func:`evaluation.judge_for`)."""
-    return [evaluation.judge_for(train.datasets[k], test.datasets[k], n_test,
-                                 cache_dir, iterations, seed, device,
-                                 should_stop)
-            for k in range(len(train.datasets))]
-
-
 def scalar_keys(layout, names=('target_accuracy', 'cross_accuracy')):
     """``eval/<dataset>/<name>`` report keys, e.g. for plots."""
     return ['eval/{}/{}'.format(d, n) for d in layout.names for n in names]

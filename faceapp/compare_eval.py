@@ -11,6 +11,7 @@ import datasets
 from datasets.unaligned import domain_indices
 from extensions import evaluation
 from faceapp import compare_models
+from faceapp import judging
 from faceapp import runs
 from stargan.labels import groups as label_utils
 from stargan import metrics
@@ -155,10 +156,10 @@ def judge_for(cfg, test, device):
     and its accuracy on held-out ones."""
     x, c = evaluation.dataset_arrays(open_base(cfg, 'train'))
     x_test, c_test = evaluation.dataset_arrays(test)
-    return evaluation.get_classifier(
+    return judging.get_classifier(
         x, c, runs.group_sizes(test), x_test, c_test, cfg['cache_dir'],
         cfg['classifier_iterations'], seed=cfg['seed'], device=device,
-        callback=evaluation.judge_progress())
+        callback=judging.judge_progress())
 
 
 def eval_truth(test, idx):
@@ -191,7 +192,7 @@ def evaluate(cfg, models, device):
     idx, x, c, src = eval_set(test, cfg['domains'], cfg['n_eval'])
     truth = eval_truth(test, idx)
     result = dict(judge_accuracy_real=judge_acc, n_eval=len(x), models={})
-    warning = evaluation.judge_warning(judge_acc, runs.group_sizes(test))
+    warning = judging.judge_warning(judge_acc, runs.group_sizes(test))
     if warning:
         result['judge_warning'] = warning
     fakes = {}

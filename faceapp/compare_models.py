@@ -7,8 +7,8 @@ import numpy
 
 import chainer
 
-from extensions import safety
 from faceapp import cyclegan_wiring
+from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
 from stargan.conv import cpu_threads
@@ -21,7 +21,7 @@ def latest_snapshot(run_dir):
     Raises:
         ~faceapp.snapshots.UnsafeFileError: There is none.
     """
-    path = safety.latest_snapshot(run_dir)
+    path = run_files.latest_snapshot(run_dir)
     if path is None:
         raise snapshots.UnsafeFileError(
             'no complete snapshot_iter_* in {}; train it first'.format(

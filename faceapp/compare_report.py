@@ -6,7 +6,6 @@ from PIL import Image
 
 from datasets import atomic
 from datasets import image_grid as image_utils
-from faceapp import snapshots
 
 #: ``(metric, column title, higher is better)`` in table order.
 HEADLINE = [
@@ -162,7 +161,7 @@ def figure(domains, x, src, fakes, truth=None, n_show=4):
 
 def write(out_dir, result, cfg, picture):
     """Writes comparison.json, report.md and comparison.png atomically."""
-    snapshots.write_json_atomic(dict(result, config=cfg), os.path.join(
+    atomic.write_json_atomic(dict(result, config=cfg), os.path.join(
         out_dir, 'comparison.json'))
     image_utils.save_image_atomic(picture, os.path.join(out_dir,
                                                         'comparison.png'))

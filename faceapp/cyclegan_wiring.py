@@ -12,6 +12,7 @@ import chainer
 from chainer import training
 from chainer.training import extensions as E
 
+from datasets import atomic
 from datasets.unaligned import UnalignedDataset
 from extensions.cyclegan_samples import CycleGANSampleGrid
 from extensions.cyclegan_samples import pick_domain_samples
@@ -287,7 +288,7 @@ def train_cyclegan(opts):
     trainer = make_cyclegan_trainer(opts, train, test, device)
     if opts['resume']:
         snapshots.load_npz(opts['resume'], trainer)
-    snapshots.write_json_atomic(opts, os.path.join(opts['out'], 'args.json'))
+    atomic.write_json_atomic(opts, os.path.join(opts['out'], 'args.json'))
     print('CycleGAN | preset {} | {} px | {} <-> {} | {} | device {} | out '
           '{}'.format(opts['preset'], opts['image_size'], *opts['domains'],
                       opts['gan_loss'], device, opts['out']), flush=True)

@@ -2,8 +2,8 @@
 (:mod:`faceapp.export`), a ``train.py`` run dir, or a trainer snapshot."""
 import os
 
-from extensions import safety
 from faceapp import export
+from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
 
@@ -31,8 +31,8 @@ def find_snapshot(path, log=None):
         UnsafeFileError: Nothing usable is there.
     """
     if os.path.isdir(path):
-        snapshot, skipped = safety.newest_snapshot(path)
-        _say(log, safety.skipped_lines(skipped, path))
+        snapshot, skipped = run_files.newest_snapshot(path)
+        _say(log, run_files.skipped_lines(skipped, path))
         if snapshot is None:
             raise export.UnsafeFileError(
                 '{} holds no {} and no complete snapshot_iter_*{}; pass an '
@@ -95,8 +95,8 @@ def _run_export(run_dir, log):
         return None
     if export.is_export(path):
         return path
-    why = safety.snapshot_problem(path) or 'holds no export config'
-    _say(log, safety.skipped_lines([(export.EXPORT_NAME, why)], run_dir))
+    why = run_files.snapshot_problem(path) or 'holds no export config'
+    _say(log, run_files.skipped_lines([(export.EXPORT_NAME, why)], run_dir))
     return None
 
 

@@ -5,7 +5,6 @@ import numpy
 
 from datasets import atomic
 from datasets import image_grid as image_utils
-from faceapp import snapshots
 
 #: Scalar metrics shown in the summary table, with their meaning.
 HEADLINE = [
@@ -126,8 +125,8 @@ def write_report(out_dir, result, data, label_names):
         data (~stargan.metrics.EvalData): The translations measured.
         label_names (sequence of str): Label names.
     """
-    snapshots.write_json_atomic(result, os.path.join(out_dir,
-                                                     'metrics.json'))
+    atomic.write_json_atomic(result, os.path.join(out_dir,
+                                                  'metrics.json'))
     image_utils.save_image_atomic(_translation_grid(data, label_names),
                                   os.path.join(out_dir, 'translations.png'))
     _bars(result, os.path.join(out_dir, 'per_domain.png'))

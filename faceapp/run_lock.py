@@ -13,8 +13,8 @@ import shutil
 import sys
 
 from datasets import atomic
-from extensions import rescue
-from extensions import safety
+from faceapp import run_end
+from faceapp import run_files
 
 #: The lock file inside an out dir (kept between runs: removing it would let
 #: two processes lock two different files of the same name).
@@ -222,7 +222,7 @@ def has_snapshots(out_dir):
     """Whether ``out_dir`` holds any ``snapshot_iter_*`` (even a torn one).
     """
     return os.path.isdir(out_dir) and any(
-        safety.SNAPSHOT_PATTERN.match(n) for n in os.listdir(out_dir))
+        run_files.SNAPSHOT_PATTERN.match(n) for n in os.listdir(out_dir))
 
 
 def check_earlier_run(opts, writer=True):
@@ -234,7 +234,7 @@ def check_earlier_run(opts, writer=True):
 
     Args:
         opts (dict): ``train.py``'s resolved options (``out``, ``resume``,
-            ``force`` and those :func:`extensions.safety.conflicting_options`
+            ``force`` and those :func:`faceapp.run_files.conflicting_options`
             compares).
         writer (bool): The process that writes the out dir (the only one
             that checks for snapshots and moves them).
@@ -247,8 +247,8 @@ def check_earlier_run(opts, writer=True):
     """
     out = opts['out']
     if opts['resume'] == 'auto':
-        opts['resume'], skipped = safety.newest_snapshot(out)
-        for line in safety.skipped_lines(skipped, out) if writer else ():
+        opts['resume'], skipped = run_files.newest_snapshot(out)
+        for line in run_files.skipped_lines(skipped, out) if writer else ():
             print('--resume auto: ' + line, file=sys.stderr)
         if opts['resume'] is None:
             raise ValueError('--resume auto: no complete snapshot_iter_* in '
@@ -257,7 +257,7 @@ def check_earlier_run(opts, writer=True):
             print('--resume auto: continuing from {}'.format(opts['resume']))
     elif opts['resume'] and not os.path.isfile(opts['resume']):
         raise ValueError('--resume {}: no such file'.format(opts['resume']))
-    conflicts = safety.conflicting_options(out, opts)
+    conflicts = run_files.conflicting_options(out, opts)
     if conflicts and not (opts['resume'] or opts['force']):
         raise ValueError(
             '--out {} holds a run with other options ({}); pass --resume '
@@ -277,6 +277,6 @@ def check_earlier_run(opts, writer=True):
             '--out {} holds snapshots of an earlier run; {}. Pass --resume '
             'auto to continue it, --force to move it aside into {}<time>/ '
             'and start afresh, or choose another --out'.format(
-                out, rescue.newest_snapshot(out),
+                out, run_end.newest_snapshot(out),
                 os.path.join(out, PREVIOUS_PREFIX)))
     return move_aside(out)

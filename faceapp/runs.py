@@ -147,7 +147,7 @@ def check_batch_size(train, batch_size):
 
 def make_iterator(train, opts):
     """The training iterator: reproducible order, joint batches alternating
-    datasets (see :class:`datasets.joint.JointIterator`)."""
+    datasets (see :class:`datasets.iterators.joint.JointIterator`)."""
     if isinstance(train, joint.JointDataset):
         return train.make_iterator(opts['batch_size'],
                                    n_critic=opts['n_critic'])

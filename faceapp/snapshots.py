@@ -1,5 +1,4 @@
 """Reading and writing model and trainer files without pickle."""
-import json
 import os
 import zipfile
 
@@ -8,7 +7,6 @@ import numpy
 from chainer import serializer as serializer_module
 from chainer import serializers
 
-from datasets import atomic
 from datasets import npz_files
 
 
@@ -150,18 +148,6 @@ class _KeepState(serializer_module.Serializer):
 
     def __call__(self, key, value):
         return value
-
-
-def write_json_atomic(obj, path):
-    """Writes ``obj`` as indented JSON so ``path`` is never half-written.
-
-    Args:
-        obj: JSON-serialisable value.
-        path (str): Destination file.
-    """
-    with atomic.atomic_open(path, 'w') as f:
-        json.dump(obj, f, indent=2, sort_keys=True)
-        f.write('\n')
 
 
 def has_key_prefix(path, prefix):

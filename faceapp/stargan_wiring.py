@@ -19,6 +19,7 @@ from extensions import evaluation
 from extensions import joint_eval
 from extensions import multinode
 from extensions.samples import SampleGrid
+from faceapp import judging
 from faceapp import reporting
 from faceapp import runs
 from updaters import StarGANUpdater
@@ -162,8 +163,8 @@ def add_evaluation(trainer, opts, train, test, gen, device, comm=None):
     # with several processes, whose judge process 0 trains for all of them.
     should_stop = None if comm is not None else (
         lambda: getattr(stop, 'received', None) is not None)
-    get = (joint_eval.judges_for if isinstance(train, joint.JointDataset)
-           else evaluation.judge_for)(
+    get = (judging.judges_for if isinstance(train, joint.JointDataset)
+           else judging.judge_for)(
         train, test, n_eval, opts['cache_dir'],
         opts['classifier_iterations'], opts['seed'], device, should_stop)
     if isinstance(train, joint.JointDataset):

@@ -5,8 +5,8 @@ import argparse
 import chainer
 from faceapp import arg_types
 
-from extensions import evaluation
 from extensions import multinode
+from faceapp import judging
 from faceapp import quality_options
 from stargan.losses import cyclegan as cyclegan_losses
 from stargan import presets
@@ -162,7 +162,7 @@ def add_judge_options(group):
     classifier that judges translations, shared with ``compare.py``."""
     group.add_argument('--classifier-iterations', type=int, default=600,
                        help='training steps of the judging classifier')
-    group.add_argument('--cache-dir', default=evaluation.default_cache_dir(),
+    group.add_argument('--cache-dir', default=judging.default_cache_dir(),
                        help='where judging classifiers are cached')
 
 

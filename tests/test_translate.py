@@ -12,7 +12,7 @@ from datasets.preparation import faces
 from datasets import transforms
 from faceapp import export
 from faceapp import translation
-from stargan import editing
+from stargan.labels import specs as label_specs
 from stargan.models import stargan as networks
 import translate
 
@@ -182,7 +182,7 @@ def test_interpolation_strip_and_gif_end_at_plain_translations(
     _, args = translate.parse_args(common + ['--model', model[0],
                                              '--source', 'neutral',
                                              '--interpolate', 'smile'])
-    plan = translate.make_plan(editing.LabelLayout([['e', NAMES]]), args)
+    plan = translate.make_plan(label_specs.LabelLayout([['e', NAMES]]), args)
     img = read_image(crop)
     frames = translation.edit_pictures(
         [(img, translation.FaceBoxes()(img))], plan.labels,

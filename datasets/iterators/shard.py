@@ -10,6 +10,7 @@ keys as a single-process run's iterator.
 """
 import chainer
 
+from datasets.iterators import joint as joint_iterator
 from datasets.iterators import order
 from datasets import joint as joint_lib
 
@@ -88,8 +89,8 @@ def make_shard_iterator(dataset, batch_size, seed, rank, n_shards,
     """
     total = int(batch_size) * int(n_shards)
     if isinstance(dataset, joint_lib.JointDataset):
-        indices = joint_lib.JointIterator(dataset, total, n_critic,
-                                          indices=True)
+        indices = joint_iterator.JointIterator(dataset, total, n_critic,
+                                               indices=True)
     else:
         indices = order.make_iterator(range(len(dataset)), total, seed)
     return ShardIterator(indices, dataset, rank, n_shards)

@@ -16,6 +16,7 @@ import tempfile
 import numpy
 from PIL import Image
 
+from datasets import atomic
 from datasets import folder
 from datasets.image_files import DatasetError
 from datasets.image_files import IMAGE_EXTENSIONS
@@ -23,7 +24,6 @@ from datasets.image_files import read_image
 from datasets import pack
 from datasets.preparation import faces
 from datasets.preparation import filters
-from faceapp import snapshots
 
 REPORT_NAME = 'prepare_report.json'
 PACK_NAME = 'pack.npz'
@@ -209,8 +209,8 @@ def prepare(src, out, picker, domains_from_folders=False, fmt='folder',
         if fmt == 'npz' and crops:
             _write_pack(os.path.join(staging, PACK_NAME), crops, sources)
         report = _report(src, out, fmt, options, records, sources)
-        snapshots.write_json_atomic(report, os.path.join(staging,
-                                                         REPORT_NAME))
+        atomic.write_json_atomic(report, os.path.join(staging,
+                                                      REPORT_NAME))
         if os.path.isdir(out):
             os.rmdir(out)  # empty, checked above
         os.replace(staging, out)

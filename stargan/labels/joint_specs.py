@@ -9,12 +9,12 @@ expression learned from another.
 """
 import numpy
 
-from stargan import editing
 from stargan.labels import joint as joint_labels
+from stargan.labels import specs as label_specs
 
 
 class JointLabelLayout(object):
-    """:class:`stargan.editing.LabelLayout`'s interface for joint models.
+    """:class:`stargan.labels.specs.LabelLayout`'s interface for joint models.
 
     Args:
         datasets (sequence): ``(dataset_name, attribute_groups)`` per
@@ -22,7 +22,7 @@ class JointLabelLayout(object):
 
     Attributes:
         joint (~stargan.labels.joint.JointLayout): The joint layout.
-        parts (list of ~stargan.editing.LabelLayout): Each dataset's own
+        parts (list of ~stargan.labels.specs.LabelLayout): Each dataset's own
             labels, under the joint label names.
         multi_label (bool): Always True (several label groups).
     """
@@ -35,7 +35,7 @@ class JointLabelLayout(object):
         groups = self.joint.attribute_groups
         self.parts, start = [], 0
         for sizes in self.joint.dataset_group_sizes:
-            self.parts.append(editing.LabelLayout(
+            self.parts.append(label_specs.LabelLayout(
                 groups[start:start + len(sizes)]))
             start += len(sizes)
 
@@ -110,7 +110,7 @@ def layout_for(config):
         ValueError: The datasets do not give the config's labels.
     """
     if not config.get('datasets'):
-        return editing.LabelLayout(config['attribute_groups'])
+        return label_specs.LabelLayout(config['attribute_groups'])
     try:
         layout = JointLabelLayout(config['datasets'])
     except (TypeError, ValueError) as e:

@@ -4,6 +4,7 @@ import pytest
 import chainer
 import chainer.links as L
 
+from datasets import atomic
 from faceapp import snapshots
 
 
@@ -44,7 +45,7 @@ def test_mismatched_model_is_named(tmp_path):
 
 def test_json_written_atomically(tmp_path):
     path = tmp_path / 'args.json'
-    snapshots.write_json_atomic({'b': 1, 'a': [1, 2]}, str(path))
+    atomic.write_json_atomic({'b': 1, 'a': [1, 2]}, str(path))
     assert path.read_text().startswith('{\n  "a"')
     assert len(list(tmp_path.iterdir())) == 1
 

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from stargan import editing
 from stargan.labels.joint_specs import JointLabelLayout
 from stargan.labels.joint_specs import layout_for
+from stargan.labels import specs as label_specs
 
 EXPR = [['expression', ['neutral', 'smile', 'sad']]]
 CELEB = [['hair', ['black', 'blond']], ['Male', ['Male']]]
@@ -52,7 +52,7 @@ def test_all_targets_cover_every_dataset(layout):
 
 def test_layout_for_a_config(layout):
     config = {'attribute_groups': EXPR, 'label_names': EXPR[0][1]}
-    assert isinstance(layout_for(config), editing.LabelLayout)
+    assert isinstance(layout_for(config), label_specs.LabelLayout)
     config = {'datasets': [['rafd', EXPR], ['celeba', CELEB]],
               'label_names': layout.joint.label_names,
               'attribute_groups': layout.joint.attribute_groups}
