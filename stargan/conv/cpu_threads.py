@@ -93,12 +93,18 @@ class _Pool(object):
 
 _POOL = None
 _POOL_LOCK = threading.Lock()
+_FORK_HOOK = False  # whether _forget_pool_in_child is registered
 
 
 def _pool():
-    global _POOL
+    """The pool, made on first use (nothing runs at import: reading
+    ``/proc/self/maps`` and the at-fork hook wait until work is split)."""
+    global _POOL, _FORK_HOOK
     with _POOL_LOCK:
         if _POOL is None:
+            if not _FORK_HOOK and hasattr(os, 'register_at_fork'):
+                os.register_at_fork(after_in_child=_forget_pool_in_child)
+                _FORK_HOOK = True
             _POOL = _Pool()
     return _POOL
 
@@ -108,10 +114,6 @@ def _forget_pool_in_child():
     # threads: a part handed to them would never run.
     global _POOL, _POOL_LOCK
     _POOL, _POOL_LOCK = None, threading.Lock()
-
-
-if hasattr(os, 'register_at_fork'):
-    os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 @contextlib.contextmanager
@@ -140,9 +142,10 @@ def splitting():
 
 def active():
     """Whether work is split here now: inside :func:`splitting`, with
-    more than one thread."""
-    pool = _pool()
-    return pool.depth > 0 and pool.threads > 1
+    more than one thread. Makes no pool: outside :func:`splitting` (which
+    makes it) nothing is split."""
+    pool = _POOL
+    return pool is not None and pool.depth > 0 and pool.threads > 1
 
 
 def _ceil_div(a, b):
@@ -187,10 +190,12 @@ def for_blocks(n, fn, macs=None, align=1, xp=numpy):
         align (int): Blocks but the last are multiples of it.
         xp: The array module of fn's arrays.
     """
+    if xp is not numpy or not active():
+        fn(0, n)
+        return
     pool = _pool()
     cuts = _cuts(n, max(1, pool.threads), align)
-    if (xp is not numpy or not active() or len(cuts) < 3
-            or (macs is not None and macs < MIN_SPLIT_MACS)
+    if (len(cuts) < 3 or (macs is not None and macs < MIN_SPLIT_MACS)
             or not pool.busy.acquire(blocking=False)):
         fn(0, n)
         return

@@ -1,4 +1,7 @@
 import multiprocessing
+import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -188,3 +191,27 @@ def test_an_error_on_this_thread_waits_for_the_other_parts(two_threads):
     with pytest.raises(RuntimeError):
         cpu_threads._pool().run([slow, failing])
     assert done == [True]
+
+
+def test_import_and_training_convolutions_make_no_pool():
+    # Nothing runs at import, and a convolution outside splitting() (as in
+    # training) neither reads /proc/self/maps nor registers the fork hook.
+    code = (
+        'import numpy as np\n'
+        'from stargan.conv import cpu_threads, functions\n'
+        'x = np.ones((2, 3, 8, 8), np.float32)\n'
+        'w = np.ones((4, 3, 3, 3), np.float32)\n'
+        'y = functions.convolution_2d(x, w, pad=1)\n'
+        'assert y.shape == (2, 4, 8, 8)\n'
+        'assert cpu_threads._POOL is None, "a pool outside splitting()"\n'
+        'assert not cpu_threads._FORK_HOOK\n'
+        'with cpu_threads.splitting():\n'
+        '    pass\n'
+        'assert cpu_threads._POOL is not None and (\n'
+        '    cpu_threads._FORK_HOOK or not hasattr(os, "register_at_fork"))\n')
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__)))))
+    result = subprocess.run([sys.executable, '-c', 'import os\n' + code],
+                            cwd=root, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
