@@ -27,17 +27,16 @@ import time
 
 import numpy
 
-from extensions import devices
+from faceapp import devices
 devices.preload_cuda_libraries()  # before chainer imports CuPy
 
 import chainer  # NOQA: E402
 
 from benchmarks import layers
 from benchmarks import measures
-from stargan import conv
-from stargan import conv_choice
-from stargan import links
-from stargan import networks
+from stargan.conv import choice as conv_choice
+from stargan.conv import links
+from stargan.models import stargan as networks
 from stargan import presets
 from updaters import StarGANUpdater
 
@@ -55,9 +54,6 @@ COMPARE_KEYS = layers.COMPARE_KEYS
 
 #: Kept here for scripts that count with it.
 ConvFlopCounter = measures.ConvFlopCounter
-
-#: Least number of timed rounds of inference (a batch, one image).
-INFER_ROUNDS = 7
 
 #: ``--formulation`` name -> (conv_choice.FORMULATION, conv_choice.LAYOUT,
 #: links.INSTANCE_NORM): ``auto``, this project's current layer functions;
@@ -106,34 +102,9 @@ def parse_args(argv=None):
     return p.parse_args(argv)
 
 
-def generator_and_batch(preset, batch, n_labels):
-    """A preset's generator and a fixed random batch for it.
-
-    Returns:
-        tuple: ``(generator, x, c)``, x float32 ``(batch, 3, S, S)`` in
-        [-1, 1], c one-hot float32 ``(batch, n_labels)``.
-    """
-    p = presets.get_preset(preset)
-    s = p['image_size']
-    rng = numpy.random.RandomState(0)
-    x = rng.uniform(-1, 1, (batch, 3, s, s)).astype(numpy.float32)
-    c = numpy.eye(n_labels, dtype=numpy.float32)[
-        rng.randint(0, n_labels, batch)]
-    return networks.Generator(n_labels, p['g_conv_dim'], p['g_res']), x, c
-
-
-def inference(gen, x, c):
-    """``infer(n)``: the generator on the first n images (all if None), as
-    translate.py runs it (:func:`stargan.conv.translating`)."""
-    def infer(n=None):
-        with conv.translating():
-            gen(x[:n], c[:n])
-    return infer
-
-
 def _setup(preset, batch, n_labels, device):
     p = presets.get_preset(preset)
-    gen, x, c = generator_and_batch(preset, batch, n_labels)
+    gen, x, c = measures.generator_and_batch(preset, batch, n_labels)
     dis = networks.Discriminator(p['image_size'], n_labels, p['d_conv_dim'],
                                  p['d_down'])
     opts = []
@@ -230,7 +201,7 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
     reporter = chainer.Reporter()
     reporter.add_observer('gen', gen)
     reporter.add_observer('dis', updater.discriminator)
-    infer = inference(gen, x, c)
+    infer = measures.inference(gen, x, c)
     fns = {'d': lambda: updater.update_dis(x, c, c),
            'g': lambda: updater.update_gen(x, c, c)}
     infer_fns = {'infer': infer, 'infer1': lambda: infer(1)}
@@ -240,7 +211,7 @@ def bench(preset, batch, steps, n_critic, n_labels, device,
         times = _time_interleaved(fns, formulations, steps, device)
         # Inference is quick and noisy: more rounds.
         infer_times = _time_interleaved(
-            infer_fns, formulations, max(steps, INFER_ROUNDS), device)
+            infer_fns, formulations, max(steps, measures.INFER_ROUNDS), device)
         for f in formulations:
             times[f].update(infer_times[f])
         flops = {}

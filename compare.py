@@ -18,18 +18,18 @@ import sys
 
 os.environ.setdefault('MPLBACKEND', 'Agg')  # headless machines have no display
 
-from extensions import devices  # NOQA: E402
+from faceapp import devices  # NOQA: E402
 devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 
 from datasets.folder import DatasetError  # NOQA: E402
-from extensions import arg_types  # NOQA: E402
-from extensions import compare  # NOQA: E402
-from extensions import outputs  # NOQA: E402
-from extensions import run_lock  # NOQA: E402
-from extensions import snapshots  # NOQA: E402
-from extensions import train_options  # NOQA: E402
+from faceapp import arg_types  # NOQA: E402
+from faceapp import compare  # NOQA: E402
+from faceapp import outputs  # NOQA: E402
+from faceapp import run_lock  # NOQA: E402
+from faceapp import snapshots  # NOQA: E402
+from faceapp import train_options  # NOQA: E402
+from faceapp import training  # NOQA: E402
 from stargan import presets  # NOQA: E402
-import train  # NOQA: E402
 
 
 def parse_args(argv=None):
@@ -124,13 +124,9 @@ def main(argv=None):
             'train again, --stargan-run/--cyclegan-runs to reuse trained '
             'runs, or choose another --out'.format(
                 cfg['out'], ', '.join(earlier)))
-    # train.py trains CycleGAN too once it lists it in MODEL_NAMES;
-    # until then the wiring runs the same options directly.
-    cyclegan_main = train.main if 'cyclegan' in getattr(
-        train, 'MODEL_NAMES', ()) else None
     run_lock.tidy(cfg['out'])  # temporary files of a killed run
     try:
-        result = compare.run(cfg, train.main, cyclegan_main)
+        result = compare.run(cfg, training.main, training.main)
     except (DatasetError, ValueError, snapshots.UnsafeFileError,
             outputs.OutputError) as e:
         parser.error(str(e))

@@ -16,24 +16,26 @@ import sys
 
 os.environ.setdefault('MPLBACKEND', 'Agg')
 
-from extensions import devices  # NOQA: E402
+from faceapp import devices  # NOQA: E402
 devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 
 import numpy  # NOQA: E402
 
+from datasets import atomic  # NOQA: E402
 from datasets.folder import DatasetError  # NOQA: E402
-from extensions import compare_eval  # NOQA: E402
-from extensions import compare_models  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
-from extensions import inception  # NOQA: E402
 from extensions import joint_eval  # NOQA: E402
-from extensions import model_loading  # NOQA: E402
-from extensions import outputs  # NOQA: E402
-from extensions import report  # NOQA: E402
-from extensions import run_lock  # NOQA: E402
-from extensions import runs  # NOQA: E402
-from extensions import snapshots  # NOQA: E402
-from stargan import labels as label_utils  # NOQA: E402
+from faceapp import compare_eval  # NOQA: E402
+from faceapp import compare_models  # NOQA: E402
+from faceapp import inception  # NOQA: E402
+from faceapp import judging  # NOQA: E402
+from faceapp import model_loading  # NOQA: E402
+from faceapp import outputs  # NOQA: E402
+from faceapp import report  # NOQA: E402
+from faceapp import run_lock  # NOQA: E402
+from faceapp import runs  # NOQA: E402
+from faceapp import snapshots  # NOQA: E402
+from stargan.labels import groups as label_utils  # NOQA: E402
 from stargan import metrics  # NOQA: E402
 
 
@@ -56,7 +58,7 @@ def parse_args(argv=None):
                    choices=list(metrics.METRICS), help='what to measure')
     p.add_argument('--classifier-iterations', type=int, default=600,
                    help='training steps of the judging classifier')
-    p.add_argument('--cache-dir', default=evaluation.default_cache_dir(),
+    p.add_argument('--cache-dir', default=judging.default_cache_dir(),
                    help='where trained judging classifiers are kept')
     p.add_argument('--inception', default=None, metavar='PATH', help=(
         'GoogLeNet (Inception v1) weights in chainer npz form for an '
@@ -77,9 +79,9 @@ def _ground_truth(dataset):
 def _judge(args, x_tr, c_tr, sizes, x, c, device):
     """The judge (trained, showing progress, or cached) and its accuracy on
     the real test images ``x``."""
-    return evaluation.get_classifier(
+    return judging.get_classifier(
         x_tr, c_tr, sizes, x, c, args.cache_dir, args.classifier_iterations,
-        seed=args.seed, device=device, callback=evaluation.judge_progress())
+        seed=args.seed, device=device, callback=judging.judge_progress())
 
 
 def _judged(result, accuracy, sizes):
@@ -87,7 +89,7 @@ def _judged(result, accuracy, sizes):
     (for a judge too close to chance) the warning to a result."""
     result.update(classifier_accuracy_real=accuracy,
                   classifier_chance=label_utils.chance_accuracy(sizes))
-    warning = evaluation.judge_warning(accuracy, sizes)
+    warning = judging.judge_warning(accuracy, sizes)
     if warning:
         result['judge_warning'] = warning
     return result
@@ -188,8 +190,8 @@ def run_joint(args, snapshot, train, test, gen, device, out):
             results[name] = result
         results = {'datasets': results,
                    'snapshot': os.path.abspath(snapshot)}
-        snapshots.write_json_atomic(results, os.path.join(staging,
-                                                          'metrics.json'))
+        atomic.write_json_atomic(results, os.path.join(staging,
+                                                       'metrics.json'))
     return results
 
 

@@ -16,13 +16,13 @@ Example:
 import argparse
 import sys
 
-from datasets import faces
-from datasets import filters
-from datasets import prepare_lib
 from datasets.image_files import DatasetError
-from extensions import outputs
-from extensions import progress
-from extensions import run_lock
+from datasets.preparation import faces
+from datasets.preparation import filters
+from datasets.preparation import pipeline as prepare_lib
+from faceapp import outputs
+from faceapp import progress
+from faceapp import run_lock
 
 
 def parse_args(argv=None):

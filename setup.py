@@ -5,7 +5,7 @@ from setuptools import find_packages, setup
 # CuPy 13 is the last series that accepts numpy<2 with chainer 7.8.1; its
 # wheels ship neither cuDNN nor NCCL, so the extra adds NVIDIA's wheels of
 # both. cuDNN stays on 8.x: CuPy 13 links libcudnn.so.8, and
-# extensions/devices.py preloads these wheels' libraries before CuPy loads.
+# faceapp/devices.py preloads these wheels' libraries before CuPy loads.
 GPU_REQUIRES = [
     'cupy-cuda12x==13.6.0',
     'nvidia-cudnn-cu12==8.9.7.29',
@@ -26,6 +26,7 @@ setup(
     packages=find_packages(
         include=['stargan', 'stargan.*', 'datasets', 'datasets.*',
                  'updaters', 'updaters.*', 'extensions', 'extensions.*',
+                 'faceapp', 'faceapp.*',
                  'benchmarks', 'benchmarks.*']),
     py_modules=list(SCRIPTS),
     # `stargan-train` etc. run the scripts from an installed (non-editable)

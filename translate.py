@@ -25,21 +25,21 @@ import sys
 
 import numpy
 
-from extensions import devices
+from faceapp import devices
 devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 
-from datasets import faces  # NOQA: E402
 from datasets.image_files import DatasetError
-from extensions import export
-from extensions import model_loading
-from extensions import outputs
-from extensions import progress
-from extensions import run_lock
-from extensions import translation
-from extensions import translation_files
-from extensions.snapshots import UnsafeFileError
-from stargan import editing
-from stargan import joint_editing
+from datasets.preparation import faces  # NOQA: E402
+from faceapp import export
+from faceapp import model_loading
+from faceapp import outputs
+from faceapp import progress
+from faceapp import run_lock
+from faceapp.snapshots import UnsafeFileError
+from faceapp import translation
+from faceapp import translation_files
+from stargan.labels import joint_specs as joint_editing
+from stargan.labels import specs as label_specs
 
 
 def parse_args(argv=None):
@@ -176,7 +176,7 @@ def make_plan(layout, args):
             'tell what your picture shows, and the strip starts there. '
             'Choose one of: ' + layout.describe())
     source = layout.default() if base is None else base
-    labels = editing.interpolate_labels(
+    labels = label_specs.interpolate_labels(
         source, _parse(layout, '--interpolate', args.interpolate, source),
         args.steps)
     captions = ['{:.2f}'.format(k / (args.steps - 1.))

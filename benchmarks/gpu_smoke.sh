@@ -58,7 +58,7 @@ train_args=(--preset "$preset" --iterations "$iterations" --gpu "$gpu"
             --log-interval "$log" --eval-interval 0 --seed 1)
 
 step cuda "$PY" -c "
-from extensions import devices
+from faceapp import devices
 devices.preload_cuda_libraries()
 devices.get_device($gpu)
 if $gpu >= 0:

@@ -5,12 +5,12 @@ The machines this project is measured on are shared, and their speed
 drifts by a factor of up to 1.7 within an hour, so two figures taken
 minutes apart say little about a 1.2x target. Each round here times this
 project's paper generator (a batch of 16 and one image, medians of
-``bench.INFER_ROUNDS`` calls each) and then, in a separate process right
-after or right before, ``benchmarks/torch_reference.py --inference-only``;
-the ratio is taken within the round, and the summary gives the median and
-the range of the rounds' ratios.
+``benchmarks.measures.INFER_ROUNDS`` calls each) and then, in a separate
+process right after or right before, ``benchmarks/torch_reference.py
+--inference-only``; the ratio is taken within the round, and the summary
+gives the median and the range of the rounds' ratios.
 
-    python benchmarks/inference_versus.py --rounds 5 \\
+    python -m benchmarks.inference_versus --rounds 5 \\
         --torch-python /tmp/torchvenv/bin/python
 
 Run it from an activated venv of this project, with nothing else running.
@@ -22,12 +22,13 @@ import statistics
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from faceapp import devices
+devices.preload_cuda_libraries()  # before chainer (measures) imports CuPy
 
-import bench  # noqa: E402
+from benchmarks import measures  # noqa: E402
 from benchmarks import timing  # noqa: E402
-from extensions import devices  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 #: The figures compared, as bench.py and torch_reference.py name them.
 KEYS = ('infer_ms_per_image', 'infer_single_ms')
@@ -36,8 +37,8 @@ KEYS = ('infer_ms_per_image', 'infer_single_ms')
 def ours(batch, n_labels, rounds):
     """This project's paper generator: ms per image over a batch, ms for
     one image."""
-    infer = bench.inference(*bench.generator_and_batch('paper', batch,
-                                                        n_labels))
+    infer = measures.inference(*measures.generator_and_batch(
+        'paper', batch, n_labels))
     return {'infer_ms_per_image': 1e3 * timing.median_seconds(
                 lambda: infer(batch), rounds) / batch,
             'infer_single_ms': 1e3 * timing.median_seconds(
@@ -72,7 +73,7 @@ def main(argv=None):
                  '); see benchmarks/torch_reference.py to make one'.format(
                      args.torch_python))
     devices.keep_freed_memory()  # as train.py and bench.py do
-    rounds = bench.INFER_ROUNDS
+    rounds = measures.INFER_ROUNDS
     ratios = {k: [] for k in KEYS}
     print('round  ours batched / one   pytorch batched / one   ratio '
           'batched / one')

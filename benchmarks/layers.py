@@ -8,8 +8,8 @@ import numpy
 
 import chainer
 
-from stargan import conv
-from stargan import conv_choice
+from stargan.conv import choice as conv_choice
+from stargan.conv import functions as conv
 from stargan import presets
 
 #: Keys of each result row (one per layer and operation).
@@ -31,7 +31,7 @@ def generator_layers(preset, n_labels):
     p = presets.get_preset(preset)
     s, d = p['image_size'], p['g_conv_dim']
     return [
-        # The label's channels are not convolved (stargan.label_conv).
+        # The label's channels are not convolved (stargan.conv.label_conv).
         ('c_in', 'conv', 3, d, 7, 1, 3, s),
         ('down1', 'conv', d, 2 * d, 4, 2, 1, s),
         ('down2', 'conv', 2 * d, 4 * d, 4, 2, 1, s // 2),

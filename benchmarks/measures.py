@@ -10,8 +10,10 @@ import numpy
 import chainer
 
 import datasets
-from datasets import order
-from stargan import conv
+from datasets.iterators import order
+from stargan.conv import functions as conv
+from stargan.models import stargan as networks
+from stargan import presets
 
 
 def gemm_peak_gflops(size=2048, repeats=5):
@@ -144,3 +146,32 @@ def loader_images_per_s(size, batch, seconds=2.):
     while time.perf_counter() - start < seconds and it.epoch == 0:
         n += len(it.next())
     return n / (time.perf_counter() - start)
+
+
+#: Least number of timed rounds of inference (a batch, one image).
+INFER_ROUNDS = 7
+
+
+def generator_and_batch(preset, batch, n_labels):
+    """A preset's generator and a fixed random batch for it.
+
+    Returns:
+        tuple: ``(generator, x, c)``, x float32 ``(batch, 3, S, S)`` in
+        [-1, 1], c one-hot float32 ``(batch, n_labels)``.
+    """
+    p = presets.get_preset(preset)
+    s = p['image_size']
+    rng = numpy.random.RandomState(0)
+    x = rng.uniform(-1, 1, (batch, 3, s, s)).astype(numpy.float32)
+    c = numpy.eye(n_labels, dtype=numpy.float32)[
+        rng.randint(0, n_labels, batch)]
+    return networks.Generator(n_labels, p['g_conv_dim'], p['g_res']), x, c
+
+
+def inference(gen, x, c):
+    """``infer(n)``: the generator on the first n images (all if None), as
+    translate.py runs it (:func:`stargan.conv.functions.translating`)."""
+    def infer(n=None):
+        with conv.translating():
+            gen(x[:n], c[:n])
+    return infer

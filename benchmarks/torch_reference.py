@@ -121,7 +121,8 @@ def g_step(gen, dis, opt, x, c_org, c_trg):
     opt.step()
 
 
-#: Least number of timed inference calls (as bench.INFER_ROUNDS).
+#: Least number of timed inference calls (as
+#: benchmarks.measures.INFER_ROUNDS).
 INFER_ROUNDS = 7
 
 

@@ -2,9 +2,10 @@
 
 The StarGAN paper trains one generator on CelebA attributes and RaFD
 expressions: labels are concatenated with a mask vector naming the dataset
-(see :mod:`stargan.joint_labels`), and training alternates between the
+(see :mod:`stargan.labels.joint`), and training alternates between the
 datasets batch by batch. :class:`JointDataset` gives the joint examples;
-:class:`JointIterator` gives batches that each come from one dataset.
+:class:`datasets.iterators.joint.JointIterator` gives batches that each come
+from one dataset.
 """
 import os
 import re
@@ -13,8 +14,8 @@ import numpy
 
 import chainer
 
-from datasets import order
-from stargan import joint_labels
+from datasets.iterators import joint as joint_iterator
+from stargan.labels import joint as joint_labels
 
 
 def dataset_schedule(iteration, n_datasets, ratio=None, seed=0, n_critic=1):
@@ -99,7 +100,7 @@ class JointDataset(chainer.dataset.DatasetMixin):
     ============== ================ ======== ===============================
 
     ``L`` is the sum of the datasets' label lengths plus the number of
-    datasets; see :class:`stargan.joint_labels.JointLayout`. With
+    datasets; see :class:`stargan.labels.joint.JointLayout`. With
     ``return_mask=False`` examples are ``(image, joint_label)`` like every
     other dataset here, for sample grids and evaluation.
 
@@ -116,7 +117,7 @@ class JointDataset(chainer.dataset.DatasetMixin):
     Attributes:
         datasets (list): The wrapped datasets.
         names (list of str): Their names.
-        layout (~stargan.joint_labels.JointLayout): The joint label layout.
+        layout (~stargan.labels.joint.JointLayout): The joint label layout.
         label_names (list of str): Joint label names (``layout``'s).
         attribute_groups (list): Joint ``(group_name, values)`` pairs, the
             mask vector last (``layout``'s).
@@ -200,100 +201,8 @@ class JointDataset(chainer.dataset.DatasetMixin):
 
     def make_iterator(self, batch_size, n_critic=1):
         """A :class:`JointIterator` over this dataset with its scheme."""
-        return JointIterator(self, batch_size, n_critic=n_critic)
-
-
-class JointIterator(chainer.dataset.Iterator):
-    """Batches that each come from one dataset of a :class:`JointDataset`.
-
-    Batch ``t`` comes from dataset ``joint.schedule(t, n_critic)``; within a
-    dataset examples are shuffled per epoch as by
-    :func:`datasets.order.make_iterator` (seeded by the joint seed and the
-    dataset's index). :meth:`serialize` saves the batch count and each
-    dataset's position and order, so a resumed run draws the same batches.
-
-    ``epoch_detail`` counts passes over the whole joint dataset (examples
-    drawn / its length).
-
-    Args:
-        joint (JointDataset): The dataset (``return_mask`` as it should be).
-        batch_size (int): Examples per batch.
-        n_critic (int): The updater's discriminator steps per generator step
-            (only steers the alternation; see :func:`dataset_schedule`).
-        indices (bool): Yield the joint indices of a batch's examples
-            instead of the examples (for :class:`datasets.shard.
-            ShardIterator`, which reads only its own share).
-    """
-
-    def __init__(self, joint, batch_size, n_critic=1, indices=False):
-        if int(batch_size) < 1 or int(n_critic) < 1:
-            raise ValueError('batch_size and n_critic must be positive, got '
-                             '{} and {}'.format(batch_size, n_critic))
-        self.dataset = joint
-        self.batch_size, self.n_critic = int(batch_size), int(n_critic)
-        self.iteration = 0
-        self.last_dataset = None
-        self._previous_epoch_detail = -1.
-        # Index ranges shuffle exactly as the examples would: the order
-        # depends only on the length and the seed.
-        self._parts = [
-            order.make_iterator(
-                range(joint.offsets[k], joint.offsets[k + 1]) if indices
-                else joint.part(k), self.batch_size,
-                _part_seed(joint.seed, k))
-            for k in range(len(joint.datasets))]
-
-    def __next__(self):
-        epoch_before = self.epoch_detail
-        k = self.dataset.schedule(self.iteration, self.n_critic)
-        batch = self._parts[k].next()
-        self.iteration += 1
-        self._previous_epoch_detail = epoch_before
-        self.last_dataset = k
-        return batch
-
-    next = __next__
-
-    @property
-    def epoch_detail(self):
-        seen = sum(it.epoch_detail * len(it.dataset) for it in self._parts)
-        return seen / len(self.dataset)
-
-    @property
-    def epoch(self):
-        return int(self.epoch_detail)
-
-    @property
-    def previous_epoch_detail(self):
-        if self._previous_epoch_detail < 0:
-            return None
-        return self._previous_epoch_detail
-
-    @property
-    def is_new_epoch(self):
-        return (self._previous_epoch_detail >= 0 and
-                int(self.epoch_detail) > int(self._previous_epoch_detail))
-
-    def reset(self):
-        """Starts over from the first batch."""
-        for it in self._parts:
-            it.reset()
-        self.iteration = 0
-        self._previous_epoch_detail = -1.
-
-    def serialize(self, serializer):
-        """Saves or restores the batch count and every dataset's order."""
-        self.iteration = int(serializer('iteration', self.iteration))
-        self._previous_epoch_detail = float(serializer(
-            'previous_epoch_detail', self._previous_epoch_detail))
-        for k, it in enumerate(self._parts):
-            it.serialize(serializer['part{}'.format(k)])
-
-
-def _part_seed(seed, k):
-    """Distinct shuffle seeds per dataset, so equal-sized datasets do not
-    share an order."""
-    return (int(seed) * 1000003 + 7919 * (k + 1)) & 0x7FFFFFFF
+        return joint_iterator.JointIterator(self, batch_size,
+                                            n_critic=n_critic)
 
 
 def joint_splits(parts, names, ratio=None, seed=0):

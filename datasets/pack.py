@@ -20,11 +20,11 @@ import numpy
 
 import chainer
 
+from datasets import atomic
 from datasets import folder
+from datasets.image_files import DatasetError
 from datasets import npz_files
 from datasets import transforms
-from datasets.image_files import DatasetError
-from extensions import atomic
 
 VERSION = 1
 KEYS = ('images', 'labels', 'label_names', 'attribute_groups', 'version')

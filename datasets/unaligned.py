@@ -101,7 +101,8 @@ class UnalignedDataset(chainer.dataset.DatasetMixin):
 
     def skip(self, i):
         """Counts a read of example ``i`` made by another process in
-        data-parallel training (:mod:`datasets.shard`), without reading."""
+        data-parallel training (:mod:`datasets.iterators.shard`), without
+        reading."""
         self._reads[i] += 1
 
     def serialize(self, serializer):

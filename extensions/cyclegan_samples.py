@@ -7,8 +7,8 @@ import numpy
 import chainer
 from chainer import training
 
+from datasets import image_grid as image_utils
 from datasets.unaligned import domain_indices
-from extensions import images as image_utils
 
 
 def pick_domain_samples(dataset, domains, n, seed, fallback=None):
@@ -53,7 +53,7 @@ class CycleGANSampleGrid(training.Extension):
     Columns: real_A, fake_B, rec_A, idt_B, real_B, fake_A, rec_B, idt_A
     (the CycleGAN code's names: ``fake_B = G_AB(real_A)``, ``rec_A =
     G_BA(fake_B)``, ``idt_B = G_BA(real_A)``); one row per fixed input
-    pair. Kinds are columns because :func:`extensions.images.tile_grid`
+    pair. Kinds are columns because :func:`datasets.image_grid.tile_grid`
     labels columns.
 
     Args:

@@ -10,7 +10,7 @@ real images in ``k``'s own label layout, and two measurements:
   ``k``'s labels, judged by ``k``'s judge. This is what joint training buys
   (an expression for a face only ever labelled by hair colour). Their
   labels in ``k`` are unknown, so they start from
-  :meth:`~stargan.joint_labels.JointLayout.default_labels` and every other
+  :meth:`~stargan.labels.joint.JointLayout.default_labels` and every other
   value is a target.
 """
 import numpy
@@ -27,7 +27,7 @@ def own_label_generator(generator, layout, k):
 
     Args:
         generator (callable): The joint ``G(x, c)``.
-        layout (~stargan.joint_labels.JointLayout): Its label layout.
+        layout (~stargan.labels.joint.JointLayout): Its label layout.
         k (int): Dataset index.
 
     Returns:
@@ -57,7 +57,7 @@ def evaluate_dataset(generator, test, k, judge, n_test, device,
         generator (callable): The joint generator.
         test (~datasets.joint.JointDataset): Joint test set.
         k (int): Dataset index.
-        judge (~stargan.classifier.DomainClassifier): Trained on ``k``.
+        judge (~stargan.models.classifier.DomainClassifier): Trained on ``k``.
         n_test (int): Test images of ``k`` (and in all of the others').
         device: Where the generator lives.
         names (sequence of str): Metrics for ``k``'s own images.
@@ -90,15 +90,6 @@ def evaluate_dataset(generator, test, k, judge, n_test, device,
         result['cross_accuracy'] = metrics.compute(
             cross, ['target_accuracy'])['target_accuracy']
     return result, data
-
-
-def judges_for(train, test, n_test, cache_dir, iterations, seed, device,
-               should_stop=None):
-    """One judge getter per dataset (see :func:`evaluation.judge_for`)."""
-    return [evaluation.judge_for(train.datasets[k], test.datasets[k], n_test,
-                                 cache_dir, iterations, seed, device,
-                                 should_stop)
-            for k in range(len(train.datasets))]
 
 
 def scalar_keys(layout, names=('target_accuracy', 'cross_accuracy')):

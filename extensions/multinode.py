@@ -1,10 +1,11 @@
 """Data-parallel training across processes with ChainerMN.
 
 ``mpiexec -n N python train.py --communicator naive`` starts N copies of
-train.py. Each reads its share of every batch (:mod:`datasets.shard`),
-computes gradients on it, and multi-node optimizers average the gradients of
-G and D (the gradient penalty's included) over all processes before every
-update, so the models stay identical everywhere. Process 0 alone writes logs,
+train.py. Each reads its share of every batch
+(:mod:`datasets.iterators.shard`), computes gradients on it, and
+multi-node optimizers average the gradients of G and D (the gradient
+penalty's included) over all processes before every update, so the models
+stay identical everywhere. Process 0 alone writes logs,
 grids, snapshots and the exported model; evaluation splits its test images
 across the processes and process 0 reports the count-weighted means.
 """

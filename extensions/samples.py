@@ -6,9 +6,9 @@ import numpy
 import chainer
 from chainer import training
 
-from extensions import images as image_utils
+from datasets import image_grid as image_utils
 from stargan import attention
-from stargan import labels as label_utils
+from stargan.labels import groups as label_utils
 
 
 def translate_all(generator, x, c_org, group_sizes, device, batch_size=16,
@@ -16,7 +16,7 @@ def translate_all(generator, x, c_org, group_sizes, device, batch_size=16,
     """Translates each input to every single-attribute edit of its label.
 
     Args:
-        generator (callable): ``G(x, c)`` as :class:`stargan.networks.
+        generator (callable): ``G(x, c)`` as :class:`stargan.models.stargan.
             Generator`.
         x (numpy.ndarray): float32 ``(N, 3, H, W)`` in [-1, 1].
         c_org (numpy.ndarray): float32 ``(N, L)`` the inputs' labels.
@@ -25,8 +25,8 @@ def translate_all(generator, x, c_org, group_sizes, device, batch_size=16,
         batch_size (int): Images per forward pass.
         edit_targets (callable or None): ``c_org -> [(label index, targets
             (N, L)), ...]``, the columns; default
-            :func:`stargan.labels.edit_targets` with ``group_sizes`` (a joint
-            run passes :meth:`~stargan.joint_labels.JointLayout.
+            :func:`stargan.labels.groups.edit_targets` with ``group_sizes``
+            (a joint run passes :meth:`~stargan.labels.joint.JointLayout.
             edit_targets`, so inputs of every dataset get every domain).
         with_masks (bool): Also return the masks of an attention generator
             (:mod:`stargan.attention`).
@@ -70,7 +70,7 @@ class SampleGrid(training.Extension):
     ``samples_latest.png`` for a quick look.
 
     Args:
-        generator (~stargan.networks.Generator): The model to show.
+        generator (~stargan.models.stargan.Generator): The model to show.
         images (numpy.ndarray): float32 ``(N, 3, H, W)`` fixed inputs.
         labels (numpy.ndarray): float32 ``(N, L)`` their labels.
         label_names (sequence of str): Name of each label position.

@@ -20,8 +20,8 @@ towards 0 together with ``gen/loss_cls`` rising: that is the collapse.
 """
 import chainer.functions as F
 
-from stargan import links
-from stargan import networks
+from stargan.conv import links
+from stargan.models import stargan as networks
 
 #: Default weight of :func:`mask_loss`. A starting value, not a measured
 #: one (nor GANimation's, whose losses are scaled differently): with
@@ -99,7 +99,7 @@ def mask_losses(masks):
 
 
 class AttentionGenerator(networks.Generator):
-    """:class:`~stargan.networks.Generator` with a second, mask head.
+    """:class:`~stargan.models.stargan.Generator` with a second, mask head.
 
     The trunk is the plain generator's (same layers and parameter names, so
     ``c_out`` is the colour head); ``a_out``, a conv7x7 to one channel with
@@ -118,7 +118,7 @@ class AttentionGenerator(networks.Generator):
 
     def forward(self, x, c):
         """The translation alone: ``forward_with_mask(x, c)[0]``, shaped as
-        :meth:`stargan.networks.Generator.forward`'s."""
+        :meth:`stargan.models.stargan.Generator.forward`'s."""
         return self.forward_with_mask(x, c)[0]
 
     def forward_with_mask(self, x, c):

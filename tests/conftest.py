@@ -3,6 +3,7 @@ import pytest
 
 import datasets
 from extensions import evaluation
+from faceapp import judging
 
 
 @pytest.fixture(scope='session')
@@ -16,8 +17,8 @@ def synthetic_judge():
         datasets.SyntheticFaceDataset(1000, 32, 'train', seed=1))
     x_test, c_test = evaluation.dataset_arrays(
         datasets.SyntheticFaceDataset(200, 32, 'test', seed=1))
-    return evaluation.get_classifier(x, c, [5], x_test, c_test,
-                                     iterations=300, width=16, seed=0)
+    return judging.get_classifier(x, c, [5], x_test, c_test,
+                                  iterations=300, width=16, seed=0)
 
 
 @pytest.fixture
@@ -142,12 +143,12 @@ def device_array_type():
 
 @pytest.fixture
 def recording_device(monkeypatch):
-    """``(device, gpus)``: ``extensions.devices.get_device`` patched to give
+    """``(device, gpus)``: ``faceapp.devices.get_device`` patched to give
     ``device``, a CPU device that counts its ``use()`` calls in
     ``device.used``, and to record the ``--gpu`` values asked for in
     ``gpus``; for scripts' device handling without a GPU."""
     import chainer
-    from extensions import devices
+    from faceapp import devices
 
     class RecordingDevice(chainer.backend.CpuDevice):
         used = 0

@@ -78,8 +78,8 @@ def test_compare_conv_covers_every_generator_layer(capsys, monkeypatch):
 
 def test_flop_counter_counts_multiply_adds():
     import numpy as np
-    from stargan import conv
-    from stargan import label_conv
+    from stargan.conv import functions as conv
+    from stargan.conv import label_conv
     x = np.zeros((2, 3, 8, 8), np.float32)
     W = np.zeros((4, 3, 3, 3), np.float32)
     with bench.ConvFlopCounter() as counter:
@@ -117,7 +117,8 @@ class _ConvShapes(chainer.FunctionHook):
 @pytest.mark.parametrize('preset', ['small', 'paper'])
 def test_discriminator_layers_match_the_network(preset):
     from benchmarks import layers
-    from stargan import networks, presets
+    from stargan.models import stargan as networks
+    from stargan import presets
     p = presets.get_preset(preset)
     dis = networks.Discriminator(p['image_size'], 5, p['d_conv_dim'],
                                  p['d_down'])

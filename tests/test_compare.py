@@ -2,15 +2,15 @@
 import json
 import os
 
-import pytest
 from PIL import Image
+import pytest
 
 import chainer
 
 import compare
-from extensions import compare as compare_lib
-from extensions import compare_eval
-from extensions import compare_report
+from faceapp import compare as compare_lib
+from faceapp import compare_eval
+from faceapp import compare_report
 
 
 def _argv(tmp, out, *extra):
@@ -148,7 +148,7 @@ def test_an_unusable_out_is_refused_before_training(tmp_path, refused,
                                                     monkeypatch):
     def no_training(argv):
         raise AssertionError('trained before checking --out')
-    monkeypatch.setattr(compare.train, 'main', no_training)
+    monkeypatch.setattr(compare.training, 'main', no_training)
     taken = tmp_path / 'taken'
     taken.write_text('mine')
     for out in (taken, taken / 'cmp'):
@@ -205,7 +205,7 @@ def test_running_again_on_the_same_out_is_refused_naming_force(
 
     def no_training(argv):
         raise AssertionError('trained over an earlier comparison')
-    monkeypatch.setattr(compare.train, 'main', no_training)
+    monkeypatch.setattr(compare.training, 'main', no_training)
     line = refused(compare.main, _argv(tmp, out))
     assert 'holds an earlier comparison' in line and '--force' in line
     assert os.path.join(str(out), 'stargan') in line

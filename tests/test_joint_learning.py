@@ -27,8 +27,9 @@ import chainer
 import datasets
 from datasets.joint import JointDataset
 from extensions import evaluation
-from stargan import classifier
-from stargan import networks
+from faceapp import judging
+from stargan.models import classifier
+from stargan.models import stargan as networks
 from stargan import presets
 from updaters import StarGANUpdater
 
@@ -47,8 +48,8 @@ def hair_judge():
             n, SIZE, split, seed=1, attributes=('hair',)))
     x, c = arrays(500, 'train')
     x_test, c_test = arrays(100, 'test')
-    return evaluation.get_classifier(x, c, [N_VALUES], x_test, c_test,
-                                     iterations=150, width=16, seed=0)
+    return judging.get_classifier(x, c, [N_VALUES], x_test, c_test,
+                                  iterations=150, width=16, seed=0)
 
 
 def _joint_train_set(n):

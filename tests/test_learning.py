@@ -12,10 +12,10 @@ import pytest
 import chainer
 
 import datasets
-from datasets import order
-from stargan import classifier
-from stargan import labels as label_utils
-from stargan import networks
+from datasets.iterators import order
+from stargan.labels import groups as label_utils
+from stargan.models import classifier
+from stargan.models import stargan as networks
 from stargan import presets
 from updaters import StarGANUpdater
 

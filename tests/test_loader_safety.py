@@ -10,11 +10,11 @@ import chainer
 import chainer.links as L
 
 import evaluate
+from faceapp import export
+from faceapp import snapshots
+from stargan.models import classifier
 import train
 import translate
-from extensions import export
-from extensions import snapshots
-from stargan import classifier
 
 
 class _Payload(object):
@@ -190,4 +190,3 @@ def test_train_resume(run_dir, tmp_path, marker, capsys, how):
                           '--out', poisoned, '--resume',
                           snapshot if how == 'file' else 'auto'],
              capsys, 'snapshot_iter_2', '--resume')
-

@@ -14,7 +14,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: The project's safe loader: the only module that may hand file contents
 #: to chainer's deserializer.
-SAFE_LOADER = 'extensions.snapshots'
+SAFE_LOADER = 'faceapp.snapshots'
 SKIPPED_DIRS = {'tests', 'build', 'dist', '__pycache__', 'node_modules'}
 
 
@@ -108,7 +108,7 @@ def _module_of(path):
 
 def test_no_product_code_loads_files_unsafely():
     sources = list(_product_sources())
-    assert any(p.endswith(os.path.join('extensions', 'snapshots.py'))
+    assert any(p.endswith(os.path.join('faceapp', 'snapshots.py'))
                for p in sources) and len(sources) > 30
     found = []
     for path in sources:
@@ -138,8 +138,8 @@ def test_unsafe_loads_are_found(source):
 @pytest.mark.parametrize('source', [
     'import numpy\nnumpy.load(p, allow_pickle=False)',
     'import numpy\nnumpy.load(p)  # allow_pickle=True in a comment',
-    'from extensions import snapshots\nsnapshots.load_npz(p, m)',
-    'from extensions.snapshots import load_npz\nload_npz(p, m)',
+    'from faceapp import snapshots\nsnapshots.load_npz(p, m)',
+    'from faceapp.snapshots import load_npz\nload_npz(p, m)',
     'import json\njson.load(f)',
 ])
 def test_safe_loads_pass(source):

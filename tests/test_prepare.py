@@ -3,17 +3,17 @@ import json
 import os
 
 import numpy as np
-import pytest
 from PIL import Image
+import pytest
 
 import datasets
-import prepare
-from datasets import faces
-from datasets import filters
-from datasets import prepare_lib
 from datasets.folder import FolderDataset
 from datasets.loading import open_dataset
 from datasets.pack import PackDataset
+from datasets.preparation import faces
+from datasets.preparation import filters
+from datasets.preparation import pipeline as prepare_lib
+import prepare
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ANIME_CASCADE = os.path.join(REPO, '..', 'shared', 'lbpcascade_animeface.xml')

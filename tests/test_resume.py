@@ -10,9 +10,9 @@ import time
 import numpy as np
 import pytest
 
+from faceapp import run_files
+from faceapp import run_lock
 import train
-from extensions import run_lock
-from extensions import safety
 from updaters import stargan as stargan_updater
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -84,7 +84,7 @@ def test_sigkill_then_resume_auto_is_bitwise_identical(reference, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not os.path.exists(os.path.join(out, 'snapshot_iter_40'))
-    newest = safety.latest_snapshot(out)
+    newest = run_files.latest_snapshot(out)
     assert newest is not None and not newest.endswith('_40')
     assert train.main(ARGS + ['--out', out, '--resume', 'auto']) == 0
     _assert_bitwise_equal(reference, os.path.join(out, 'snapshot_iter_40'))
@@ -136,7 +136,7 @@ def test_sigint_stops_gracefully_and_resumes_bitwise(reference, tmp_path):
     output, _ = proc.communicate(timeout=120)
     assert proc.returncode == 130, output  # stopped early: not a success
     assert 'Stopped by SIGINT' in output and '--resume auto' in output
-    stopped_at = safety.latest_snapshot(out)
+    stopped_at = run_files.latest_snapshot(out)
     assert stopped_at is not None
     assert train.main(ARGS + ['--out', out, '--resume', 'auto']) == 0
     _assert_bitwise_equal(reference, os.path.join(out, 'snapshot_iter_40'))
@@ -190,7 +190,7 @@ def test_divergence_stops_and_keeps_the_last_good_snapshot(
     out = str(tmp_path / 'nan')
     assert train.main(ARGS + ['--out', out]) == 1
     assert 'dis/loss' in capsys.readouterr().err
-    assert safety.latest_snapshot(out).endswith('snapshot_iter_10')
+    assert run_files.latest_snapshot(out).endswith('snapshot_iter_10')
     params = _params(os.path.join(out, 'snapshot_iter_10'))
     assert all(np.isfinite(v).all() for v in params.values()
                if v.dtype.kind == 'f')
@@ -229,7 +229,7 @@ def test_torn_snapshots_are_not_picked(tmp_path):
     good = tmp_path / 'snapshot_iter_10'
     np.savez(str(good), a=np.zeros(2))
     os.rename(str(good) + '.npz', str(good))
-    assert safety.latest_snapshot(str(tmp_path)) == str(good)
+    assert run_files.latest_snapshot(str(tmp_path)) == str(good)
 
 
 def test_out_of_memory_gets_advice(tmp_path, monkeypatch, capsys):
@@ -251,7 +251,7 @@ def test_damaged_snapshots_are_skipped_with_their_reason(tmp_path):
     data = bytearray(good.read_bytes())
     data[data.index(b'NUMPY') + 100] ^= 0xff  # inside the stored array
     (tmp_path / 'snapshot_iter_20').write_bytes(bytes(data))
-    path, skipped = safety.newest_snapshot(str(tmp_path))
+    path, skipped = run_files.newest_snapshot(str(tmp_path))
     assert path == str(good)
     assert skipped == [
         ('snapshot_iter_30', 'not a complete zip archive (a torn or '
@@ -285,4 +285,4 @@ def test_resume_auto_names_what_it_loads_and_stops_on_a_finished_run(
         newest) in said.err
     assert '--resume auto: continuing from {}'.format(
         os.path.join(out, 'snapshot_iter_1')) in said.out
-    assert safety.latest_snapshot(out).endswith('snapshot_iter_3')
+    assert run_files.latest_snapshot(out).endswith('snapshot_iter_3')

@@ -3,8 +3,8 @@ import json
 import os
 
 import numpy as np
-import pytest
 from PIL import Image
+import pytest
 
 import chainer
 
@@ -24,7 +24,7 @@ def test_short_run_writes_grids_log_plots_snapshot_and_args(tmp_path):
             'samples_iter_00000006.png', 'samples_latest.png', 'log',
             'loss_adv.png', 'loss_cls.png', 'loss_rec_gp.png',
             'snapshot_iter_6', 'args.json', 'generator.npz'} <= files
-    from extensions import export
+    from faceapp import export
     gen, config = export.load_exported(os.path.join(out, 'generator.npz'))
     assert config['label_names'] == list(datasets.EXPRESSIONS)
     log = json.load(open(os.path.join(out, 'log')))
@@ -245,7 +245,7 @@ def test_cyclegan_preset_with_stargan_names_model_flag(capsys, tmp_path):
 def test_ctrl_c_while_the_judge_trains_stops_the_run(tmp_path, monkeypatch,
                                                      capsys):
     import signal
-    from stargan import classifier
+    from stargan.models import classifier
     real, steps = classifier.train_classifier, []
 
     def train_classifier(*args, callback=None, **kwargs):

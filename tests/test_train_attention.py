@@ -4,18 +4,18 @@ import json
 import os
 
 import numpy as np
-import pytest
 from PIL import Image
+import pytest
 
 import chainer
 
+from faceapp import export
+from faceapp import model_loading
+from faceapp import runs
+from faceapp import translation
+from stargan import attention
 import train
 import translate
-from extensions import export
-from extensions import model_loading
-from extensions import runs
-from extensions import translation
-from stargan import attention
 
 TINY = ['--preset', 'tiny', '--n-train', '20', '--n-test', '5',
         '--n-samples', '2', '--log-interval', '2', '--eval-interval', '0',

@@ -3,14 +3,14 @@ import json
 import os
 
 import numpy as np
-import pytest
 from PIL import Image
+import pytest
 
 import evaluate
+from faceapp import export
+from faceapp import snapshots
 import train
 import translate
-from extensions import export
-from extensions import snapshots
 
 JOINT = ['--dataset', 'synthetic:expression', '--dataset', 'synthetic:hair',
          '--preset', 'tiny', '--n-train', '30', '--n-test', '10',

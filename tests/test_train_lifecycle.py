@@ -10,13 +10,13 @@ import sys
 import time
 
 import numpy as np
-import pytest
 from PIL import Image
+import pytest
 
-import train
 from datasets.folder import FolderDataset
-from tests.extensions_tests.test_run_lock import hold_lock
-from tests.extensions_tests.test_run_lock import stale_temp
+from tests.faceapp_tests.test_run_lock import hold_lock
+from tests.faceapp_tests.test_run_lock import stale_temp
+import train
 from updaters import stargan as stargan_updater
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

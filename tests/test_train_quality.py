@@ -4,16 +4,17 @@ import json
 import os
 
 import numpy as np
-import pytest
 from PIL import Image
+import pytest
 
 import chainer
 
+from faceapp import export
+from faceapp import model_loading
+from faceapp import runs
+from faceapp import training
 import train
 import translate
-from extensions import export
-from extensions import model_loading
-from extensions import runs
 
 TINY = ['--preset', 'tiny', '--n-train', '20', '--n-test', '5',
         '--n-samples', '2', '--log-interval', '2', '--eval-interval', '0',
@@ -77,10 +78,10 @@ def test_a_run_without_an_average_resumes_with_one(tmp_path):
 def test_grids_and_evaluation_show_the_average(tmp_path):
     parser, args = train.parse_args(TINY[:-6] + [
         '--eval-interval', '2', '--out', str(tmp_path)])
-    opts = train.resolve(args)
+    opts = training.resolve(args)
     data = runs.make_datasets(opts)
-    trainer, _, _ = train.make_trainer(opts, *data,
-                                       chainer.get_device('@numpy'))
+    trainer, _, _ = training.make_trainer(opts, *data,
+                                          chainer.get_device('@numpy'))
     average = trainer.updater.ema.average
     assert average is not trainer.updater.generator
     assert trainer.get_extension('SampleGrid').generator is average

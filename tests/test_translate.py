@@ -2,19 +2,19 @@
 import os
 
 import numpy as np
-import pytest
 from PIL import Image
+import pytest
 
 import chainer
 
-import translate
-from datasets import faces
-from datasets import transforms
 from datasets.image_files import read_image
-from extensions import export
-from extensions import translation
-from stargan import editing
-from stargan import networks
+from datasets.preparation import faces
+from datasets import transforms
+from faceapp import export
+from faceapp import translation
+from stargan.labels import specs as label_specs
+from stargan.models import stargan as networks
+import translate
 
 NAMES = ['neutral', 'smile', 'sad', 'surprised', 'angry']
 MULTI = [['hair', ['Black_Hair', 'Blond_Hair', 'Brown_Hair']],
@@ -182,7 +182,7 @@ def test_interpolation_strip_and_gif_end_at_plain_translations(
     _, args = translate.parse_args(common + ['--model', model[0],
                                              '--source', 'neutral',
                                              '--interpolate', 'smile'])
-    plan = translate.make_plan(editing.LabelLayout([['e', NAMES]]), args)
+    plan = translate.make_plan(label_specs.LabelLayout([['e', NAMES]]), args)
     img = read_image(crop)
     frames = translation.edit_pictures(
         [(img, translation.FaceBoxes()(img))], plan.labels,
@@ -314,7 +314,7 @@ def test_two_targets_into_one_out_dir_keep_both(tmp_path, model):
 
 def test_model_dir_says_what_it_loads_and_why_newer_files_were_skipped(
         tmp_path, capsys):
-    from tests.extensions_tests.test_export import _fake_run
+    from tests.faceapp_tests.test_export import _fake_run
     run, gen, _ = _fake_run(tmp_path)
     (tmp_path / 'run' / 'snapshot_iter_9').write_bytes(b'PK\x03\x04 torn')
     (tmp_path / 'run' / export.EXPORT_NAME).write_text('half an export')

@@ -6,10 +6,10 @@ import chainer
 import chainer.functions as F
 from chainer import training
 
-from stargan import cyclegan_losses as cl
-from stargan import links
-from stargan import losses
+from stargan.conv import links
 from stargan.image_pool import ImagePool
+from stargan.losses import cyclegan as cl
+from stargan.losses import stargan as losses
 from stargan.random_state import own_rows
 from stargan.random_state import serialize_random_state
 from updaters.optimizer_state import init_states
@@ -34,15 +34,15 @@ class CycleGANUpdater(training.updaters.StandardUpdater):
         iterator: Yields batches of ``(image_a, image_b)``, each float32
             ``(3, S, S)`` in [-1, 1] (see :class:`datasets.unaligned.
             UnalignedDataset`).
-        gen_ab (~stargan.cyclegan.ResnetGenerator): A to B.
-        gen_ba (~stargan.cyclegan.ResnetGenerator): B to A.
-        dis_a (~stargan.cyclegan.PatchDiscriminator): Judges domain A.
-        dis_b (~stargan.cyclegan.PatchDiscriminator): Judges domain B.
+        gen_ab (~stargan.models.cyclegan.ResnetGenerator): A to B.
+        gen_ba (~stargan.models.cyclegan.ResnetGenerator): B to A.
+        dis_a (~stargan.models.cyclegan.PatchDiscriminator): Judges domain A.
+        dis_b (~stargan.models.cyclegan.PatchDiscriminator): Judges domain B.
         gen_ab_opt (~chainer.Optimizer): Set up with ``gen_ab``.
         gen_ba_opt (~chainer.Optimizer): Set up with ``gen_ba``.
         dis_a_opt (~chainer.Optimizer): Set up with ``dis_a``.
         dis_b_opt (~chainer.Optimizer): Set up with ``dis_b``.
-        dis_emb (~stargan.cyclegan.EmbeddingDiscriminator): Optional
+        dis_emb (~stargan.models.cyclegan.EmbeddingDiscriminator): Optional
             critic aligning the two generators' embeddings.
         dis_emb_opt (~chainer.Optimizer): Set up with ``dis_emb``.
         gan_loss (str): ``'lsgan'``, ``'vanilla'`` or ``'wgan-gp'``.

@@ -7,10 +7,10 @@ from chainer import training
 
 from stargan import attention
 from stargan import augment as augment_lib
+from stargan.conv import links
 from stargan import ema as ema_lib
-from stargan import labels as label_utils
-from stargan import links
-from stargan import losses
+from stargan.labels import groups as label_utils
+from stargan.losses import stargan as losses
 from stargan.random_state import own_rows
 from stargan.random_state import serialize_random_state
 from updaters.optimizer_state import init_states
@@ -40,20 +40,20 @@ class StarGANUpdater(training.updaters.StandardUpdater):
     * the reconstruction goes back to the original joint label.
 
     ``group_sizes`` is then the joint layout
-    (:attr:`stargan.joint_labels.JointLayout.group_sizes`), and ``dis/acc``
+    (:attr:`stargan.labels.joint.JointLayout.group_sizes`), and ``dis/acc``
     counts only known labels. Batches of two elements train as before.
 
     Args:
         iterator: Yields batches of ``(image float32 (3, S, S) in [-1, 1],
             label float32 (L,))`` examples, or ``(image, label, loss_mask
             float32 (L,))`` for joint training.
-        generator (~stargan.networks.Generator): G, owned by ``gen_opt``.
-        discriminator (~stargan.networks.Discriminator): D, owned by
+        generator (~stargan.models.stargan.Generator): G, owned by ``gen_opt``.
+        discriminator (~stargan.models.stargan.Discriminator): D, owned by
             ``dis_opt``.
         gen_opt (~chainer.Optimizer): Optimizer set up with G.
         dis_opt (~chainer.Optimizer): Optimizer set up with D.
         group_sizes (sequence of int): Label layout (see
-            :mod:`stargan.labels`).
+            :mod:`stargan.labels.groups`).
         n_critic (int): One G step every ``n_critic`` iterations.
         lambda_cls (float): Weight of the domain-classification losses.
         lambda_rec (float): Weight of G's cycle reconstruction L1.
@@ -65,8 +65,8 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         shard (tuple of int): ``(rank, n_processes)`` of data-parallel
             training. Every process draws the random numbers of the whole
             global batch from the same stream and uses its own rows (see
-            :class:`datasets.shard.ShardIterator`), so N processes reproduce
-            one process at N times the batch.
+            :class:`datasets.iterators.shard.ShardIterator`), so N processes
+            reproduce one process at N times the batch.
         ema_beta (float): Decay of the average of G's weights kept after
             every G step (:class:`stargan.ema.ExponentialMovingAverage`,
             saved with snapshots); 0 keeps none.

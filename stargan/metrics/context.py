@@ -6,8 +6,8 @@ import numpy
 
 import chainer
 
-from stargan import cpu_threads
-from stargan import labels as label_utils
+from stargan.conv import cpu_threads
+from stargan.labels import groups as label_utils
 
 
 @dataclasses.dataclass

@@ -1,7 +1,7 @@
 """The metrics themselves, registered by name."""
 import numpy
 
-from stargan import labels as label_utils
+from stargan.labels import groups as label_utils
 from stargan.metrics import distances
 
 #: ``name -> function(EvalData) -> dict``.

@@ -3,12 +3,12 @@ import pytest
 
 import chainer
 
-from datasets import SyntheticFaceDataset
+from datasets.iterators.joint import JointIterator
 from datasets.joint import dataset_names
 from datasets.joint import dataset_schedule
-from datasets.joint import JointDataset
-from datasets.joint import JointIterator
 from datasets.joint import joint_splits
+from datasets.joint import JointDataset
+from datasets import SyntheticFaceDataset
 
 
 class _Labelled(chainer.dataset.DatasetMixin):

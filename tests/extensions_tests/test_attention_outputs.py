@@ -1,21 +1,21 @@
 """What an attention generator leaves behind: its export (rebuilt as an
 attention generator) and sample grids with its masks."""
 import numpy as np
-import pytest
 from PIL import Image
+import pytest
 
 import chainer
 from chainer import testing
 
 import datasets
-from extensions import export
-from extensions import images
-from extensions import runs
+from datasets import image_grid as images
 from extensions.samples import SampleGrid
 from extensions.samples import translate_all
-from extensions.snapshots import UnsafeFileError
+from faceapp import export
+from faceapp import runs
+from faceapp.snapshots import UnsafeFileError
 from stargan import attention
-from stargan import networks
+from stargan.models import stargan as networks
 
 NAMES = ['neutral', 'smile', 'sad', 'surprised', 'angry']
 

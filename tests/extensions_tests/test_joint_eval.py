@@ -6,8 +6,8 @@ import datasets
 from datasets.folder import DatasetError
 from datasets.joint import JointDataset
 from extensions import joint_eval
-from extensions import runs
-from extensions import stargan_wiring
+from faceapp import runs
+from faceapp import stargan_wiring
 
 OPTS = dict(image_size=32, n_train=12, n_test=6, seed=3,
             attributes=['expression'], test_fraction=0.1)

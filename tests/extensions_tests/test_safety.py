@@ -9,7 +9,7 @@ import chainer
 from chainer import training
 
 from extensions import safety
-from stargan import networks
+from stargan.models import stargan as networks
 from updaters import StarGANUpdater
 
 

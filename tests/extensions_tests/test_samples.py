@@ -6,7 +6,7 @@ from PIL import Image
 import chainer
 from chainer import testing
 
-from extensions import images
+from datasets import image_grid as images
 from extensions.samples import SampleGrid
 from extensions.samples import translate_all
 

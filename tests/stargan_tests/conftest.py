@@ -1,7 +1,7 @@
 """Fixtures of the stargan package's tests."""
 import pytest
 
-from stargan import cpu_threads
+from stargan.conv import cpu_threads
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from chainer import gradient_check
 
 from stargan import attention
 from stargan import ema
-from stargan import networks
+from stargan.models import stargan as networks
 
 RNG = np.random.RandomState(0)
 

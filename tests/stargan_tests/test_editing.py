@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from stargan import editing
+from stargan.labels import specs as label_specs
 
 EXPRESSIONS = ['neutral', 'smile', 'sad']
 MULTI = [['hair', ['Black_Hair', 'Blond_Hair', 'Brown_Hair']],
@@ -9,7 +10,7 @@ MULTI = [['hair', ['Black_Hair', 'Blond_Hair', 'Brown_Hair']],
 
 
 def test_single_label_domain_names_are_one_hot():
-    layout = editing.LabelLayout([['expression', EXPRESSIONS]])
+    layout = label_specs.LabelLayout([['expression', EXPRESSIONS]])
     assert not layout.multi_label and len(layout) == 3
     np.testing.assert_array_equal(layout.parse(['smile']), [0, 1, 0])
     np.testing.assert_array_equal(layout.parse(['expression=sad']),
@@ -19,7 +20,7 @@ def test_single_label_domain_names_are_one_hot():
 
 
 def test_multi_label_pairs_clear_the_rest_of_an_exclusive_group():
-    layout = editing.LabelLayout(MULTI)
+    layout = label_specs.LabelLayout(MULTI)
     base = layout.parse(['Black_Hair', 'Male=1', 'Young=1'])
     np.testing.assert_array_equal(base, [1, 0, 0, 1, 1])
     np.testing.assert_array_equal(
@@ -33,7 +34,7 @@ def test_multi_label_pairs_clear_the_rest_of_an_exclusive_group():
 
 
 def test_multi_label_grid_flips_binaries_and_sets_each_value():
-    layout = editing.LabelLayout(MULTI)
+    layout = label_specs.LabelLayout(MULTI)
     targets = layout.all_targets(np.array([1, 0, 0, 1, 0], np.float32))
     assert [n for n, _ in targets] == ['Black_Hair', 'Blond_Hair',
                                        'Brown_Hair', '-Male', '+Young']
@@ -57,19 +58,19 @@ def test_multi_label_grid_flips_binaries_and_sets_each_value():
 ])
 def test_bad_specs_say_what_is_valid(tokens, match):
     with pytest.raises(ValueError, match=match):
-        editing.LabelLayout(MULTI).parse(tokens)
+        label_specs.LabelLayout(MULTI).parse(tokens)
 
 
 def test_interpolation_has_exact_ends_and_even_steps():
     src, dst = np.array([1, 0, 0], np.float32), np.array([0, 1, 0],
                                                          np.float32)
-    out = editing.interpolate_labels(src, dst, 5)
+    out = label_specs.interpolate_labels(src, dst, 5)
     assert out.shape == (5, 3) and out.dtype == np.float32
     np.testing.assert_array_equal(out[0], src)
     np.testing.assert_array_equal(out[-1], dst)
     np.testing.assert_allclose(out[:, 1], [0, .25, .5, .75, 1])
     with pytest.raises(ValueError):
-        editing.interpolate_labels(src, dst, 1)
+        label_specs.interpolate_labels(src, dst, 1)
 
 
 def test_feather_widths_skip_sides_on_the_picture_border():
@@ -108,7 +109,7 @@ def test_paste_changes_only_the_box_and_blends_in_the_band():
 
 
 def test_one_value_of_a_group_may_be_named_again_or_others_zeroed():
-    layout = editing.LabelLayout(MULTI)
+    layout = label_specs.LabelLayout(MULTI)
     np.testing.assert_array_equal(
         layout.parse(['Blond_Hair', 'hair=Blond_Hair', 'Black_Hair=0']),
         [0, 1, 0, 0, 0])

@@ -5,7 +5,7 @@ import pytest
 import chainer
 
 from stargan import attention
-from stargan import networks
+from stargan.models import stargan as networks
 from updaters import StarGANUpdater
 
 SIZE, C_DIM = 16, 3

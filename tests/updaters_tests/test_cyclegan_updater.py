@@ -3,10 +3,10 @@ import pytest
 
 import chainer
 
-from extensions import cyclegan_wiring
-from extensions import snapshots
-from stargan import classifier
-from stargan import cyclegan
+from faceapp import cyclegan_wiring
+from faceapp import snapshots
+from stargan.models import classifier
+from stargan.models import cyclegan
 from updaters.cyclegan import CycleGANUpdater
 
 GEN_KEYS = {'loss', 'loss_adv', 'loss_cycle', 'loss_idt'}

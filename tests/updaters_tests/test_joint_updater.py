@@ -5,7 +5,7 @@ import pytest
 import chainer
 
 from datasets.joint import JointDataset
-from stargan import networks
+from stargan.models import stargan as networks
 from updaters import StarGANUpdater
 
 SIZE = 16

@@ -3,7 +3,7 @@ import pytest
 
 import chainer
 
-from stargan import networks
+from stargan.models import stargan as networks
 from updaters import StarGANUpdater
 
 
@@ -202,7 +202,7 @@ def test_without_an_average_g_itself_is_shown():
 
 def test_d_scores_augmented_images_in_both_steps(monkeypatch):
     from stargan import augment
-    from stargan import labels as label_utils
+    from stargan.labels import groups as label_utils
     updater, reporter = _make_with(augment='translation,cutout')
     gen, dis = updater.generator, updater.discriminator
     seen = []

@@ -1,0 +1,216 @@
+"""StarGAN against the CycleGAN baseline on the same data and budget.
+
+For k chosen domains, StarGAN trains one generator on them and CycleGAN one
+bidirectional model per pair (k(k-1)/2 models, k(k-1) generators). Both
+learn from one pack of the chosen domains' training images (so StarGAN sees
+exactly the images CycleGAN sees), with the same image size, batch size,
+iteration count and seed. Both are then judged on the same held-out images
+of those domains by the same cached domain classifier, trained on all of
+the dataset's real training images (the StarGAN paper's protocol).
+"""
+import os
+
+import numpy
+
+import datasets
+from faceapp.compare_eval import directions
+from faceapp.compare_eval import domain_pairs
+from faceapp.compare_eval import evaluate
+from faceapp.compare_eval import members
+from faceapp.compare_eval import open_base
+from faceapp.compare_models import load_cyclegan
+from faceapp.compare_models import load_stargan
+from faceapp import compare_report
+from faceapp import cyclegan_wiring
+from faceapp import devices
+from faceapp import outputs
+from faceapp import run_lock
+
+#: Sub-folders of the comparison's out dir.
+STARGAN_DIR, CYCLEGAN_DIR, PACK_PATH = 'stargan', 'cyclegan', 'data/pack.npz'
+
+
+def write_domain_pack(dataset, domains, path):
+    """Writes the chosen domains' examples as a pack with one exclusive
+    label group (``'domain'``) over ``domains``; returns its size."""
+    idx, owner = members(dataset, domains)
+    images = numpy.stack([numpy.clip(
+        (dataset[int(i)][0].transpose(1, 2, 0) + 1) * 127.5 + 0.5, 0, 255
+    ).astype(numpy.uint8) for i in idx])
+    labels = numpy.eye(len(domains), dtype=numpy.float32)[owner]
+    datasets.write_pack(path, images, labels, list(domains),
+                        [('domain', tuple(domains))])
+    return len(idx)
+
+
+def stargan_argv(cfg, pack, out):
+    """``train.py`` arguments of the StarGAN run (all explicit)."""
+    return ['--dataset', pack, '--test-fraction', str(cfg['pack_test']),
+            '--preset', cfg['preset'], '--image-size',
+            str(cfg['image_size']), '--batch-size', str(cfg['batch_size']),
+            '--iterations', str(cfg['iterations']), '--seed',
+            str(cfg['seed']), '--gpu', str(cfg['gpu']), '--out', out,
+            '--log-interval', str(cfg['log_interval']), '--eval-interval',
+            '0', '--n-samples', str(cfg['n_samples'])] + (
+                ['--force'] if cfg.get('force') else [])
+
+
+def earlier_runs(cfg):
+    """The run dirs this comparison would train into that already hold
+    snapshots of an earlier comparison (``train.py`` refuses to restart
+    them silently).
+
+    Args:
+        cfg (dict): Comparison options (``out``, ``domains``, and the given
+            ``stargan_run`` / ``cyclegan_runs``, which are not retrained).
+
+    Returns:
+        list of str: Those run dirs.
+    """
+    dirs = [] if cfg.get('stargan_run') else [
+        os.path.join(cfg['out'], STARGAN_DIR)]
+    if not cfg.get('cyclegan_runs'):
+        dirs += [os.path.join(cfg['out'], CYCLEGAN_DIR, '{}_{}'.format(*p))
+                 for p in domain_pairs(cfg['domains'])]
+    return [d for d in dirs if run_lock.has_snapshots(d)]
+
+
+def cyclegan_options(cfg, pack, pair, out):
+    """Options of one CycleGAN pair run (the keys ``train.py`` would
+    write, plus the CycleGAN ones)."""
+    keys = ('preset', 'image_size', 'batch_size', 'iterations', 'seed',
+            'gpu', 'log_interval', 'n_samples', 'gan_loss', 'label_noise',
+            'embedding_dis', 'kernel_size', 'perceptual_net')
+    opts = {k: cfg[k] for k in keys if k in cfg}
+    opts.update(dataset=pack, test_fraction=cfg['pack_test'],
+                domains=list(pair), out=out)
+    return opts
+
+
+def cyclegan_argv(cfg, pack, pair, out):
+    """``train.py --model cyclegan`` arguments of one pair run, for a
+    train.py that accepts them."""
+    argv = stargan_argv(cfg, pack, out) + [
+        '--model', 'cyclegan', '--domains', pair[0], pair[1], '--gan-loss',
+        cfg['gan_loss'], '--label-noise', str(cfg['label_noise']),
+        '--kernel-size', str(cfg['kernel_size'])]
+    if cfg['embedding_dis']:
+        argv.append('--embedding-dis')
+    if cfg['perceptual_net']:
+        argv += ['--perceptual-net', cfg['perceptual_net']]
+    return argv
+
+
+def prepare_pack(cfg):
+    """Writes the pack of the chosen domains' training images that
+    both models learn from; returns its path."""
+    pack = os.path.join(cfg['out'], PACK_PATH)
+    with outputs.write_errors(cfg['out']):
+        n = write_domain_pack(open_base(cfg, 'train'), cfg['domains'], pack)
+    print('Training images of {}: {} -> {}'.format(
+        ', '.join(cfg['domains']), n, pack), flush=True)
+    return pack
+
+
+def _check_exit(code, what):
+    if code not in (0, None):
+        raise RuntimeError('{} training failed (exit code {})'.format(
+            what, code))
+
+
+def train_stargan(cfg, pack, train_main):
+    """Trains StarGAN on the pack with ``train_main`` (``train.main``);
+    returns its run dir."""
+    out = os.path.join(cfg['out'], STARGAN_DIR)
+    _check_exit(train_main(stargan_argv(cfg, pack, out)), 'StarGAN')
+    return out
+
+
+def train_cyclegans(cfg, pack, train_main=None):
+    """Trains one CycleGAN per domain pair on the pack; returns their run
+    dirs.
+
+    Args:
+        cfg (dict): Comparison options.
+        pack (str): The training pack.
+        train_main (callable): ``train.main`` if it accepts ``--model
+            cyclegan``; None runs :func:`faceapp.cyclegan_wiring.
+            train_cyclegan` with the same options instead.
+    """
+    dirs = []
+    for pair in domain_pairs(cfg['domains']):
+        out = os.path.join(cfg['out'], CYCLEGAN_DIR, '{}_{}'.format(*pair))
+        if train_main is None:
+            cyclegan_wiring.train_cyclegan(cyclegan_options(cfg, pack, pair,
+                                                            out))
+        else:
+            _check_exit(train_main(cyclegan_argv(cfg, pack, pair, out)),
+                        'CycleGAN')
+        dirs.append(out)
+    return dirs
+
+
+def fairness_note(models, cfg):
+    """One sentence on what each model learned from."""
+    star = models['StarGAN']['trained_on']
+    if sorted(star) == sorted(cfg['domains']):
+        return ('Both models learned from the same images: the training '
+                'images of the chosen domains only (StarGAN was trained on '
+                'these {} domains, not on the whole dataset).'.format(
+                    len(star)))
+    return ('StarGAN was loaded from a run trained on {} domains ({}); only '
+            'translations between the chosen domains are scored, but it saw '
+            'more training data than CycleGAN.'.format(
+                len(star), ', '.join(star)))
+
+
+def check_models(models, cfg):
+    """Raises ValueError when a model cannot translate every chosen
+    direction, or was trained at another image size."""
+    for name, model in models.items():
+        missing = sorted(set(cfg['domains']) - set(model['trained_on']))
+        if missing:
+            raise ValueError('the {} run(s) never learned {}'.format(
+                name, ', '.join(missing)))
+        if model['image_size'] != cfg['image_size']:
+            raise ValueError('the {} run is {} px, the comparison {} px'
+                             .format(name, model['image_size'],
+                                     cfg['image_size']))
+    pairs = models['CycleGAN']['pairs']
+    for s, t in directions(cfg['domains']):
+        if (s, t) not in pairs:
+            raise ValueError('no CycleGAN run translates {} to {}'.format(
+                s, t))
+
+
+def run(cfg, train_main, cyclegan_main=None):
+    """Trains what is not given, evaluates both and writes the report.
+
+    Args:
+        cfg (dict): Comparison options (``compare.py``'s, resolved).
+        train_main (callable): ``train.main``.
+        cyclegan_main (callable): ``train.main`` once it accepts ``--model
+            cyclegan``; None trains CycleGAN through the wiring directly.
+
+    Returns:
+        dict: The comparison result (also in comparison.json).
+    """
+    # Before anything is trained or written: a clear message without CUDA.
+    device = devices.get_device(cfg['gpu'])
+    device.use()
+    star, cycle = cfg.get('stargan_run'), cfg.get('cyclegan_runs')
+    if not (star and cycle):
+        pack = prepare_pack(cfg)
+        star = star or train_stargan(cfg, pack, train_main)
+        cycle = cycle or train_cyclegans(cfg, pack, cyclegan_main)
+    models = {'StarGAN': load_stargan(star, device),
+              'CycleGAN': load_cyclegan(cycle, device)}
+    check_models(models, cfg)
+    result, fakes, inputs = evaluate(cfg, models, device)
+    result.update(fairness=fairness_note(models, cfg),
+                  runs=dict(stargan=star, cyclegan=list(cycle)))
+    picture = compare_report.figure(cfg['domains'], inputs['x'],
+                                    inputs['src'], fakes, inputs['truth'])
+    with outputs.writing(cfg['out']) as staging:
+        compare_report.write(staging, result, cfg, picture)
+    return result

@@ -1,0 +1,128 @@
+"""Finding and loading the generator a user points at: an export
+(:mod:`faceapp.export`), a ``train.py`` run dir, or a trainer snapshot."""
+import os
+
+from faceapp import export
+from faceapp import run_files
+from faceapp import runs
+from faceapp import snapshots
+
+
+def _say(log, lines):
+    for line in lines:
+        if log is not None:
+            print(line, file=log)
+
+
+def find_snapshot(path, log=None):
+    """Resolves a run dir or a snapshot file.
+
+    Args:
+        path (str): A run's out dir (its newest complete
+            ``snapshot_iter_N`` is used)
+            or a snapshot file inside one.
+        log (file or None): Where to say which newer snapshots were
+            skipped, one line each, with the reason.
+
+    Returns:
+        tuple of str: ``(snapshot, run_dir)``.
+
+    Raises:
+        UnsafeFileError: Nothing usable is there.
+    """
+    if os.path.isdir(path):
+        snapshot, skipped = run_files.newest_snapshot(path)
+        _say(log, run_files.skipped_lines(skipped, path))
+        if snapshot is None:
+            raise export.UnsafeFileError(
+                '{} holds no {} and no complete snapshot_iter_*{}; pass an '
+                'export or a run dir of train.py'.format(
+                    path, export.EXPORT_NAME,
+                    ' ({} damaged)'.format(len(skipped)) if skipped else ''))
+        return snapshot, path
+    if not os.path.isfile(path):
+        raise export.UnsafeFileError('{} does not exist'.format(path))
+    return path, os.path.dirname(os.path.abspath(path))
+
+
+def load_from_run(path, log=None):
+    """Builds the generator and export config of a training run: the
+    average of G's weights when the snapshot keeps one (the config's
+    ``weights`` says which).
+
+    Args:
+        path (str): As in :func:`find_snapshot`; the run's args.json and
+            dataset give the config.
+        log (file or None): As in :func:`find_snapshot`; also told which
+            snapshot is loaded.
+
+    Returns:
+        tuple: ``(generator, config)``.
+
+    Raises:
+        UnsafeFileError: Bad snapshot.
+        ~datasets.image_files.DatasetError: Missing args.json or dataset.
+    """
+    snapshot, run_dir = find_snapshot(path, log)
+    _say(log, ['model: {}'.format(snapshot)])
+    opts = runs.read_options(run_dir)
+    train, _ = runs.make_datasets(opts)
+    config = export.config_from_options(opts, train)
+    gen = runs.load_generator(snapshot, opts, len(config['label_names']))
+    averaged = runs.generator_prefix(snapshot) == runs.EMA_PREFIX
+    config.update(export.weights_note(opts.get('ema_beta', 0.)
+                                      if averaged else 0.))
+    return gen, config
+
+
+def export_from_run(run_dir_or_snapshot, out_path):
+    """Writes the export of a run's snapshot; returns its config.
+
+    Args:
+        run_dir_or_snapshot (str): As in :func:`find_snapshot`.
+        out_path (str): Destination npz.
+    """
+    gen, config = load_from_run(run_dir_or_snapshot)
+    export.export_generator(out_path, gen, config)
+    return config
+
+
+def _run_export(run_dir, log):
+    """The run dir's export if it is a readable one, else None (saying why
+    it is passed over)."""
+    path = os.path.join(run_dir, export.EXPORT_NAME)
+    if not os.path.exists(path):
+        return None
+    if export.is_export(path):
+        return path
+    why = run_files.snapshot_problem(path) or 'holds no export config'
+    _say(log, run_files.skipped_lines([(export.EXPORT_NAME, why)], run_dir))
+    return None
+
+
+def load_model(path, log=None):
+    """Loads any model a user may point at.
+
+    Args:
+        path (str): An export; a run dir (its ``generator.npz`` export when
+            present and readable, else its newest complete snapshot); or a
+            trainer snapshot.
+        log (file or None): Where to say what is loaded (``model: PATH``)
+            and which newer files were skipped and why, one line each.
+
+    Returns:
+        tuple: ``(generator, config)``.
+    """
+    if os.path.isdir(path):
+        path = _run_export(path, log) or path
+    if os.path.isfile(path):
+        if export.is_export(path):
+            _say(log, ['model: {}'.format(path)])
+            return export.load_exported(path)
+        # Raises for files that are not npz at all, naming them.
+        if not snapshots.has_key_prefix(path, runs.GEN_PREFIX):
+            raise export.UnsafeFileError(
+                '{} is neither a generator export nor a trainer snapshot; '
+                'pass OUT/{} or OUT/snapshot_iter_N of a train.py run'
+                .format(path, export.EXPORT_NAME))
+    return load_from_run(path, log)

@@ -1,0 +1,99 @@
+"""``train.py``'s options for picture quality on a small budget: the
+average of G's weights (``--ema-beta``), D's augmentation (``--augment``)
+and the attention-mask generator (``--generator``, ``--lambda-mask``,
+``--lambda-mask-tv``)."""
+import argparse
+
+from faceapp import arg_types
+from stargan import attention
+from stargan import augment
+
+
+def ema_beta(text):
+    """argparse type of ``--ema-beta``: a float in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(
+            'must be a number in [0, 1) (0 turns the average off), got '
+            '{!r}'.format(text))
+    return value
+
+
+def augment_policy(text):
+    """argparse type of ``--augment``: a policy, normalised (``'none'`` or
+    names joined by commas in the order they are applied)."""
+    try:
+        return ','.join(augment.parse_policy(text)) or 'none'
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e))
+
+
+def add_quality_arguments(parser):
+    """Adds ``--ema-beta``, ``--augment`` and the generator options
+    (StarGAN) to a parser.
+
+    Args:
+        parser (argparse.ArgumentParser): ``train.py``'s parser.
+    """
+    q = parser.add_argument_group('quality (StarGAN)')
+    q.add_argument('--ema-beta', type=ema_beta, default=0.999,
+                   metavar='BETA', help=(
+        'keep an exponential moving average of G\'s weights with this decay '
+        '(StarGAN v2); the average makes the sample grids, the eval/* '
+        'metrics, generator.npz and what translate.py loads from a '
+        'snapshot. The decay ramps up as min(beta, (1 + t) / (10 + t)) over '
+        'G\'s first updates so short runs forget the random start. 0 turns '
+        'it off (the last G is used)'))
+    q.add_argument('--augment', type=augment_policy, default='none',
+                   metavar='POLICY', help=(
+                       'differentiable augmentation of every image D scores, '
+                       'real and fake alike (DiffAugment): none, or a comma-'
+                       'separated list of translation (shifts of up to 1/8 '
+                       'of the side, filled with 0, i.e. mid-grey), cutout '
+                       '(a square of half the side set to 0) and color '
+                       '(brightness, saturation, contrast; it confuses D\'s '
+                       'classification of colour domains such as hair, so '
+                       'not for those), e.g. translation,cutout. For '
+                       'small datasets; the default stays none until it is '
+                       'measured'))
+    add_generator_arguments(q)
+
+
+def add_generator_arguments(group):
+    """``--generator``, ``--lambda-mask`` and ``--lambda-mask-tv``."""
+    group.add_argument('--generator', choices=sorted(attention.GENERATORS),
+                       default='plain', help=(
+        'plain: G paints the whole output image; attention (GANimation): G '
+        'paints a colour image C and a mask A in [0, 1] and outputs A * C + '
+        '(1 - A) * input, so what the target does not touch is kept '
+        'exactly; sample grids then show each mask in grey under its row. '
+        'The default stays plain until a measurement decides'))
+    group.add_argument('--lambda-mask', type=arg_types.non_negative_float,
+                       default=attention.LAMBDA_MASK, help=(
+        'with --generator attention: weight of the masks\' mean, which '
+        'pushes G to change only what it must. Too high and G learns the '
+        'identity (A = 0), against the classification loss: watch '
+        'gen/loss_mask falling to 0 while gen/loss_cls rises. A starting '
+        'value, to be measured'))
+    group.add_argument('--lambda-mask-tv', type=arg_types.non_negative_float,
+                       default=attention.LAMBDA_MASK_TV, help=(
+        'with --generator attention: weight of the masks\' total variation '
+        '(mean absolute difference of neighbours), for smooth masks. A '
+        'starting value, to be measured'))
+
+
+def check(parser, opts):
+    """Rejects ``--augment`` and ``--generator attention`` with a model that
+    does not use them."""
+    if opts['model'] == 'stargan':
+        return
+    if opts.get('augment', 'none') != 'none':
+        parser.error('--augment works with --model stargan only, not --model '
+                     '{}'.format(opts['model']))
+    if opts.get('generator', 'plain') != 'plain':
+        parser.error('--generator {} works with --model stargan only; '
+                     '--model {} has its own generators (leave --generator '
+                     'out)'.format(opts['generator'], opts['model']))

@@ -1,0 +1,243 @@
+"""Rebuilding a run's datasets and models from its resolved options.
+
+``train.py`` writes every resolved option to ``OUT/args.json``; the other
+scripts (evaluate, translate, compare) read it back through these helpers so
+a model is always rebuilt exactly as it was trained.
+"""
+import json
+import os
+
+import datasets
+from datasets.folder import DatasetError
+from datasets.iterators import order
+from datasets import joint
+from datasets.loading import open_dataset
+from faceapp import snapshots
+from stargan import attention
+from stargan.models import stargan as networks
+
+#: Key prefix of the generator inside a whole-trainer snapshot.
+GEN_PREFIX = 'updater/model:gen/'
+#: Key prefix of the average of G's weights (``--ema-beta``) in a snapshot.
+EMA_PREFIX = 'updater/ema/average/'
+
+
+#: ``--dataset`` spec of the project's own faces: ``synthetic`` (labels from
+#: ``--attributes``) or ``synthetic:GROUP[+GROUP]``, e.g. ``synthetic:hair``.
+SYNTHETIC = 'synthetic'
+
+
+def dataset_specs(opts):
+    """The ``--dataset`` values of a run as a list (empty: synthetic)."""
+    spec = opts.get('dataset')
+    if spec is None:
+        return []
+    return [spec] if isinstance(spec, str) else list(spec)
+
+
+def is_joint(opts):
+    """Whether a run trains on several datasets at once (mask vector)."""
+    return len(dataset_specs(opts)) > 1
+
+
+def is_synthetic(spec):
+    """Whether a ``--dataset`` value names the project's own faces."""
+    return _synthetic_groups(spec) is not None
+
+
+def uses_photos(opts):
+    """Whether any dataset is real pictures (mirrored during training)."""
+    return not all(is_synthetic(s) for s in dataset_specs(opts))
+
+
+def _synthetic_groups(spec):
+    """Label groups of a synthetic spec, or None for a path."""
+    name, colon, groups = str(spec).partition(':')
+    if name != SYNTHETIC or os.path.exists(spec):
+        return None
+    return tuple(groups.split('+')) if colon else ()
+
+
+def open_spec(spec, opts, split, index=0):
+    """Opens one ``--dataset`` value (a path or a synthetic spec).
+
+    Synthetic dataset ``index`` of a joint run uses seed ``seed + index``,
+    so the datasets show different people.
+
+    Raises:
+        DatasetError: The dataset cannot be read; the message says why.
+    """
+    groups = _synthetic_groups(spec)
+    if groups is not None:
+        try:
+            return datasets.SyntheticFaceDataset(
+                opts['n_train'] if split == 'train' else opts['n_test'],
+                opts['image_size'], split, opts['seed'] + index,
+                groups or tuple(opts['attributes']))
+        except ValueError as e:
+            raise DatasetError('--dataset {}: {}; write synthetic, '
+                               'synthetic:expression, synthetic:hair or '
+                               'synthetic:expression+hair'.format(spec, e))
+    # Mirroring happens in the updater, whose random state is saved with
+    # snapshots, so that a resumed run sees the same flips.
+    dataset = open_dataset(spec, opts['image_size'], split,
+                           attrs=opts.get('attrs'),
+                           test_fraction=opts['test_fraction'],
+                           seed=opts['seed'],
+                           skip_bad=opts.get('skip_bad', False))
+    if split == 'train' and hasattr(dataset, 'skip_unreadable'):
+        # A file that fails mid-run is skipped (and counted) rather than
+        # ending the run; the same file is skipped again after a resume.
+        dataset.skip_unreadable = True
+    return dataset
+
+
+def count_skipped(dataset):
+    """Unreadable pictures a dataset (every part of a joint one) skipped.
+    """
+    parts = getattr(dataset, 'datasets', None) or [dataset]
+    return sum(getattr(part, 'n_skipped', 0) for part in parts)
+
+
+def make_datasets(opts):
+    """Returns ``(train, test)`` datasets for the options of a run.
+
+    Synthetic faces without ``dataset``; otherwise a folder per domain, a
+    CelebA-style root or an ``.npz`` pack (see
+    :func:`datasets.loading.open_dataset`), or a synthetic spec. Several
+    datasets give :class:`datasets.joint.JointDataset`\\ s (training
+    examples carry the loss mask). All have ``label_names`` and
+    ``attribute_groups``.
+
+    Args:
+        opts (dict): Resolved options (see ``train.py``'s args.json).
+
+    Raises:
+        DatasetError: The dataset cannot be read; the message says why.
+    """
+    specs = dataset_specs(opts) or [SYNTHETIC]
+    parts = [(open_spec(s, opts, 'train', k), open_spec(s, opts, 'test', k))
+             for k, s in enumerate(specs)]
+    if len(parts) == 1:
+        return parts[0]
+    try:
+        return joint.joint_splits(parts, joint.dataset_names(specs),
+                                  ratio=opts.get('joint_ratio'),
+                                  seed=opts['seed'])
+    except ValueError as e:
+        raise DatasetError('--dataset: {}'.format(e))
+
+
+def check_batch_size(train, batch_size):
+    """Refuses a ``--batch-size`` larger than the training set (or, in a
+    joint run, than one of its datasets, which fill batches on their own).
+
+    Raises:
+        DatasetError: Naming --batch-size and the set's size.
+    """
+    parts = train.datasets if isinstance(train, joint.JointDataset) \
+        else [train]
+    smallest = min(len(p) for p in parts)
+    if batch_size > smallest:
+        raise DatasetError(
+            '--batch-size {} is larger than the training set ({} '
+            'images{}); use --batch-size {} or less, or add images'.format(
+                batch_size, smallest, '' if len(parts) == 1 else
+                ' in its smallest dataset', smallest))
+
+
+def make_iterator(train, opts):
+    """The training iterator: reproducible order, joint batches alternating
+    datasets (see :class:`datasets.iterators.joint.JointIterator`)."""
+    if isinstance(train, joint.JointDataset):
+        return train.make_iterator(opts['batch_size'],
+                                   n_critic=opts['n_critic'])
+    return order.make_iterator(train, opts['batch_size'], opts['seed'])
+
+
+def group_sizes(dataset):
+    """Label layout of a dataset: the size of each attribute group."""
+    return [len(values) for _, values in dataset.attribute_groups]
+
+
+def make_stargan(opts, n_labels):
+    """Returns ``(generator, discriminator)`` sized by a run's options
+    (``generator``: its kind, plain for runs that predate the choice)."""
+    gen = attention.GENERATORS[opts.get('generator', 'plain')](
+        n_labels, opts['g_conv_dim'], opts['g_res'])
+    dis = networks.Discriminator(opts['image_size'], n_labels,
+                                 opts['d_conv_dim'], opts['d_down'])
+    return gen, dis
+
+
+def read_options(run_dir):
+    """Reads ``run_dir/args.json``.
+
+    Raises:
+        DatasetError: It is missing or not JSON, with what to do.
+    """
+    path = os.path.join(run_dir, 'args.json')
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise DatasetError(
+            'cannot read the run options {} ({}); evaluate a snapshot inside '
+            'the out dir train.py wrote, or pass --run-dir'.format(path, e))
+
+
+def load_generator(path, opts, n_labels):
+    """Builds the run's generator and loads its weights safely.
+
+    From a trainer snapshot that keeps an average of G's weights
+    (``--ema-beta``) the average is loaded, as the export would hold it.
+
+    Args:
+        path (str): A whole-trainer snapshot or a generator-only npz.
+        opts (dict): The run's options.
+        n_labels (int): Label length.
+
+    Returns:
+        ~stargan.models.stargan.Generator: With the file's weights.
+
+    Raises:
+        ~faceapp.snapshots.UnsafeFileError: The file cannot be loaded.
+    """
+    gen, _ = make_stargan(opts, n_labels)
+    snapshots.load_npz(path, gen, prefix=generator_prefix(path))
+    return gen
+
+
+def check_generator_kind(path, opts):
+    """Refuses a trainer snapshot whose generator is of another kind than
+    ``opts['generator']`` builds (a plain model would load an attention
+    run's snapshot and silently drop its mask head).
+
+    Args:
+        path (str): A trainer snapshot.
+        opts (dict): The options of the run that loads it.
+
+    Raises:
+        ~faceapp.snapshots.UnsafeFileError: Naming the flag to pass.
+    """
+    saved = 'attention' if snapshots.has_key_prefix(
+        path, GEN_PREFIX + 'a_out/') else 'plain'
+    kind = opts.get('generator', 'plain')
+    if snapshots.has_key_prefix(path, GEN_PREFIX) and saved != kind:
+        raise snapshots.UnsafeFileError(
+            '{} holds a --generator {} model, not --generator {}; resume '
+            'it with --generator {}'.format(path, saved, kind, saved))
+
+
+def generator_prefix(path):
+    """Where :func:`load_generator` reads G in the npz at ``path``:
+    :data:`EMA_PREFIX` when present, else :data:`GEN_PREFIX` when present,
+    else the top level (a generator-only file).
+
+    Raises:
+        ~faceapp.snapshots.UnsafeFileError: Not a readable npz.
+    """
+    for prefix in (EMA_PREFIX, GEN_PREFIX):
+        if snapshots.has_key_prefix(path, prefix):
+            return prefix
+    return ''

@@ -1,0 +1,148 @@
+"""StarGAN generator and discriminator (Choi et al., CVPR 2018).
+
+Shapes follow the paper and its official code: the generator sees the target
+label tiled as extra input channels; the discriminator has a PatchGAN
+real/fake head and a domain-classification head.
+"""
+import functools
+
+import chainer
+import chainer.functions as F
+
+from stargan.conv import links
+
+
+class ResidualBlock(chainer.Chain):
+    """conv3x3-IN-ReLU-conv3x3-IN plus identity; keeps ``(N, C, H, W)``.
+
+    Args:
+        channels (int): Number of channels C.
+    """
+
+    def __init__(self, channels):
+        super().__init__()
+        with self.init_scope():
+            self.c1 = links.Convolution2D(channels, channels, 3, 1, 1,
+                                          nobias=True)
+            self.n1 = links.InstanceNormalization(channels)
+            self.c2 = links.Convolution2D(channels, channels, 3, 1, 1,
+                                          nobias=True)
+            self.n2 = links.InstanceNormalization(channels)
+
+    def forward(self, x):
+        h = F.relu(self.n1(self.c1(x)))
+        return x + self.n2(self.c2(h))
+
+
+class Generator(chainer.Chain):
+    """Label-conditioned image-to-image generator.
+
+    conv7x7 -> 2x (conv4x4 stride 2) -> residual blocks -> 2x (deconv4x4
+    stride 2) -> conv7x7 -> tanh, with InstanceNorm and ReLU between.
+
+    Args:
+        c_dim (int): Length L of the label vector.
+        conv_dim (int): Channels of the first layer (64 in the paper).
+        n_res (int): Residual blocks at the bottleneck (6 in the paper).
+    """
+
+    def __init__(self, c_dim, conv_dim=64, n_res=6):
+        super().__init__()
+        self.c_dim = c_dim
+        d = conv_dim
+        with self.init_scope():
+            # The label is tiled over the image as extra input channels;
+            # this link computes that without materialising the tiling.
+            self.c_in = links.LabelConvolution2D(3 + c_dim, d, 7, 3,
+                                                 nobias=True)
+            self.n_in = links.InstanceNormalization(d)
+            self.down1 = links.Convolution2D(d, 2 * d, 4, 2, 1, nobias=True)
+            self.n_d1 = links.InstanceNormalization(2 * d)
+            self.down2 = links.Convolution2D(2 * d, 4 * d, 4, 2, 1,
+                                             nobias=True)
+            self.n_d2 = links.InstanceNormalization(4 * d)
+            self.res = chainer.Sequential(
+                *[ResidualBlock(4 * d) for _ in range(n_res)])
+            self.up1 = links.Deconvolution2D(4 * d, 2 * d, 4, 2, 1,
+                                             nobias=True)
+            self.n_u1 = links.InstanceNormalization(2 * d)
+            self.up2 = links.Deconvolution2D(2 * d, d, 4, 2, 1, nobias=True)
+            self.n_u2 = links.InstanceNormalization(d)
+            self.c_out = links.Convolution2D(d, 3, 7, 1, 3, nobias=True)
+
+    def forward(self, x, c):
+        """Translates images to target labels.
+
+        Args:
+            x (~chainer.Variable or array): float32 ``(N, 3, H, W)`` in
+                [-1, 1]; H and W divisible by 4.
+            c (~chainer.Variable or array): float32 ``(N, L)`` targets.
+
+        Returns:
+            ~chainer.Variable: float32 ``(N, 3, H, W)`` in [-1, 1].
+        """
+        return F.tanh(self.c_out(self.features(x, c)))
+
+    def features(self, x, c):
+        """Everything before the output layer (shared with
+        :class:`stargan.attention.AttentionGenerator`'s two heads).
+
+        Args:
+            x (~chainer.Variable or array): float32 ``(N, 3, H, W)``.
+            c (~chainer.Variable or array): float32 ``(N, L)``.
+
+        Returns:
+            ~chainer.Variable: float32 ``(N, conv_dim, H, W)``.
+        """
+        h = F.relu(self.n_in(self.c_in(x, c)))
+        h = F.relu(self.n_d1(self.down1(h)))
+        h = F.relu(self.n_d2(self.down2(h)))
+        h = self.res(h)
+        h = F.relu(self.n_u1(self.up1(h)))
+        return F.relu(self.n_u2(self.up2(h)))
+
+
+class Discriminator(chainer.Chain):
+    """PatchGAN critic with an auxiliary domain classifier (ACGAN-style).
+
+    ``n_down`` conv4x4 stride-2 layers with LeakyReLU(0.01), channels doubling
+    from ``conv_dim``; then a 3x3 real/fake head and a classification head
+    whose kernel covers the whole remaining ``image_size / 2**n_down`` map.
+
+    Args:
+        image_size (int): Input height and width; divisible by 2**n_down.
+        c_dim (int): Length L of the label vector.
+        conv_dim (int): Channels of the first layer (64 in the paper).
+        n_down (int): Stride-2 layers (6 in the paper at 128 px).
+    """
+
+    def __init__(self, image_size, c_dim, conv_dim=64, n_down=6):
+        super().__init__()
+        if image_size % (2 ** n_down) or image_size < 2 ** n_down:
+            raise ValueError(
+                'image size {} must be a multiple of 2**n_down = {} for a '
+                'discriminator with {} stride-2 layers'.format(
+                    image_size, 2 ** n_down, n_down))
+        k = image_size // 2 ** n_down
+        chans = [3] + [conv_dim * 2 ** i for i in range(n_down)]
+        with self.init_scope():
+            self.body = chainer.Sequential()
+            for cin, cout in zip(chans[:-1], chans[1:]):
+                self.body.append(links.Convolution2D(cin, cout, 4, 2, 1))
+                self.body.append(functools.partial(F.leaky_relu, slope=0.01))
+            self.src = links.Convolution2D(chans[-1], 1, 3, 1, 1, nobias=True)
+            self.cls = links.Convolution2D(chans[-1], c_dim, k, 1, 0,
+                                           nobias=True)
+
+    def forward(self, x):
+        """Scores realism and classifies domains.
+
+        Args:
+            x (~chainer.Variable or array): float32 ``(N, 3, S, S)``.
+
+        Returns:
+            tuple: ``(src, cls)``: float32 ``(N, 1, S / 2**n_down,
+            S / 2**n_down)`` critic scores and float32 ``(N, L)`` logits.
+        """
+        h = self.body(x)
+        return self.src(h), F.reshape(self.cls(h), (x.shape[0], -1))

@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+
+import chainer
+import chainer.functions as F
+from chainer import gradient_check
+
+from stargan.losses import stargan as losses
+from stargan.models import stargan as networks
+
+
+def test_wgan_losses_on_known_scores():
+    real = np.array([[1.], [3.]], np.float32)
+    fake = np.array([[-1.], [0.]], np.float32)
+    assert float(losses.wgan_dis_loss(real, fake).array) == pytest.approx(
+        -0.5 - 2.)
+    assert float(losses.wgan_gen_loss(fake).array) == pytest.approx(0.5)
+
+
+def test_interpolate_endpoints_and_detachment():
+    a = np.ones((2, 1, 2, 2), np.float32)
+    b = np.zeros((2, 1, 2, 2), np.float32)
+    alpha = np.array([1, 0.25], np.float32).reshape(2, 1, 1, 1)
+    x_hat = losses.interpolate(chainer.Variable(a), b, alpha)
+    np.testing.assert_allclose(x_hat.array[0], 1)
+    np.testing.assert_allclose(x_hat.array[1], 0.25)
+    assert x_hat.creator is None
+
+
+def test_gradient_penalty_of_a_linear_critic_is_analytic():
+    w = np.random.RandomState(0).randn(3, 4, 4)
+    x = chainer.Variable(np.random.RandomState(1).randn(5, 3, 4, 4))
+    gp = losses.gradient_penalty(lambda v: F.sum(v * w, axis=(1, 2, 3)), x)
+    assert float(gp.array) == pytest.approx((np.linalg.norm(w) - 1) ** 2,
+                                            rel=1e-9)
+
+
+def _tiny_critic():
+    dis = networks.Discriminator(16, 2, conv_dim=2, n_down=2)
+    dis.to_device('@numpy')
+    for p in dis.params():
+        p.array = p.array.astype(np.float64)
+    return lambda v: dis(v)[0], dis
+
+
+def test_gradient_penalty_equals_finite_difference_estimate():
+    critic, _ = _tiny_critic()
+    x = np.random.RandomState(2).uniform(-1, 1, (2, 3, 16, 16))
+    gp = losses.gradient_penalty(critic, chainer.Variable(x), eps=0)
+
+    def total(v):
+        with chainer.no_backprop_mode():
+            return float(F.sum(critic(v)).array)
+
+    h = 1e-5
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        up, down = x.copy(), x.copy()
+        up[idx] += h
+        down[idx] -= h
+        grad[idx] = (total(up) - total(down)) / (2 * h)
+    norms = np.sqrt((grad.reshape(2, -1) ** 2).sum(1))
+    expected = ((norms - 1) ** 2).mean()
+    assert float(gp.array) == pytest.approx(expected, rel=1e-6)
+
+
+def test_gradient_penalty_is_differentiable_in_the_critics_parameters():
+    critic, dis = _tiny_critic()
+    x = np.random.RandomState(3).uniform(-1, 1, (2, 3, 16, 16))
+    W1 = dis.body[0].W
+
+    def gp_value():
+        return losses.gradient_penalty(critic, chainer.Variable(x))
+
+    dis.cleargrads()
+    gp_value().backward()
+    analytic = W1.grad.copy()
+    assert dis.cls.W.grad is None or not np.any(dis.cls.W.grad)
+    numeric, = gradient_check.numerical_grad(
+        lambda: (gp_value().array,), (W1.array,), (np.ones((), np.float64),),
+        eps=1e-5)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-7)
+
+
+def test_classification_loss_softmax_for_single_label():
+    logits = np.array([[2., 0., 0.], [0., 0., 0.]], np.float32)
+    target = np.array([[1, 0, 0], [0, 1, 0]], np.float32)
+    p0 = np.exp(2) / (np.exp(2) + 2)
+    expected = (-np.log(p0) - np.log(1 / 3)) / 2
+    loss = losses.classification_loss(logits, target, [3])
+    assert float(loss.array) == pytest.approx(expected, rel=1e-5)
+
+
+def test_classification_loss_sigmoid_sums_labels_for_multi_label():
+    logits = np.array([[0., 0., 0.]], np.float32)
+    target = np.array([[1, 0, 1]], np.float32)
+    loss = losses.classification_loss(logits, target, [2, 1])
+    assert float(loss.array) == pytest.approx(3 * np.log(2), rel=1e-5)
+
+
+def test_reconstruction_loss_is_mean_absolute_error():
+    x = np.zeros((1, 3, 2, 2), np.float32)
+    y = np.full((1, 3, 2, 2), -0.5, np.float32)
+    assert float(losses.reconstruction_loss(x, y).array) == pytest.approx(
+        0.5)

@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+
+import chainer
+
+from stargan.models import stargan as networks
+from stargan import presets
+
+
+def _build(name, c_dim=5):
+    p = presets.get_preset(name)
+    gen = networks.Generator(c_dim, p['g_conv_dim'], p['g_res'])
+    dis = networks.Discriminator(p['image_size'], c_dim, p['d_conv_dim'],
+                                 p['d_down'])
+    return p, gen, dis
+
+
+def _n_params(link):
+    return sum(p.size for p in link.params())
+
+
+@pytest.mark.parametrize('name', sorted(presets.PRESETS))
+def test_shapes_for_every_preset(name):
+    p, gen, dis = _build(name)
+    s = p['image_size']
+    rng = np.random.RandomState(0)
+    x = rng.uniform(-1, 1, (1, 3, s, s)).astype(np.float32)
+    c = np.eye(5, dtype=np.float32)[[2]]
+    with chainer.no_backprop_mode():
+        y = gen(x, c)
+        src, cls = dis(y)
+    assert y.shape == (1, 3, s, s) and y.dtype == np.float32
+    assert np.abs(y.array).max() <= 1
+    patch = s // 2 ** p['d_down']
+    assert src.shape == (1, 1, patch, patch)
+    assert cls.shape == (1, 5)
+
+
+def test_paper_preset_matches_the_papers_parameter_counts():
+    # StarGAN (Choi et al. 2018) at 128 px with 5 RaFD-style labels:
+    # G 8.43M, D 44.76M parameters.
+    _, gen, dis = _build('paper')
+    assert round(_n_params(gen) / 1e6, 2) == 8.43
+    assert round(_n_params(dis) / 1e6, 2) == 44.76
+
+
+@pytest.mark.parametrize('size', [32, 64, 96])
+def test_classification_head_adapts_to_image_size(size):
+    dis = networks.Discriminator(size, 3, conv_dim=4, n_down=4)
+    _, cls = dis(np.zeros((2, 3, size, size), np.float32))
+    assert cls.shape == (2, 3)
+
+
+def test_discriminator_rejects_sizes_it_cannot_classify():
+    with pytest.raises(ValueError, match=r'image size 40 .* = 16'):
+        networks.Discriminator(40, 3, conv_dim=4, n_down=4)
+
+
+def test_generator_depends_on_the_target_label():
+    _, gen, _ = _build('tiny')
+    x = np.random.RandomState(1).uniform(-1, 1, (2, 3, 32, 32)).astype('f')
+    eye = np.eye(5, dtype=np.float32)
+    with chainer.no_backprop_mode():
+        a = gen(x, eye[[0, 0]]).array
+        b = gen(x, eye[[3, 3]]).array
+    assert np.abs(a - b).mean() > 1e-4
+
+
+def test_unknown_preset_lists_the_valid_ones():
+    with pytest.raises(ValueError, match='paper'):
+        presets.get_preset('huge')
