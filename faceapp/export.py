@@ -80,7 +80,7 @@ def config_from_options(opts, train_dataset):
         'label_names': [str(n) for n in train_dataset.label_names],
         'attribute_groups': [[str(g), [str(v) for v in values]]
                              for g, values in train_dataset.attribute_groups],
-        'face_margin': _face_margin(runs.dataset_specs(opts)),
+        'face_margin': face_margin(opts),
         'generator': opts.get('generator', 'plain')}
     config.update((k, int(opts[k])) for k in _INT_KEYS)
     config.update(weights_note(opts.get('ema_beta', 0.)))
@@ -106,10 +106,10 @@ def weights_note(ema_beta):
             'ema_beta': float(ema_beta or 0.)}
 
 
-def _face_margin(specs):
-    """prepare.py's margin for the first dataset it wrote, else its
-    default."""
-    for dataset in specs:
+def face_margin(opts):
+    """prepare.py's margin for the first dataset of a run's options
+    ``opts`` it wrote, else its default."""
+    for dataset in runs.dataset_specs(opts):
         if runs.is_synthetic(dataset):
             continue
         # prepare.py writes its report beside the folders or the pack.
@@ -140,9 +140,43 @@ def export_generator(path, generator, config):
     ser.save(generator)
     arrays = dict(ser.target)  # already on the CPU
     _check_weights(arrays, _build(config), config, path)
+    write_export(path, arrays, config)
+
+
+def write_export(path, arrays, config):
+    """Writes weight arrays and their JSON config as one npz, atomically.
+
+    Args:
+        path (str): Destination.
+        arrays (dict): Name -> numpy.ndarray (CPU, float).
+        config (dict): JSON-serialisable; stored as :data:`CONFIG_KEY`.
+    """
+    arrays = dict(arrays)
     arrays[CONFIG_KEY] = numpy.array(json.dumps(config, sort_keys=True))
     with atomic.atomic_open(path, 'wb') as f:
         numpy.savez_compressed(f, **arrays)
+
+
+def read_export(path):
+    """The arrays and parsed config of an export, read without pickle.
+
+    Args:
+        path (str): The npz file.
+
+    Returns:
+        tuple: ``(arrays, config)``: name -> numpy.ndarray without
+        :data:`CONFIG_KEY`, and the config dict (not yet checked).
+
+    Raises:
+        UnsafeFileError: Missing, not an npz, object arrays, or no config.
+    """
+    arrays = snapshots.read_arrays(path)
+    if CONFIG_KEY not in arrays:
+        raise UnsafeFileError(
+            '{} has no {} array, so it is not a generator export; export a '
+            'run with export_from_run, or pass the run dir or snapshot'
+            .format(path, CONFIG_KEY))
+    return arrays, _parse_config(arrays.pop(CONFIG_KEY), path)
 
 
 def load_exported(path):
@@ -161,13 +195,12 @@ def load_exported(path):
             arrays (refused unread), lacks arrays or its config, or its
             config does not match its weights; the message names the file.
     """
-    arrays = snapshots.read_arrays(path)
-    if CONFIG_KEY not in arrays:
-        raise UnsafeFileError(
-            '{} has no {} array, so it is not a generator export; export a '
-            'run with export_from_run, or pass the run dir or snapshot'
-            .format(path, CONFIG_KEY))
-    config = _parse_config(arrays.pop(CONFIG_KEY), path)
+    return from_arrays(*read_export(path), path=path)
+
+
+def from_arrays(arrays, config, path):
+    """The generator of arrays and config read by :func:`read_export`
+    (see :func:`load_exported`)."""
     check_config(config, path)
     gen = _build(config)
     _check_weights(arrays, gen, config, path)
