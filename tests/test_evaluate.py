@@ -210,14 +210,6 @@ def test_an_untrained_judge_is_flagged_everywhere(run_dir, tmp_path, capsys):
     assert warning in capsys.readouterr().out
 
 
-@pytest.fixture(scope='module')
-def cyclegan_run(tmp_path_factory):
-    out = str(tmp_path_factory.mktemp('cyclegan'))
-    assert train.main(['--model', 'cyclegan', '--domains', 'smile', 'sad',
-                       '--preset', 'tiny', '--n-train', '30', '--n-test',
-                       '15', '--iterations', '2', '--out', out]) == 0
-    return out
-
 
 def test_report_for_a_cyclegan_run(cyclegan_run, tmp_path):
     out = tmp_path / 'eval'

@@ -53,6 +53,7 @@ def run_dir(tmp_path_factory):
     return out
 
 
+
 @pytest.fixture
 def marker(tmp_path):
     path = str(tmp_path / 'PAYLOAD_RAN')
@@ -91,9 +92,10 @@ def _picture(tmp_path):
     return path
 
 
+@pytest.mark.parametrize('run', ['run_dir', 'cyclegan_run'])
 @pytest.mark.parametrize('target', ['export', 'snapshot', 'run dir'])
-def test_translate_model(run_dir, tmp_path, marker, capsys, target):
-    poisoned = _poisoned_run(run_dir, tmp_path, marker)
+def test_translate_model(request, tmp_path, marker, capsys, target, run):
+    poisoned = _poisoned_run(request.getfixturevalue(run), tmp_path, marker)
     model, name = {
         'export': (os.path.join(poisoned, export.EXPORT_NAME),
                    export.EXPORT_NAME),
@@ -191,28 +193,3 @@ def test_train_resume(run_dir, tmp_path, marker, capsys, how):
                           snapshot if how == 'file' else 'auto'],
              capsys, 'snapshot_iter_2', '--resume')
 
-
-@pytest.fixture(scope='module')
-def cyclegan_run(tmp_path_factory):
-    out = str(tmp_path_factory.mktemp('cyclegan'))
-    assert train.main(['--model', 'cyclegan', '--domains', 'smile', 'sad',
-                       '--preset', 'tiny', '--n-train', '20', '--n-test',
-                       '6', '--iterations', '2', '--out', out]) == 0
-    return out
-
-
-@pytest.mark.parametrize('target', ['export', 'snapshot', 'run dir'])
-def test_translate_cyclegan_model(cyclegan_run, tmp_path, marker, capsys,
-                                  target):
-    poisoned = _poisoned_run(cyclegan_run, tmp_path, marker)
-    model, name = {
-        'export': (os.path.join(poisoned, export.EXPORT_NAME),
-                   export.EXPORT_NAME),
-        'snapshot': (os.path.join(poisoned, 'snapshot_iter_2'),
-                     'snapshot_iter_2'),
-        'run dir': (poisoned, export.EXPORT_NAME)}[target]
-    _refused(translate.main, [_picture(tmp_path), '--target', 'sad',
-                              '--model', model, '--quiet',
-                              '--out', str(tmp_path / 'out')],
-             capsys, name)
-    assert not os.path.exists(str(tmp_path / 'out'))

@@ -12,17 +12,8 @@ from faceapp import cyclegan_export
 from faceapp import export
 from faceapp import model_loading
 from faceapp import translation
-import train
 import translate
 
-
-@pytest.fixture(scope='module')
-def run_dir(tmp_path_factory):
-    out = str(tmp_path_factory.mktemp('cyclegan'))
-    assert train.main(['--model', 'cyclegan', '--domains', 'smile', 'sad',
-                       '--preset', 'tiny', '--n-train', '30', '--n-test',
-                       '15', '--iterations', '2', '--out', out]) == 0
-    return out
 
 
 def _crop(tmp_path):
@@ -50,14 +41,14 @@ def _run(model, *argv):
     return translate.main(list(argv) + ['--model', model, '--quiet'])
 
 
-def test_train_writes_a_self_describing_export_of_both_generators(run_dir):
-    path = os.path.join(run_dir, export.EXPORT_NAME)
+def test_train_writes_a_self_describing_export_of_both_generators(cyclegan_run):
+    path = os.path.join(cyclegan_run, export.EXPORT_NAME)
     pair, config = cyclegan_export.load_exported(path)
     assert config['model'] == 'cyclegan' and config['domains'] == [
         'smile', 'sad'] and config['image_size'] == 32
     # The same weights as the run's last snapshot.
     from_run, _ = model_loading.load_from_run(
-        os.path.join(run_dir, 'snapshot_iter_2'))
+        os.path.join(cyclegan_run, 'snapshot_iter_2'))
     for (key, p), (_, q) in zip(sorted(pair.namedparams()),
                                 sorted(from_run.namedparams())):
         np.testing.assert_array_equal(p.array, q.array, err_msg=key)
@@ -65,24 +56,24 @@ def test_train_writes_a_self_describing_export_of_both_generators(run_dir):
 
 @pytest.mark.parametrize('target, gen_name', [('sad', 'gen_ab'),
                                               ('smile', 'gen_ba')])
-def test_target_uses_the_generator_into_that_domain(run_dir, tmp_path,
+def test_target_uses_the_generator_into_that_domain(cyclegan_run, tmp_path,
                                                     target, gen_name):
     crop, pixels = _crop(tmp_path)
-    assert _run(run_dir, crop, '--no-detect', '--target', target, '--out',
+    assert _run(cyclegan_run, crop, '--no-detect', '--target', target, '--out',
                 str(tmp_path / 'out')) == 0
     out = np.asarray(Image.open(str(tmp_path / 'out' /
                                     'face_{}.png'.format(target))))
     pair, _ = cyclegan_export.load_exported(
-        os.path.join(run_dir, export.EXPORT_NAME))
+        os.path.join(cyclegan_run, export.EXPORT_NAME))
     expected = translation.Translator(_One(getattr(pair, gen_name)),
                                       chainer.get_device('@numpy'))(
         pixels[None], np.zeros((1, 2), np.float32))[0]
     np.testing.assert_array_equal(out, expected)
 
 
-def test_all_shows_the_input_and_both_translations(run_dir, tmp_path):
+def test_all_shows_the_input_and_both_translations(cyclegan_run, tmp_path):
     crop, _ = _crop(tmp_path)
-    assert _run(os.path.join(run_dir, 'snapshot_iter_2'), crop,
+    assert _run(os.path.join(cyclegan_run, 'snapshot_iter_2'), crop,
                 '--no-detect', '--all', '--out', str(tmp_path)) == 0
     grid = np.asarray(Image.open(str(tmp_path / 'face_all.png')))
     assert grid.shape == (14 + 66 + 2, 3 * 66 + 2, 3)  # input + 2 domains
@@ -90,10 +81,10 @@ def test_all_shows_the_input_and_both_translations(run_dir, tmp_path):
     assert all(np.any(cells[k] != cells[k + 1]) for k in range(2))
 
 
-def test_list_names_the_two_domains(run_dir, capsys):
-    assert _run(run_dir, '--list') == 0
+def test_list_names_the_two_domains(cyclegan_run, capsys):
+    assert _run(cyclegan_run, '--list') == 0
     out = capsys.readouterr().out
-    assert 'domains of {}: smile, sad'.format(run_dir) in out
+    assert 'domains of {}: smile, sad'.format(cyclegan_run) in out
     assert 'smile->sad, sad->smile' in out
 
 
@@ -101,11 +92,11 @@ def test_list_names_the_two_domains(run_dir, capsys):
     (['--interpolate', 'sad'], '--interpolate needs a StarGAN model'),
     (['--target', 'sad', '--source', 'smile'], '--source needs a StarGAN'),
     (['--target', 'sad', '--steps', '3'], '--steps needs a StarGAN model')])
-def test_stargan_only_flags_are_refused_in_one_line(run_dir, tmp_path,
+def test_stargan_only_flags_are_refused_in_one_line(cyclegan_run, tmp_path,
                                                     capsys, argv, flag):
     crop, _ = _crop(tmp_path)
     with pytest.raises(SystemExit) as e:
-        _run(run_dir, crop, '--no-detect', '--out', str(tmp_path / 'o'),
+        _run(cyclegan_run, crop, '--no-detect', '--out', str(tmp_path / 'o'),
              *argv)
     err = capsys.readouterr().err
     assert e.value.code == 2 and 'Traceback' not in err
