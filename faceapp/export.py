@@ -11,7 +11,7 @@ is written in one atomic step.
 config key        meaning
 ================= ==========================================================
 format_version    :data:`FORMAT_VERSION`
-model             ``'stargan'``
+model             ``'stargan'`` (``'cyclegan'``: see :mod:`faceapp.cyclegan_export`)
 preset            preset name the run used (``small``, ``paper``, ...)
 image_size        side S of the faces the generator was trained on
 g_conv_dim        generator width (channels of its first layer)
@@ -144,12 +144,8 @@ def export_generator(path, generator, config):
 
 
 def write_export(path, arrays, config):
-    """Writes weight arrays and their JSON config as one npz, atomically.
-
-    Args:
-        path (str): Destination.
-        arrays (dict): Name -> numpy.ndarray (CPU, float).
-        config (dict): JSON-serialisable; stored as :data:`CONFIG_KEY`.
+    """Writes ``arrays`` (name -> CPU numpy.ndarray) and the JSON
+    ``config`` (as :data:`CONFIG_KEY`) to ``path`` as one npz, atomically.
     """
     arrays = dict(arrays)
     arrays[CONFIG_KEY] = numpy.array(json.dumps(config, sort_keys=True))
@@ -158,18 +154,10 @@ def write_export(path, arrays, config):
 
 
 def read_export(path):
-    """The arrays and parsed config of an export, read without pickle.
-
-    Args:
-        path (str): The npz file.
-
-    Returns:
-        tuple: ``(arrays, config)``: name -> numpy.ndarray without
-        :data:`CONFIG_KEY`, and the config dict (not yet checked).
-
-    Raises:
-        UnsafeFileError: Missing, not an npz, object arrays, or no config.
-    """
+    """``(arrays, config)`` of the export npz ``path``, read without
+    pickle: name -> numpy.ndarray (less :data:`CONFIG_KEY`) and the config
+    dict, not yet checked. Raises UnsafeFileError (missing, not an npz,
+    object arrays, no config)."""
     arrays = snapshots.read_arrays(path)
     if CONFIG_KEY not in arrays:
         raise UnsafeFileError(
