@@ -11,7 +11,7 @@ is written in one atomic step.
 config key        meaning
 ================= ==========================================================
 format_version    :data:`FORMAT_VERSION`
-model             ``'stargan'`` (``'cyclegan'``: see :mod:`faceapp.cyclegan_export`)
+model             ``'stargan'`` ('cyclegan': :mod:`faceapp.cyclegan_export`)
 preset            preset name the run used (``small``, ``paper``, ...)
 image_size        side S of the faces the generator was trained on
 g_conv_dim        generator width (channels of its first layer)

@@ -41,7 +41,7 @@ def _run(model, *argv):
     return translate.main(list(argv) + ['--model', model, '--quiet'])
 
 
-def test_train_writes_a_self_describing_export_of_both_generators(cyclegan_run):
+def test_train_writes_one_self_describing_export_of_both(cyclegan_run):
     path = os.path.join(cyclegan_run, export.EXPORT_NAME)
     pair, config = cyclegan_export.load_exported(path)
     assert config['model'] == 'cyclegan' and config['domains'] == [
