@@ -37,6 +37,7 @@ datasets          only for a model trained on several datasets:
 Every array is read with ``allow_pickle=False`` and checked against the
 config before anything is loaded.
 """
+import glob
 import json
 import os
 import zipfile
@@ -112,14 +113,17 @@ def face_margin(opts):
     for dataset in runs.dataset_specs(opts):
         if runs.is_synthetic(dataset):
             continue
-        # prepare.py writes its report beside the folders or the pack.
+        # prepare.py writes its report beside the folders or the pack, or
+        # in each domain folder when each was prepared on its own.
         folder = dataset if os.path.isdir(dataset) else os.path.dirname(
             dataset)
-        try:
-            with open(os.path.join(folder, 'prepare_report.json')) as f:
-                return float(json.load(f)['options']['margin'])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        for report in [os.path.join(folder, 'prepare_report.json')] + sorted(
+                glob.glob(os.path.join(folder, '*', 'prepare_report.json'))):
+            try:
+                with open(report) as f:
+                    return float(json.load(f)['options']['margin'])
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
     return DEFAULT_FACE_MARGIN
 
 

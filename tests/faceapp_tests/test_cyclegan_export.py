@@ -81,3 +81,15 @@ def test_bad_configs_are_named(tmp_path, change, why):
     np.savez(path, **arrays)
     with pytest.raises(UnsafeFileError, match='g.npz: bad CycleGAN.*' + why):
         model_loading.load_model(path)
+
+
+def test_face_margin_comes_from_domain_folders_prepared_one_by_one(
+        tmp_path):
+    # prepare.py raw/photo/ faces/photo/ --margin 0.4, and so on per domain.
+    for domain in ('anime', 'photo'):
+        (tmp_path / domain).mkdir()
+        (tmp_path / domain / 'prepare_report.json').write_text(json.dumps(
+            {'options': {'margin': 0.4}}))
+    config = cyclegan_export.config_from_options(
+        dict(OPTS, dataset=str(tmp_path)))
+    assert config['face_margin'] == 0.4
