@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Edit the faces in your own pictures with a trained StarGAN.
+"""Edit the faces in your own pictures with a trained StarGAN or CycleGAN.
 
 Finds every face (OpenCV's Haar frontal-face detector for photos; --cascade
 for others, e.g. lbpcascade_animeface.xml for illustrations; --no-detect for
@@ -7,6 +7,12 @@ pictures that already are face crops), cuts it out as prepare.py does,
 translates it at the model's size and pastes it back with a soft edge, so
 the picture keeps its size. Folders are searched recursively and mirrored
 under --out. Results are PNG (interpolations also an animated GIF).
+
+A CycleGAN model (train.py --model cyclegan) holds the two generators of
+its pair of domains: --target names the output domain (the generator into
+it is used, whatever the picture shows), --all writes the input and its
+translation into each of the two domains; --interpolate, --source and
+--steps need a StarGAN model.
 
 Put the pictures before --target / --interpolate / --source (those take
 several words), or write -- after the labels and only pictures after it.
@@ -18,6 +24,7 @@ Examples:
   python translate.py me.jpg --model result --source neutral \\
       --interpolate smile --steps 5
   python translate.py --model result --list
+  python translate.py me.jpg --model cyclegan_run --target anime
 """
 import argparse
 import os
@@ -30,6 +37,7 @@ devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 
 from datasets.image_files import DatasetError
 from datasets.preparation import faces  # NOQA: E402
+from faceapp import cyclegan_export
 from faceapp import export
 from faceapp import model_loading
 from faceapp import outputs
@@ -40,6 +48,13 @@ from faceapp import translation
 from faceapp import translation_files
 from stargan.labels import joint_specs as joint_editing
 from stargan.labels import specs as label_specs
+
+
+#: Points of --interpolate without --steps.
+DEFAULT_STEPS = 5
+#: Options that only a StarGAN model (a label vector) gives a meaning.
+STARGAN_ONLY = (('interpolate', '--interpolate'), ('source', '--source'),
+                ('steps', '--steps'))
 
 
 def parse_args(argv=None):
@@ -79,8 +94,9 @@ def parse_args(argv=None):
         '(default: binary attributes 0, each exclusive group its first '
         'value). Output names then end in _from_<source>, e.g. '
         'OUT/me_smile_from_neutral.png'))
-    p.add_argument('--steps', type=int, default=5,
-                   help='points of --interpolate, ends included (default: 5)')
+    p.add_argument('--steps', type=int, default=None, help=(
+        'points of --interpolate, ends included (default: {})'.format(
+            DEFAULT_STEPS)))
     p.add_argument('--list', action='store_true',
                    help='print the model\'s labels and exit')
     p.add_argument('--out', default='translated', metavar='DIR',
@@ -124,7 +140,7 @@ def check_args(parser, args):
         parser.error('choose what to make: --target, --all or --interpolate')
     if not args.inputs:
         parser.error('give at least one picture or folder' + _hint(args))
-    if args.steps < 2:
+    if args.steps is not None and args.steps < 2:
         parser.error('--steps must be at least 2, got {}'.format(args.steps))
     if args.batch_size < 1 or args.min_face < 1:
         parser.error('--batch-size and --min-face must be positive')
@@ -176,16 +192,41 @@ def make_plan(layout, args):
             'tell what your picture shows, and the strip starts there. '
             'Choose one of: ' + layout.describe())
     source = layout.default() if base is None else base
+    steps = args.steps or DEFAULT_STEPS
     labels = label_specs.interpolate_labels(
         source, _parse(layout, '--interpolate', args.interpolate, source),
-        args.steps)
-    captions = ['{:.2f}'.format(k / (args.steps - 1.))
-                for k in range(args.steps)]
+        steps)
+    captions = ['{:.2f}'.format(k / (steps - 1.)) for k in range(steps)]
     captions[0] = ' '.join(args.source or ['source'])
     captions[-1] = ' '.join(args.interpolate)
     return translation.Plan('interpolate', labels, captions,
                             translation_files.name_suffix(
                                 'interpolate', args.interpolate, args.source))
+
+
+def check_model_kind(args, config):
+    """Raises ValueError for StarGAN-only options given a CycleGAN model.
+    """
+    if config.get('model') != cyclegan_export.MODEL:
+        return
+    given = [flag for key, flag in STARGAN_ONLY
+             if getattr(args, key) is not None]
+    if given:
+        raise ValueError(
+            '{} {} a StarGAN model; {} is a CycleGAN ({}): use --target '
+            '{} or --all'.format(
+                ' and '.join(given), 'needs' if len(given) == 1 else 'need',
+                args.model, ' and '.join(d[0] for d in config['directions']),
+                ' or --target '.join(config['domains'])))
+
+
+def describe(config, layout):
+    """``(what, text)`` --list prints about a model's labels."""
+    if config.get('model') == cyclegan_export.MODEL:
+        return 'domains', '{} (directions {}; --target names the output ' \
+            'domain)'.format(', '.join(config['domains']), ', '.join(
+                d[0] for d in config['directions']))
+    return 'labels', layout.describe()
 
 
 def main(argv=None):
@@ -199,8 +240,10 @@ def main(argv=None):
         gen, config = model_loading.load_model(args.model, sys.stderr)
         layout = joint_editing.layout_for(config)
         if args.list:
-            print('labels of {}: {}'.format(args.model, layout.describe()))
+            what, text = describe(config, layout)
+            print('{} of {}: {}'.format(what, args.model, text))
             return 0
+        check_model_kind(args, config)
         try:
             plan = make_plan(layout, args)
         except ValueError as e:

@@ -7,7 +7,9 @@ import numpy
 
 import chainer
 
+from faceapp import cyclegan_export
 from faceapp import cyclegan_wiring
+from faceapp import export
 from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
@@ -99,6 +101,19 @@ def load_stargan(run_dir, device):
                 train_time_s=training_time(run_dir), **_budget(opts))
 
 
+def _generators(path, opts):
+    """``(gen_ab, gen_ba)`` of a run's snapshot or of its export."""
+    if not export.is_export(path):
+        return cyclegan_wiring.load_generators(path, opts)
+    pair, config = cyclegan_export.load_exported(path)
+    if config['domains'] != list(opts['domains']):
+        raise snapshots.UnsafeFileError(
+            '{} translates {} but its run learned {}; pass the run\'s own '
+            'export or snapshot'.format(path, ' <-> '.join(config['domains']),
+                                        ' <-> '.join(opts['domains'])))
+    return pair.gen_ab, pair.gen_ba
+
+
 def load_cyclegan(run_dirs, device, snapshot=None):
     """The CycleGAN pair models of some run dirs, as one model description
     (see :func:`load_stargan`); times and parameters are summed.
@@ -106,16 +121,16 @@ def load_cyclegan(run_dirs, device, snapshot=None):
     Args:
         run_dirs (sequence of str): ``train.py --model cyclegan`` out dirs.
         device: Where the generators go.
-        snapshot (str): With one run dir, this snapshot of it instead of
-            its newest.
+        snapshot (str): With one run dir, this snapshot (or export) of it
+            instead of its newest snapshot.
     """
     gens, params, times, info = {}, dict(generators=0, discriminators=0), \
         [], {}
     for run_dir in run_dirs:
         opts = runs.read_options(run_dir)
         a, b = opts['domains']
-        gen_ab, gen_ba = cyclegan_wiring.load_generators(
-            snapshot or latest_snapshot(run_dir), opts)
+        gen_ab, gen_ba = _generators(snapshot or latest_snapshot(run_dir),
+                                     opts)
         for g in (gen_ab, gen_ba):
             g.to_device(device)
         gens[(a, b)], gens[(b, a)] = gen_ab, gen_ba

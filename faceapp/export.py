@@ -11,7 +11,7 @@ is written in one atomic step.
 config key        meaning
 ================= ==========================================================
 format_version    :data:`FORMAT_VERSION`
-model             ``'stargan'``
+model             ``'stargan'`` ('cyclegan': :mod:`faceapp.cyclegan_export`)
 preset            preset name the run used (``small``, ``paper``, ...)
 image_size        side S of the faces the generator was trained on
 g_conv_dim        generator width (channels of its first layer)
@@ -37,6 +37,7 @@ datasets          only for a model trained on several datasets:
 Every array is read with ``allow_pickle=False`` and checked against the
 config before anything is loaded.
 """
+import glob
 import json
 import os
 import zipfile
@@ -80,7 +81,7 @@ def config_from_options(opts, train_dataset):
         'label_names': [str(n) for n in train_dataset.label_names],
         'attribute_groups': [[str(g), [str(v) for v in values]]
                              for g, values in train_dataset.attribute_groups],
-        'face_margin': _face_margin(runs.dataset_specs(opts)),
+        'face_margin': face_margin(opts),
         'generator': opts.get('generator', 'plain')}
     config.update((k, int(opts[k])) for k in _INT_KEYS)
     config.update(weights_note(opts.get('ema_beta', 0.)))
@@ -106,20 +107,23 @@ def weights_note(ema_beta):
             'ema_beta': float(ema_beta or 0.)}
 
 
-def _face_margin(specs):
-    """prepare.py's margin for the first dataset it wrote, else its
-    default."""
-    for dataset in specs:
+def face_margin(opts):
+    """prepare.py's margin for the first dataset of a run's options
+    ``opts`` it wrote, else its default."""
+    for dataset in runs.dataset_specs(opts):
         if runs.is_synthetic(dataset):
             continue
-        # prepare.py writes its report beside the folders or the pack.
+        # prepare.py writes its report beside the folders or the pack, or
+        # in each domain folder when each was prepared on its own.
         folder = dataset if os.path.isdir(dataset) else os.path.dirname(
             dataset)
-        try:
-            with open(os.path.join(folder, 'prepare_report.json')) as f:
-                return float(json.load(f)['options']['margin'])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+        for report in [os.path.join(folder, 'prepare_report.json')] + sorted(
+                glob.glob(os.path.join(folder, '*', 'prepare_report.json'))):
+            try:
+                with open(report) as f:
+                    return float(json.load(f)['options']['margin'])
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
     return DEFAULT_FACE_MARGIN
 
 
@@ -140,9 +144,31 @@ def export_generator(path, generator, config):
     ser.save(generator)
     arrays = dict(ser.target)  # already on the CPU
     _check_weights(arrays, _build(config), config, path)
+    write_export(path, arrays, config)
+
+
+def write_export(path, arrays, config):
+    """Writes ``arrays`` (name -> CPU numpy.ndarray) and the JSON
+    ``config`` (as :data:`CONFIG_KEY`) to ``path`` as one npz, atomically.
+    """
+    arrays = dict(arrays)
     arrays[CONFIG_KEY] = numpy.array(json.dumps(config, sort_keys=True))
     with atomic.atomic_open(path, 'wb') as f:
         numpy.savez_compressed(f, **arrays)
+
+
+def read_export(path):
+    """``(arrays, config)`` of the export npz ``path``, read without
+    pickle: name -> numpy.ndarray (less :data:`CONFIG_KEY`) and the config
+    dict, not yet checked. Raises UnsafeFileError (missing, not an npz,
+    object arrays, no config)."""
+    arrays = snapshots.read_arrays(path)
+    if CONFIG_KEY not in arrays:
+        raise UnsafeFileError(
+            '{} has no {} array, so it is not a generator export; export a '
+            'run with export_from_run, or pass the run dir or snapshot'
+            .format(path, CONFIG_KEY))
+    return arrays, _parse_config(arrays.pop(CONFIG_KEY), path)
 
 
 def load_exported(path):
@@ -161,13 +187,12 @@ def load_exported(path):
             arrays (refused unread), lacks arrays or its config, or its
             config does not match its weights; the message names the file.
     """
-    arrays = snapshots.read_arrays(path)
-    if CONFIG_KEY not in arrays:
-        raise UnsafeFileError(
-            '{} has no {} array, so it is not a generator export; export a '
-            'run with export_from_run, or pass the run dir or snapshot'
-            .format(path, CONFIG_KEY))
-    config = _parse_config(arrays.pop(CONFIG_KEY), path)
+    return from_arrays(*read_export(path), path=path)
+
+
+def from_arrays(arrays, config, path):
+    """The generator of arrays and config read by :func:`read_export`
+    (see :func:`load_exported`)."""
     check_config(config, path)
     gen = _build(config)
     _check_weights(arrays, gen, config, path)

@@ -2,6 +2,8 @@
 (:mod:`faceapp.export`), a ``train.py`` run dir, or a trainer snapshot."""
 import os
 
+from faceapp import cyclegan_export
+from faceapp import cyclegan_wiring
 from faceapp import export
 from faceapp import run_files
 from faceapp import runs
@@ -57,7 +59,9 @@ def load_from_run(path, log=None):
             snapshot is loaded.
 
     Returns:
-        tuple: ``(generator, config)``.
+        tuple: ``(generator, config)``; for a CycleGAN run a
+        :class:`~faceapp.cyclegan_export.CycleGANPair` and its export
+        config.
 
     Raises:
         UnsafeFileError: Bad snapshot.
@@ -66,6 +70,10 @@ def load_from_run(path, log=None):
     snapshot, run_dir = find_snapshot(path, log)
     _say(log, ['model: {}'.format(snapshot)])
     opts = runs.read_options(run_dir)
+    if opts.get('model') == cyclegan_export.MODEL:
+        pair = cyclegan_export.CycleGANPair(
+            *cyclegan_wiring.load_generators(snapshot, opts))
+        return pair, cyclegan_export.config_from_options(opts)
     train, _ = runs.make_datasets(opts)
     config = export.config_from_options(opts, train)
     gen = runs.load_generator(snapshot, opts, len(config['label_names']))
@@ -83,7 +91,10 @@ def export_from_run(run_dir_or_snapshot, out_path):
         out_path (str): Destination npz.
     """
     gen, config = load_from_run(run_dir_or_snapshot)
-    export.export_generator(out_path, gen, config)
+    if config['model'] == cyclegan_export.MODEL:
+        cyclegan_export.export_pair(out_path, gen.gen_ab, gen.gen_ba, config)
+    else:
+        export.export_generator(out_path, gen, config)
     return config
 
 
@@ -111,18 +122,32 @@ def load_model(path, log=None):
             and which newer files were skipped and why, one line each.
 
     Returns:
-        tuple: ``(generator, config)``.
+        tuple: ``(generator, config)``: a StarGAN generator, or for a
+        CycleGAN model a :class:`~faceapp.cyclegan_export.CycleGANPair`
+        (called as ``gen(x, c)`` with ``c`` the target domain; the config's
+        ``model`` says which).
     """
     if os.path.isdir(path):
         path = _run_export(path, log) or path
     if os.path.isfile(path):
         if export.is_export(path):
             _say(log, ['model: {}'.format(path)])
-            return export.load_exported(path)
+            return _load_export(path)
         # Raises for files that are not npz at all, naming them.
-        if not snapshots.has_key_prefix(path, runs.GEN_PREFIX):
+        if not any(snapshots.has_key_prefix(path, prefix) for prefix in
+                   (runs.GEN_PREFIX,
+                    cyclegan_wiring.GEN_PREFIXES['gen_ab'])):
             raise export.UnsafeFileError(
                 '{} is neither a generator export nor a trainer snapshot; '
                 'pass OUT/{} or OUT/snapshot_iter_N of a train.py run'
                 .format(path, export.EXPORT_NAME))
     return load_from_run(path, log)
+
+
+def _load_export(path):
+    """An export of either model, read once without pickle."""
+    arrays, config = export.read_export(path)
+    if isinstance(config, dict) and \
+            config.get('model') == cyclegan_export.MODEL:
+        return cyclegan_export.from_arrays(arrays, config, path)
+    return export.from_arrays(arrays, config, path)

@@ -10,6 +10,7 @@ from datasets.folder import DatasetError
 from extensions import multinode
 from extensions import rescue
 from extensions import safety
+from faceapp import cyclegan_export
 from faceapp import cyclegan_wiring
 from faceapp import devices
 from faceapp import export
@@ -197,10 +198,8 @@ def run_training(trainer, stop, snapshot, opts, export_config):
     if snapshot is None:  # not process 0 of a data-parallel run
         return code
     if export_config is not None:
-        export.export_generator(
-            os.path.join(out, export.EXPORT_NAME),
-            trainer.updater.inference_generator(),
-            export_config)
+        _export(trainer.updater, os.path.join(out, export.EXPORT_NAME),
+                export_config)
     if code:
         snapshot(trainer)
         print('\nStopped by {} at iteration {}; snapshot written. Resume '
@@ -213,6 +212,15 @@ def run_training(trainer, stop, snapshot, opts, export_config):
             '' if export_config is None else '; model for translate.py: '
             + os.path.join(out, export.EXPORT_NAME)))
     return code
+
+
+def _export(updater, path, config):
+    """Writes the model file translate.py loads, of either model."""
+    if config['model'] == cyclegan_export.MODEL:
+        cyclegan_export.export_pair(path, updater.gen_ab, updater.gen_ba,
+                                    config)
+    else:
+        export.export_generator(path, updater.inference_generator(), config)
 
 
 def train_main(parser, args, comm=None):
@@ -276,7 +284,8 @@ def train_in(parser, opts, device, comm=None):
               opts['preset'], opts['image_size'], len(train), len(test),
               ', '.join(domains), device, '' if comm is None else
               ' x {} processes'.format(comm.size), opts['out']))
-    config = None if opts['model'] == 'cyclegan' else \
+    config = cyclegan_export.config_from_options(opts) \
+        if opts['model'] == 'cyclegan' else \
         export.config_from_options(opts, train)
     return run_training(trainer, stop, snapshot, opts, config)
 

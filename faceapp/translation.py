@@ -36,7 +36,10 @@ class Translator(object):
     """Runs the generator on face crops in mini-batches.
 
     Args:
-        generator (~stargan.models.stargan.Generator): The model.
+        generator: The model, called as ``generator(x, c)``: a
+            :class:`~stargan.models.stargan.Generator` or a
+            :class:`~faceapp.cyclegan_export.CycleGANPair` (``c`` one-hot
+            over its two domains).
         device (chainer.backend.Device): Where to run it.
         batch_size (int): Crops per forward pass.
     """

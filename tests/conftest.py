@@ -7,6 +7,17 @@ from faceapp import judging
 
 
 @pytest.fixture(scope='session')
+def cyclegan_run(tmp_path_factory):
+    """A tiny trained CycleGAN run dir (smile <-> sad); read it only."""
+    import train
+    out = str(tmp_path_factory.mktemp('cyclegan'))
+    assert train.main(['--model', 'cyclegan', '--domains', 'smile', 'sad',
+                       '--preset', 'tiny', '--n-train', '30', '--n-test',
+                       '15', '--iterations', '2', '--out', out]) == 0
+    return out
+
+
+@pytest.fixture(scope='session')
 def synthetic_judge():
     """A domain classifier trained on real 32 px synthetic faces.
 

@@ -214,3 +214,32 @@ def test_running_again_on_the_same_out_is_refused_naming_force(
                iterations=3, seed=0, gpu=-1, log_interval=3, n_samples=2,
                force=True)
     assert compare_lib.stargan_argv(cfg, 'p.npz', 'o')[-1] == '--force'
+
+
+def test_report_and_evaluate_agree_on_a_given_cyclegan_run(tmp_path):
+    # A baseline the user trained, reused by compare.py and evaluated on
+    # its own: the same judge, images and metrics, so the same numbers.
+    import evaluate
+    import train
+    run = str(tmp_path / 'run')
+    assert train.main(['--model', 'cyclegan', '--domains', 'smile', 'sad',
+                       '--preset', 'tiny', '--n-train', '60', '--n-test',
+                       '20', '--iterations', '2', '--out', run]) == 0
+    argv = _argv(tmp_path, tmp_path / 'cmp', '--cyclegan-runs', run)
+    argv[argv.index('--iterations') + 1] = '2'
+    assert compare.main(argv) == 0
+    assert evaluate.main([run, '--n-test', '10', '--classifier-iterations',
+                          '5', '--cache-dir', str(tmp_path / 'cache'),
+                          '--out', str(tmp_path / 'eval')]) == 0
+    report = json.load(open(str(tmp_path / 'cmp' / 'comparison.json')))
+    cycle = report['models']['CycleGAN']
+    own = json.load(open(str(tmp_path / 'eval' / 'metrics.json')))
+    assert set(own['per_direction']) == set(cycle['per_direction']) == {
+        'smile>sad', 'sad>smile'}
+    for direction, scores in cycle['per_direction'].items():
+        for key in ('target_accuracy', 'reconstruction_l1',
+                    'frechet_distance', 'ground_truth_l1'):
+            assert own['per_direction'][direction][key] == scores[key], (
+                direction, key)
+    for key in ('target_accuracy', 'reconstruction_l1'):
+        assert own[key] == cycle['overall'][key]

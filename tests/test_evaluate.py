@@ -210,15 +210,6 @@ def test_an_untrained_judge_is_flagged_everywhere(run_dir, tmp_path, capsys):
     assert warning in capsys.readouterr().out
 
 
-@pytest.fixture(scope='module')
-def cyclegan_run(tmp_path_factory):
-    out = str(tmp_path_factory.mktemp('cyclegan'))
-    assert train.main(['--model', 'cyclegan', '--domains', 'smile', 'sad',
-                       '--preset', 'tiny', '--n-train', '30', '--n-test',
-                       '15', '--iterations', '2', '--out', out]) == 0
-    return out
-
-
 def test_report_for_a_cyclegan_run(cyclegan_run, tmp_path):
     out = tmp_path / 'eval'
     argv = [os.path.join(cyclegan_run, 'snapshot_iter_1'), '--out', str(out),
@@ -240,5 +231,11 @@ def test_report_for_a_cyclegan_run(cyclegan_run, tmp_path):
     assert 'smile>sad' in report and '| target_accuracy |' in report
     # The run dir itself: its newest snapshot.
     assert evaluate.main([cyclegan_run] + argv[1:]) == 0
-    assert json.load(open(str(out / 'metrics.json')))['snapshot'].endswith(
-        'snapshot_iter_2')
+    newest = json.load(open(str(out / 'metrics.json')))
+    assert newest['snapshot'].endswith('snapshot_iter_2')
+    # Its export holds the same generators: the same numbers.
+    assert evaluate.main([os.path.join(cyclegan_run, 'generator.npz')] +
+                         argv[1:]) == 0
+    exported = json.load(open(str(out / 'metrics.json')))
+    assert exported['snapshot'].endswith('generator.npz')
+    assert exported['per_direction'] == newest['per_direction']

@@ -53,6 +53,7 @@ def run_dir(tmp_path_factory):
     return out
 
 
+
 @pytest.fixture
 def marker(tmp_path):
     path = str(tmp_path / 'PAYLOAD_RAN')
@@ -91,9 +92,10 @@ def _picture(tmp_path):
     return path
 
 
+@pytest.mark.parametrize('run', ['run_dir', 'cyclegan_run'])
 @pytest.mark.parametrize('target', ['export', 'snapshot', 'run dir'])
-def test_translate_model(run_dir, tmp_path, marker, capsys, target):
-    poisoned = _poisoned_run(run_dir, tmp_path, marker)
+def test_translate_model(request, tmp_path, marker, capsys, target, run):
+    poisoned = _poisoned_run(request.getfixturevalue(run), tmp_path, marker)
     model, name = {
         'export': (os.path.join(poisoned, export.EXPORT_NAME),
                    export.EXPORT_NAME),
@@ -190,3 +192,4 @@ def test_train_resume(run_dir, tmp_path, marker, capsys, how):
                           '--out', poisoned, '--resume',
                           snapshot if how == 'file' else 'auto'],
              capsys, 'snapshot_iter_2', '--resume')
+
