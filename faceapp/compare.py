@@ -55,6 +55,16 @@ def stargan_argv(cfg, pack, out):
                 ['--force'] if cfg.get('force') else [])
 
 
+def stargan_dir(cfg):
+    """Where the comparison trains its StarGAN: ``OUT/stargan``."""
+    return os.path.join(cfg['out'], STARGAN_DIR)
+
+
+def cyclegan_dir(cfg, pair):
+    """Where it trains the CycleGAN of ``pair``: ``OUT/cyclegan/A_B``."""
+    return os.path.join(cfg['out'], CYCLEGAN_DIR, '{}_{}'.format(*pair))
+
+
 def earlier_runs(cfg):
     """The run dirs this comparison would train into that already hold
     snapshots of an earlier comparison (``train.py`` refuses to restart
@@ -67,11 +77,9 @@ def earlier_runs(cfg):
     Returns:
         list of str: Those run dirs.
     """
-    dirs = [] if cfg.get('stargan_run') else [
-        os.path.join(cfg['out'], STARGAN_DIR)]
+    dirs = [] if cfg.get('stargan_run') else [stargan_dir(cfg)]
     if not cfg.get('cyclegan_runs'):
-        dirs += [os.path.join(cfg['out'], CYCLEGAN_DIR, '{}_{}'.format(*p))
-                 for p in domain_pairs(cfg['domains'])]
+        dirs += [cyclegan_dir(cfg, p) for p in domain_pairs(cfg['domains'])]
     return [d for d in dirs if run_lock.has_snapshots(d)]
 
 
@@ -121,7 +129,7 @@ def _check_exit(code, what):
 def train_stargan(cfg, pack, train_main):
     """Trains StarGAN on the pack with ``train_main`` (``train.main``);
     returns its run dir."""
-    out = os.path.join(cfg['out'], STARGAN_DIR)
+    out = stargan_dir(cfg)
     _check_exit(train_main(stargan_argv(cfg, pack, out)), 'StarGAN')
     return out
 
@@ -139,7 +147,7 @@ def train_cyclegans(cfg, pack, train_main=None):
     """
     dirs = []
     for pair in domain_pairs(cfg['domains']):
-        out = os.path.join(cfg['out'], CYCLEGAN_DIR, '{}_{}'.format(*pair))
+        out = cyclegan_dir(cfg, pair)
         if train_main is None:
             cyclegan_wiring.train_cyclegan(cyclegan_options(cfg, pack, pair,
                                                             out))

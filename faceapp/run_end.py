@@ -37,9 +37,8 @@ def newest_snapshot(out_dir):
     path = run_files.latest_snapshot(out_dir)
     if path is None:
         return 'no snapshot was written yet in {}'.format(out_dir)
-    name = os.path.basename(path)
     return 'the newest snapshot is {} (iteration {})'.format(
-        path, run_files.SNAPSHOT_PATTERN.match(name).group(1))
+        path, run_files.snapshot_iteration(path))
 
 
 def save_after_failure(trainer, snapshot, progress, out_dir):
