@@ -16,6 +16,7 @@ import numpy
 from datasets.image_files import DatasetError
 from datasets.image_files import read_image
 from faceapp import cyclegan_export
+from faceapp import export
 from faceapp import translation
 from stargan.labels import joint_specs
 
@@ -96,7 +97,8 @@ class DemoModel(object):
         self.translator = translation.Translator(generator, device,
                                                  batch_size)
         self.cascade, self.feather, self.min_face = cascade, feather, min_face
-        self.margin = float(config.get('face_margin', 0.25))
+        self.margin = float(config.get('face_margin',
+                                       export.DEFAULT_FACE_MARGIN))
         # One edit at a time: the page's requests come on server threads.
         self._lock = threading.Lock()
 
