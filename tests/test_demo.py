@@ -1,5 +1,5 @@
 """demo.py's flags: bad models and ports are one line and exit 2 (the page
-itself: tests/test_demo_browser.py, tests/faceapp_tests/test_demo.py)."""
+itself: tests/test_demo_browser.py, tests/faceapp_tests/test_demo_server.py)."""
 import socket
 
 import pytest
