@@ -13,6 +13,8 @@ import threading
 
 import numpy
 
+import chainer
+
 from datasets.image_files import DatasetError
 from datasets.image_files import read_image
 from faceapp import cyclegan_export
@@ -198,7 +200,8 @@ class DemoModel(object):
                 'No face found in {}. If the photo is a face crop (a face '
                 'filling the picture, as in the training data), switch on '
                 '"treat as a face crop".'.format(os.path.basename(name)))
-        with self._lock:
+        # Server threads start on CuPy's device 0; --gpu 1 needs its own.
+        with self._lock, chainer.using_device(self.translator.device):
             edited = translation.edit_pictures(
                 [(img, boxes)], labels, self.translator,
                 int(self.config['image_size']), self.feather)[0]

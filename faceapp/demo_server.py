@@ -65,7 +65,7 @@ def answer_edit(model, query, body):
     except ValueError:
         return 400, {'error': 'the strength must be a number in [0, 1]'}
     source = query.get('source', [''])[-1] or None
-    name = query.get('name', ['the upload'])[-1]
+    name = query.get('name', [''])[-1] or 'the upload'
     try:
         captions, labels = model.plan(
             query.get('target', []), _flag(query, 'gallery'), source,

@@ -147,6 +147,9 @@ def test_a_photo_without_a_face_says_to_switch_on_face_crop(url):
     assert status == 422
     assert answer['error'].startswith('No face found in me.png')
     assert '"treat as a face crop"' in answer['error']
+    status, answer = _ask(url, '/api/edit?target=smile&name=',
+                          _png(_crop(200, 200)))
+    assert answer['error'].startswith('No face found in the upload.')
 
 
 @pytest.mark.parametrize('query, body, status, words', [
