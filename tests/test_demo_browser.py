@@ -8,6 +8,7 @@ failure. The screenshots go to $STARGAN_ARTIFACTS (else the test's tmp
 dir); their paths are printed.
 """
 import base64
+import contextlib
 import importlib.util
 import io
 import os
@@ -40,16 +41,11 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
          '--window-size=1200,1400']
 
 
-@pytest.fixture(scope='module')
-def demo_url(tmp_path_factory):
-    """The address of ``demo.py`` serving a tiny trained StarGAN run."""
-    import train
-    run = str(tmp_path_factory.mktemp('run'))
-    assert train.main(['--preset', 'tiny', '--n-train', '30', '--n-test',
-                       '15', '--iterations', '2', '--eval-interval', '0',
-                       '--out', run]) == 0
+@contextlib.contextmanager
+def _demo(model):
+    """Runs ``demo.py --model model`` on a free port; gives its address."""
     proc = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, 'demo.py'), '--model', run,
+        [sys.executable, os.path.join(ROOT, 'demo.py'), '--model', model,
          '--port', '0', '--quiet'], cwd=ROOT, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, universal_newlines=True)
     try:
@@ -63,6 +59,18 @@ def demo_url(tmp_path_factory):
     finally:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture(scope='module')
+def demo_url(tmp_path_factory):
+    """The address of ``demo.py`` serving a tiny trained StarGAN run."""
+    import train
+    run = str(tmp_path_factory.mktemp('run'))
+    assert train.main(['--preset', 'tiny', '--n-train', '30', '--n-test',
+                       '15', '--iterations', '2', '--eval-interval', '0',
+                       '--out', run]) == 0
+    with _demo(run) as url:
+        yield url
 
 
 @pytest.fixture(scope='module')
@@ -95,7 +103,7 @@ def _status(driver):
 
 def _upload(driver, url, path, face_crop):
     driver.get(url)
-    _wait_for(driver, lambda d: 'smile' in d.find_element(
+    _wait_for(driver, lambda d: 'Domains:' in d.find_element(
         'id', 'domains').text)
     crop = driver.find_element('id', 'crop')
     if crop.is_selected() != face_crop:
@@ -187,3 +195,19 @@ def test_no_face_is_explained_on_the_page(demo_url, browser, tmp_path):
     assert 'No face found in wall.png' in status.text
     assert 'treat as a face crop' in status.text
     assert not _results(browser)
+
+
+def test_a_cyclegan_offers_its_two_domains_and_no_slider(
+        cyclegan_run, browser, tmp_path):
+    path, img = _face_crop(tmp_path)
+    with _demo(cyclegan_run) as url:
+        status = _upload(browser, url, path, face_crop=True)
+        assert status.get_attribute('class') == 'done', status.text
+        assert 'CycleGAN' in browser.find_element('id', 'domains').text
+        assert not browser.find_element('id', 'strength').is_displayed()
+        targets = browser.find_elements('css selector', 'input.target')
+        assert [t.get_attribute('value') for t in targets] == ['smile', 'sad']
+        edited, = _results(browser)
+        assert edited.shape == img.shape and not np.array_equal(edited, img)
+        assert browser.find_element('css selector',
+                                    '#results figcaption').text == 'sad'

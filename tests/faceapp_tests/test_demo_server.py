@@ -197,3 +197,24 @@ def test_a_cyclegan_offers_its_domains_and_no_strength(cyclegan_run):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_multi_label_model_offers_both_values_and_combined_edits(
+        tmp_path):
+    groups = [['hair', ['Black_Hair', 'Blond_Hair']], ['Male', ['Male']]]
+    path = str(tmp_path / 'multi.npz')
+    export.export_generator(path, networks.Generator(3, conv_dim=4, n_res=1), {
+        'format_version': 1, 'model': 'stargan', 'image_size': 32,
+        'g_conv_dim': 4, 'g_res': 1,
+        'label_names': ['Black_Hair', 'Blond_Hair', 'Male'],
+        'attribute_groups': groups})
+    model = _model(path)
+    assert model.info()['targets'] == ['Black_Hair', 'Blond_Hair', 'Male',
+                                       'Male=0']
+    assert model.info()['groups'] == groups
+    captions, labels = model.plan(['Blond_Hair', 'Male'], combine=True)
+    assert captions == ['Blond_Hair Male']
+    np.testing.assert_array_equal(labels, [[0, 1, 1]])
+    captions, labels = model.plan(['Blond_Hair', 'Male=0'], source='Male')
+    assert captions == ['Blond_Hair', 'Male=0']
+    np.testing.assert_array_equal(labels, [[0, 1, 1], [1, 0, 0]])
