@@ -11,7 +11,7 @@ a face crop" for pictures that already are face crops. Nothing is loaded
 from other hosts; Ctrl-C stops the server.
 
 Examples:
-  python demo.py --model result                 # then open http://127.0.0.1:8000/
+  python demo.py --model result          # open http://127.0.0.1:8000/
   python demo.py --model result/generator.npz --port 8080
   python demo.py --model cyclegan_run --cascade lbpcascade_animeface.xml
 """

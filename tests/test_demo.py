@@ -1,5 +1,6 @@
-"""demo.py's flags: bad models and ports are one line and exit 2 (the page
-itself: tests/test_demo_browser.py, tests/faceapp_tests/test_demo_server.py)."""
+"""demo.py's flags: bad models and ports are one line and exit 2. The page
+itself: tests/test_demo_browser.py and
+tests/faceapp_tests/test_demo_server.py."""
 import os
 import signal
 import socket
