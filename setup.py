@@ -13,7 +13,8 @@ GPU_REQUIRES = [
 ]
 
 #: The top-level scripts, installed as modules.
-SCRIPTS = ('train', 'evaluate', 'prepare', 'translate', 'compare', 'bench')
+SCRIPTS = ('train', 'evaluate', 'prepare', 'translate', 'compare', 'bench',
+           'demo')
 
 setup(
     name='chainer-stargan-faces',
@@ -29,6 +30,8 @@ setup(
                  'faceapp', 'faceapp.*',
                  'benchmarks', 'benchmarks.*']),
     py_modules=list(SCRIPTS),
+    # demo.py's web page.
+    package_data={'faceapp': ['demo_page.html']},
     # `stargan-train` etc. run the scripts from an installed (non-editable)
     # package; `python -m train` does the same.
     entry_points={'console_scripts': [
@@ -49,6 +52,9 @@ setup(
         'mpi': ['mpi4py>=3.1'],
         # scikit-image ships the public-domain photo the face-detection
         # tests run on; 0.25+ needs numpy 2.
-        'test': ['pytest>=7', 'hypothesis>=6', 'mock', 'scikit-image<0.25'],
+        # selenium drives the system's Chromium through its chromedriver
+        # (Debian's chromium-driver) in the demo's browser test.
+        'test': ['pytest>=7', 'hypothesis>=6', 'mock', 'scikit-image<0.25',
+                 'selenium>=4.6'],
     },
 )
