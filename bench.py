@@ -19,7 +19,6 @@ Examples:
     python bench.py --compare-conv --network discriminator --batch-size 16
 """
 import argparse
-import contextlib
 import json
 import statistics
 import sys
@@ -35,7 +34,6 @@ import chainer  # NOQA: E402
 from benchmarks import layers
 from benchmarks import measures
 from stargan.conv import choice as conv_choice
-from stargan.conv import links
 from stargan.models import stargan as networks
 from stargan import presets
 from updaters import StarGANUpdater
@@ -55,14 +53,19 @@ COMPARE_KEYS = layers.COMPARE_KEYS
 #: Kept here for scripts that count with it.
 ConvFlopCounter = measures.ConvFlopCounter
 
-#: ``--formulation`` name -> (conv_choice.FORMULATION, conv_choice.LAYOUT,
-#: links.INSTANCE_NORM): ``auto``, this project's current layer functions;
-#: ``per-sample``, the same with one GEMM per sample in every im2col path
-#: (before the batch layout); ``im2col``, those before issue 8 (im2col
-#: convolutions with a GEMM per sample, composite instance normalization).
-FORMULATIONS = {'auto': ('auto', 'auto', 'fused'),
-                'per-sample': ('auto', 'sample', 'fused'),
-                'im2col': ('im2col', 'sample', 'composite')}
+#: ``--formulation`` name -> the arguments of
+#: :func:`stargan.conv.choice.settings`: ``auto``, this project's current
+#: layer functions; ``per-sample``, the same with one GEMM per sample in
+#: every im2col path (before the batch layout); ``im2col``, those before
+#: issue 8 (im2col convolutions with a GEMM per sample, composite instance
+#: normalization).
+FORMULATIONS = {
+    'auto': {'formulation': 'auto', 'layout': 'auto',
+             'instance_norm': 'fused'},
+    'per-sample': {'formulation': 'auto', 'layout': 'sample',
+                   'instance_norm': 'fused'},
+    'im2col': {'formulation': 'im2col', 'layout': 'sample',
+               'instance_norm': 'composite'}}
 
 
 def parse_args(argv=None):
@@ -125,21 +128,17 @@ def _sync(device):
         device.device.synchronize()
 
 
-@contextlib.contextmanager
 def use_formulation(name):
-    """Selects the implementation of the networks' layers for a block.
+    """Selects the implementation of the networks' layers for a block (on
+    this thread).
 
     Args:
         name (str): A key of :data:`FORMULATIONS`.
+
+    Returns:
+        A context manager (:func:`stargan.conv.choice.settings`).
     """
-    saved = conv_choice.FORMULATION, conv_choice.LAYOUT, links.INSTANCE_NORM
-    (conv_choice.FORMULATION, conv_choice.LAYOUT,
-     links.INSTANCE_NORM) = FORMULATIONS[name]
-    try:
-        yield
-    finally:
-        (conv_choice.FORMULATION, conv_choice.LAYOUT,
-         links.INSTANCE_NORM) = saved
+    return conv_choice.settings(**FORMULATIONS[name])
 
 
 def _time_interleaved(fns, formulations, steps, device):

@@ -5,8 +5,6 @@ import os
 
 import numpy
 
-import chainer
-
 from faceapp import cyclegan_export
 from faceapp import cyclegan_wiring
 from faceapp import export
@@ -14,6 +12,7 @@ from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
 from stargan.conv import cpu_threads
+from stargan.forward import forward_in_batches
 from stargan.labels import groups as label_utils
 
 
@@ -47,14 +46,10 @@ def n_params(*links):
 
 def _run_batches(fn, device, *arrays, batch_size=32):
     """``fn`` over batches of ``arrays`` (sent to ``device``), concatenated
-    into one numpy array."""
-    out = []
-    with chainer.using_config('train', False), chainer.no_backprop_mode(), \
-            cpu_threads.splitting():
-        for s in range(0, len(arrays[0]), batch_size):
-            y = fn(*[device.send(a[s:s + batch_size]) for a in arrays])
-            out.append(chainer.backend.CpuDevice().send(y.array))
-    return numpy.concatenate(out)
+    into one numpy array, with the CPU's cores splitting each convolution
+    (:func:`stargan.forward.forward_in_batches`)."""
+    return forward_in_batches(fn, arrays, device, batch_size,
+                              context=cpu_threads.splitting())
 
 
 def edit_labels(c, groups, names, target):

@@ -25,6 +25,7 @@ from faceapp import outputs
 from faceapp.translation_files import output_paths
 from stargan.conv import functions as conv
 from stargan import editing
+from stargan.forward import forward_in_batches
 
 #: What to make of each picture: ``kind`` is ``'target'``, ``'all'`` or
 #: ``'interpolate'``; ``labels`` float32 ``(K, L)``; ``captions`` K strings;
@@ -59,18 +60,14 @@ class Translator(object):
         Returns:
             numpy.ndarray: uint8 ``(N, S, S, 3)``.
         """
-        out = []
-        with conv.translating():
-            for i in range(0, len(crops), self.batch_size):
-                x = numpy.stack([transforms.to_chw_float(c) for c in
-                                 crops[i:i + self.batch_size]])
-                c = numpy.asarray(labels[i:i + self.batch_size],
-                                  dtype=numpy.float32)
-                y = self.generator(self.device.send(x), self.device.send(c))
-                out.append(images.to_uint8(
-                    chainer.backend.CpuDevice().send(y.array)))
-        return numpy.concatenate(out) if out else numpy.zeros(
-            (0,) + tuple(crops.shape[1:]), numpy.uint8)
+        if not len(crops):
+            return numpy.zeros((0,) + tuple(crops.shape[1:]), numpy.uint8)
+        return forward_in_batches(
+            self.generator, (crops, labels), self.device, self.batch_size,
+            prepare=lambda x, c: (
+                numpy.stack([transforms.to_chw_float(i) for i in x]),
+                numpy.asarray(c, dtype=numpy.float32)),
+            finish=images.to_uint8, context=conv.translating())
 
 
 class FaceBoxes(object):

@@ -100,6 +100,21 @@ def test_formulations_repeat_and_expand(capsys):
     assert 'per-sample' in bench.FORMULATIONS
 
 
+def test_a_formulation_holds_for_its_block_only():
+    from stargan.conv import choice as conv_choice
+
+    def current():
+        return tuple(conv_choice.setting(k)
+                     for k in ('formulation', 'layout', 'instance_norm'))
+    before = current()
+    with bench.use_formulation('im2col'):
+        assert current() == ('im2col', 'sample', 'composite')
+        with bench.use_formulation('per-sample'):
+            assert current() == ('auto', 'sample', 'fused')
+        assert current() == ('im2col', 'sample', 'composite')
+    assert current() == before == ('auto', 'auto', 'fused')
+
+
 class _ConvShapes(chainer.FunctionHook):
     """Records (in, out, k, stride, pad, size) of every Conv2D applied."""
 
