@@ -38,7 +38,7 @@ CONFIG_KEY = export.CONFIG_KEY
 #: The newest opset onnx_chainer 7.8.1 is tested with.
 OPSET = 11
 #: What a user without the extra is told to run.
-INSTALL = 'pip install -e ".[onnx]"'
+INSTALL = 'PIP_CONSTRAINT=constraints.txt pip install -e ".[onnx]"'
 
 
 class OnnxUnavailable(ValueError):
@@ -48,9 +48,8 @@ class OnnxUnavailable(ValueError):
 
 def missing(what, package):
     """The :class:`OnnxUnavailable` for ``what`` needing ``package``."""
-    return OnnxUnavailable('{} needs {}, from the onnx extra: {} (or pip '
-                           'install "chainer-stargan-faces[onnx]")'.format(
-                               what, package, INSTALL))
+    return OnnxUnavailable('{} needs {}, from the onnx extra: {} in the '
+                           'checkout'.format(what, package, INSTALL))
 
 
 def _pads(pad):
