@@ -43,7 +43,6 @@ from faceapp import cyclegan_export
 from faceapp import export
 from faceapp import model_loading
 from faceapp import onnx_export
-from faceapp import onnx_model
 from faceapp import outputs
 from faceapp import progress
 from faceapp import run_lock
@@ -245,33 +244,6 @@ def describe(config, layout):
     return 'labels', layout.describe()
 
 
-def export_onnx(args, gen, config):
-    """--export-onnx: writes the model's ONNX file; returns 0.
-
-    Raises:
-        ValueError: Not a StarGAN Chainer model, a path not ending in
-            .onnx, or no onnx package.
-        ~faceapp.outputs.OutputError: The file cannot be written there.
-    """
-    if config.get('model') != 'stargan' or onnx_model.is_onnx(args.model):
-        raise ValueError('--export-onnx writes a StarGAN generator; {} is {}'
-                         .format(args.model, 'already an ONNX model'
-                                 if onnx_model.is_onnx(args.model)
-                                 else 'a ' + config.get('model', '?')))
-    if not onnx_model.is_onnx(args.export_onnx):
-        raise ValueError('--export-onnx {}: the name must end in .onnx, so '
-                         'that --model knows it'.format(args.export_onnx))
-    folder = os.path.dirname(os.path.abspath(args.export_onnx))
-    outputs.check_out_dir(folder, '--export-onnx')
-    with outputs.write_errors(folder, '--export-onnx'):
-        onnx_export.export_onnx(args.export_onnx, gen, config)
-    print('Wrote {} (inputs image (N, 3, {s}, {s}) and label (N, {n}), '
-          'output translation (N, 3, {s}, {s}); {w} weights).'.format(
-              args.export_onnx, s=config['image_size'],
-              n=len(config['label_names']), w=config.get('weights', '?')))
-    return 0
-
-
 def main(argv=None):
     parser, args = parse_args(argv)
     check_args(parser, args)
@@ -287,8 +259,10 @@ def main(argv=None):
             print('{} of {}: {}'.format(what, args.model, text))
             return 0
         if args.export_onnx:
-            return export_onnx(args, gen, config)
-        if onnx_model.is_onnx(args.model):
+            print(onnx_export.export_model(args.model, args.export_onnx,
+                                           gen, config))
+            return 0
+        if onnx_export.is_onnx(args.model):
             gen.to_device(device)  # refuses --gpu
         check_model_kind(args, config)
         try:

@@ -6,6 +6,7 @@ import os
 from faceapp import cyclegan_export
 from faceapp import cyclegan_wiring
 from faceapp import export
+from faceapp import onnx_export
 from faceapp import onnx_model
 from faceapp import run_files
 from faceapp import runs
@@ -130,7 +131,7 @@ def load_model(path, log=None):
         (called as ``gen(x, c)`` with ``c`` the target domain; the config's
         ``model`` says which).
     """
-    if onnx_model.is_onnx(path) and not os.path.isdir(path):
+    if onnx_export.is_onnx(path) and not os.path.isdir(path):
         _say(log, ['model: {}'.format(path)])
         return onnx_model.load_onnx(path)
     if os.path.isdir(path):

@@ -31,12 +31,15 @@ import numpy
 
 from datasets import atomic
 from faceapp import export
+from faceapp import outputs
 
 IMAGE, LABEL, OUTPUT = 'image', 'label', 'translation'
 #: Metadata key of the export config (as in the npz export).
 CONFIG_KEY = export.CONFIG_KEY
 #: The newest opset onnx_chainer 7.8.1 is tested with.
 OPSET = 11
+#: The file name ending that marks an ONNX model.
+SUFFIX = '.onnx'
 #: What a user without the extra is told to run.
 INSTALL = 'PIP_CONSTRAINT=constraints.txt pip install -e ".[onnx]"'
 
@@ -44,6 +47,11 @@ INSTALL = 'PIP_CONSTRAINT=constraints.txt pip install -e ".[onnx]"'
 class OnnxUnavailable(ValueError):
     """The ``onnx`` extra (onnx, onnxruntime) is not installed; the message
     says what to install."""
+
+
+def is_onnx(path):
+    """True when ``path`` names an ONNX model (by its ``.onnx`` ending)."""
+    return os.fspath(path).lower().endswith(SUFFIX)
 
 
 def missing(what, package):
@@ -184,3 +192,41 @@ def export_onnx(path, generator, config):
     model = to_onnx(generator, config)
     with atomic.atomic_open(os.fspath(path), 'wb') as f:
         f.write(model.SerializeToString())
+
+
+def export_model(model_path, path, generator, config, flag='--export-onnx'):
+    """translate.py's ``--export-onnx``: the checks, then
+    :func:`export_onnx`.
+
+    Args:
+        model_path (str): What ``--model`` named (for messages).
+        path (str): Destination; must end in :data:`SUFFIX`.
+        generator: Loaded from ``model_path``.
+        config (dict): Its config.
+        flag (str): The flag that named ``path``.
+
+    Returns:
+        str: The line to print.
+
+    Raises:
+        ValueError: Not a StarGAN Chainer model, a name not ending in
+            .onnx, or no onnx package.
+        ~faceapp.outputs.OutputError: ``path`` cannot be written.
+    """
+    if is_onnx(model_path):
+        raise ValueError('{} writes a StarGAN generator; {} is already an '
+                         'ONNX model'.format(flag, model_path))
+    if config.get('model') != 'stargan':
+        raise ValueError('{} writes a StarGAN generator; {} is a {}'.format(
+            flag, model_path, config.get('model')))
+    if not is_onnx(path):
+        raise ValueError('{} {}: the name must end in {}, so that --model '
+                         'knows it'.format(flag, path, SUFFIX))
+    folder = os.path.dirname(os.path.abspath(path))
+    outputs.check_out_dir(folder, flag)
+    with outputs.write_errors(folder, flag):
+        export_onnx(path, generator, config)
+    return ('Wrote {} (inputs image (N, 3, {s}, {s}) and label (N, {n}), '
+            'output translation (N, 3, {s}, {s}); {w} weights).'.format(
+                path, s=config['image_size'], n=len(config['label_names']),
+                w=config.get('weights', 'last')))

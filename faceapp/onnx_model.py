@@ -12,15 +12,6 @@ from faceapp import export
 from faceapp import onnx_export
 from faceapp.snapshots import UnsafeFileError
 
-#: The file name ending that marks an ONNX model.
-SUFFIX = '.onnx'
-
-
-def is_onnx(path):
-    """True when ``path`` names an ONNX model (by its ``.onnx`` ending)."""
-    return os.fspath(path).lower().endswith(SUFFIX)
-
-
 class OnnxGenerator(object):
     """An onnxruntime session standing in for a generator.
 
