@@ -25,6 +25,8 @@ Examples:
       --interpolate smile --steps 5
   python translate.py --model result --list
   python translate.py me.jpg --model cyclegan_run --target anime
+  python translate.py --model result --export-onnx generator.onnx
+  python translate.py me.jpg --model generator.onnx --target smile
 """
 import argparse
 import os
@@ -40,6 +42,7 @@ from datasets.preparation import faces  # NOQA: E402
 from faceapp import cyclegan_export
 from faceapp import export
 from faceapp import model_loading
+from faceapp import onnx_export
 from faceapp import outputs
 from faceapp import progress
 from faceapp import run_lock
@@ -69,7 +72,10 @@ def parse_args(argv=None):
         'train.py (its generator.npz, else its latest snapshot), or a '
         'trainer snapshot inside a run dir (args.json beside it); from a '
         'snapshot, the average of G\'s weights is used when the run kept '
-        'one (--ema-beta), as in generator.npz'))
+        'one (--ema-beta), as in generator.npz. A StarGAN model written '
+        'by --export-onnx (a .onnx file) runs with onnxruntime on the CPU '
+        '(the onnx extra), through the same detect, crop, translate and '
+        'paste-back'))
     what = p.add_mutually_exclusive_group()
     what.add_argument('--target', nargs='+', metavar='LABEL', help=(
         'the target: a domain name (--target smile) or, for multi-label '
@@ -99,6 +105,15 @@ def parse_args(argv=None):
             DEFAULT_STEPS)))
     p.add_argument('--list', action='store_true',
                    help='print the model\'s labels and exit')
+    p.add_argument('--export-onnx', metavar='PATH.onnx', help=(
+        'write the StarGAN generator of --model as an ONNX file and exit '
+        '(needs the onnx extra). Here rather than in a script of its own '
+        'because --model already finds the generator translate.py would '
+        'run (an export, a run dir\'s generator.npz or latest snapshot, '
+        'the weight average when the run kept one), so the .onnx holds '
+        'exactly that one, and --model PATH.onnx runs it back. Inputs '
+        '"image" float32 (N, 3, S, S) RGB in [-1, 1] and "label" float32 '
+        '(N, L) in --list\'s order; output "translation" in [-1, 1]'))
     p.add_argument('--out', default='translated', metavar='DIR',
                    help='output folder (default: translated)')
     faces_ = p.add_argument_group('faces')
@@ -134,7 +149,7 @@ def parse_args(argv=None):
 
 def check_args(parser, args):
     """Rejects impossible flag values, naming the flag."""
-    if args.list:
+    if args.list or args.export_onnx:
         return
     if not (args.target or args.all or args.interpolate):
         parser.error('choose what to make: --target, --all or --interpolate')
@@ -243,6 +258,12 @@ def main(argv=None):
             what, text = describe(config, layout)
             print('{} of {}: {}'.format(what, args.model, text))
             return 0
+        if args.export_onnx:
+            print(onnx_export.export_model(args.model, args.export_onnx,
+                                           gen, config))
+            return 0
+        if onnx_export.is_onnx(args.model):
+            gen.to_device(device)  # refuses --gpu
         check_model_kind(args, config)
         try:
             plan = make_plan(layout, args)

@@ -1,10 +1,13 @@
 """Finding and loading the generator a user points at: an export
-(:mod:`faceapp.export`), a ``train.py`` run dir, or a trainer snapshot."""
+(:mod:`faceapp.export`, or an ``.onnx`` one: :mod:`faceapp.onnx_model`), a
+``train.py`` run dir, or a trainer snapshot."""
 import os
 
 from faceapp import cyclegan_export
 from faceapp import cyclegan_wiring
 from faceapp import export
+from faceapp import onnx_export
+from faceapp import onnx_model
 from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
@@ -115,9 +118,10 @@ def load_model(path, log=None):
     """Loads any model a user may point at.
 
     Args:
-        path (str): An export; a run dir (its ``generator.npz`` export when
-            present and readable, else its newest complete snapshot); or a
-            trainer snapshot.
+        path (str): An export (``.npz``, or ``.onnx``: run by
+            onnxruntime, see :mod:`faceapp.onnx_model`); a run dir (its
+            ``generator.npz`` export when present and readable, else its
+            newest complete snapshot); or a trainer snapshot.
         log (file or None): Where to say what is loaded (``model: PATH``)
             and which newer files were skipped and why, one line each.
 
@@ -127,6 +131,9 @@ def load_model(path, log=None):
         (called as ``gen(x, c)`` with ``c`` the target domain; the config's
         ``model`` says which).
     """
+    if onnx_export.is_onnx(path) and not os.path.isdir(path):
+        _say(log, ['model: {}'.format(path)])
+        return onnx_model.load_onnx(path)
     if os.path.isdir(path):
         path = _run_export(path, log) or path
     if os.path.isfile(path):

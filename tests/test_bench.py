@@ -152,3 +152,21 @@ def test_inference_versus_needs_a_torch_python_and_times_ours(capsys):
     figures = inference_versus.ours(batch=2, n_labels=3, rounds=1)
     assert set(figures) == set(inference_versus.KEYS)
     assert all(v > 0 for v in figures.values())
+
+
+def test_onnx_against_chainer_prints_and_returns_documented_keys(capsys):
+    rows = bench.main(['--preset', 'tiny', '--onnx', '--steps', '1',
+                       '--batch-size', '4', '--json'])
+    printed = [json.loads(line) for line in
+               capsys.readouterr().out.splitlines()]
+    assert printed == rows and len(rows) == 1
+    r = rows[0]
+    assert set(r) == set(bench.ONNX_KEYS)
+    assert r['preset'] == 'tiny' and r['batch'] == 4
+    for key in ('chainer_ms_per_image', 'onnx_ms_per_image',
+                'chainer_single_ms', 'onnx_single_ms'):
+        assert r[key] > 0, key
+    # float32, different summation orders, outputs in [-1, 1].
+    assert r['max_abs_difference'] <= 1e-4
+    bench.main(['--preset', 'tiny', '--onnx', '--steps', '1'])
+    assert 'onnxruntime' in capsys.readouterr().out
