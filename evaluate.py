@@ -29,9 +29,9 @@ from faceapp import compare_eval  # NOQA: E402
 from faceapp import compare_models  # NOQA: E402
 from faceapp import inception  # NOQA: E402
 from faceapp import judging  # NOQA: E402
-from faceapp import model_loading  # NOQA: E402
 from faceapp import outputs  # NOQA: E402
 from faceapp import report  # NOQA: E402
+from faceapp import run_files  # NOQA: E402
 from faceapp import run_lock  # NOQA: E402
 from faceapp import runs  # NOQA: E402
 from faceapp import snapshots  # NOQA: E402
@@ -105,7 +105,7 @@ def _measure(args, data, device):
 def locate(args):
     """``(snapshot, run_dir)`` from the positional path (a run dir, as
     translate.py accepts, or a file in one) and ``--run-dir``."""
-    snapshot, run_dir = model_loading.find_snapshot(args.snapshot)
+    snapshot, run_dir = run_files.find_snapshot(args.snapshot)
     return snapshot, args.run_dir or run_dir
 
 
@@ -115,7 +115,7 @@ def run(args):
     out = args.out or os.path.join(run_dir, 'eval')
     outputs.check_out_dir(out)
     run_lock.tidy(out)  # temporary files of a killed evaluation
-    opts = runs.read_options(run_dir)
+    opts = run_files.read_options(run_dir)
     train, test = runs.make_datasets(opts)
     device = devices.get_device(args.gpu)
     device.use()  # --gpu 1: CuPy's own arrays go there too

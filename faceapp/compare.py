@@ -24,7 +24,7 @@ from faceapp import compare_report
 from faceapp import cyclegan_wiring
 from faceapp import devices
 from faceapp import outputs
-from faceapp import run_lock
+from faceapp import run_files
 
 #: Sub-folders of the comparison's out dir.
 STARGAN_DIR, CYCLEGAN_DIR, PACK_PATH = 'stargan', 'cyclegan', 'data/pack.npz'
@@ -80,7 +80,7 @@ def earlier_runs(cfg):
     dirs = [] if cfg.get('stargan_run') else [stargan_dir(cfg)]
     if not cfg.get('cyclegan_runs'):
         dirs += [cyclegan_dir(cfg, p) for p in domain_pairs(cfg['domains'])]
-    return [d for d in dirs if run_lock.has_snapshots(d)]
+    return [d for d in dirs if run_files.has_snapshots(d)]
 
 
 def cyclegan_options(cfg, pack, pair, out):

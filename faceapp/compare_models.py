@@ -16,20 +16,6 @@ from stargan.forward import forward_in_batches
 from stargan.labels import groups as label_utils
 
 
-def latest_snapshot(run_dir):
-    """Path of the newest complete ``snapshot_iter_N`` in a run dir.
-
-    Raises:
-        ~faceapp.snapshots.UnsafeFileError: There is none.
-    """
-    path = run_files.latest_snapshot(run_dir)
-    if path is None:
-        raise snapshots.UnsafeFileError(
-            'no complete snapshot_iter_* in {}; train it first'.format(
-                run_dir))
-    return path
-
-
 def training_time(run_dir):
     """Seconds the run took (its log's last ``elapsed_time``), or None."""
     try:
@@ -77,10 +63,11 @@ def load_stargan(run_dir, device):
         ``iterations``, ``batch_size``, ``image_size``, ``g_lr``,
         ``d_lr``, ``n_critic``.
     """
-    opts = runs.read_options(run_dir)
+    opts = run_files.read_options(run_dir)
     train, _ = runs.make_datasets(opts)
     own = list(train.label_names)
-    gen = runs.load_generator(latest_snapshot(run_dir), opts, len(own))
+    gen = runs.load_generator(run_files.require_snapshot(run_dir), opts,
+                              len(own))
     gen.to_device(device)
     _, dis = runs.make_stargan(opts, len(own))
 
@@ -122,10 +109,10 @@ def load_cyclegan(run_dirs, device, snapshot=None):
     gens, params, times, info = {}, dict(generators=0, discriminators=0), \
         [], {}
     for run_dir in run_dirs:
-        opts = runs.read_options(run_dir)
+        opts = run_files.read_options(run_dir)
         a, b = opts['domains']
-        gen_ab, gen_ba = _generators(snapshot or latest_snapshot(run_dir),
-                                     opts)
+        gen_ab, gen_ba = _generators(
+            snapshot or run_files.require_snapshot(run_dir), opts)
         for g in (gen_ab, gen_ba):
             g.to_device(device)
         gens[(a, b)], gens[(b, a)] = gen_ab, gen_ba

@@ -12,13 +12,13 @@ import chainer
 from chainer import training
 from chainer.training import extensions as E
 
-from datasets import atomic
 from datasets.unaligned import UnalignedDataset
 from extensions.cyclegan_samples import CycleGANSampleGrid
 from extensions.cyclegan_samples import pick_domain_samples
 from extensions import multinode
 from faceapp import devices
 from faceapp import reporting
+from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
 from faceapp import stargan_wiring
@@ -288,18 +288,13 @@ def train_cyclegan(opts):
     trainer = make_cyclegan_trainer(opts, train, test, device)
     if opts['resume']:
         snapshots.load_npz(opts['resume'], trainer)
-    atomic.write_json_atomic(opts, os.path.join(opts['out'], 'args.json'))
+    run_files.write_options(opts, opts['out'])
     print('CycleGAN | preset {} | {} px | {} <-> {} | {} | device {} | out '
           '{}'.format(opts['preset'], opts['image_size'], *opts['domains'],
                       opts['gan_loss'], device, opts['out']), flush=True)
     with train_options.deterministic(opts):
         trainer.run()
     return opts
-
-
-#: Key prefix of each generator inside a whole-trainer snapshot.
-GEN_PREFIXES = {'gen_ab': 'updater/model:gen_ab/',
-                'gen_ba': 'updater/model:gen_ba/'}
 
 
 def load_generators(path, opts):
@@ -316,6 +311,7 @@ def load_generators(path, opts):
         ~faceapp.snapshots.UnsafeFileError: The file cannot be loaded.
     """
     models = make_models(dict(opts, embedding_dis=False))
-    for name, prefix in GEN_PREFIXES.items():
-        snapshots.load_npz(path, models[name], prefix=prefix)
+    for name in ('gen_ab', 'gen_ba'):
+        snapshots.load_npz(path, models[name],
+                           prefix=run_files.GEN_PREFIXES[name])
     return models['gen_ab'], models['gen_ba']

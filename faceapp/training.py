@@ -5,7 +5,6 @@ import sys
 
 import numpy
 
-from datasets import atomic
 from datasets.folder import DatasetError
 from extensions import multinode
 from extensions import rescue
@@ -179,7 +178,7 @@ def run_training(trainer, stop, snapshot, opts, export_config):
         safety.raise_late_divergence(trainer)
     except safety.DivergenceError as e:
         print('error: {} {}.'.format(e, run_end.capitalized(
-            run_end.newest_snapshot(out))), file=sys.stderr)
+            run_files.describe_newest(out))), file=sys.stderr)
         return 1
     except Exception as e:
         if isinstance(e, MemoryError) or 'OutOfMemory' in type(e).__name__:
@@ -276,7 +275,7 @@ def train_in(parser, opts, device, comm=None):
             parser.error('--resume: {}'.format(e))
     if not multinode.is_writer(comm):
         return run_training(trainer, stop, None, opts, None)
-    atomic.write_json_atomic(opts, os.path.join(opts['out'], 'args.json'))
+    run_files.write_options(opts, opts['out'])
     domains = opts.get('domains') or train.label_names
     print('{} | preset {} | {} px | {} train / {} test images | '
           'domains: {} | device {}{} | out {}'.format(

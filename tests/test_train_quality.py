@@ -11,6 +11,7 @@ import chainer
 
 from faceapp import export
 from faceapp import model_loading
+from faceapp import run_files
 from faceapp import runs
 from faceapp import training
 import train
@@ -36,8 +37,8 @@ def run(tmp_path_factory):
 
 def test_the_export_holds_the_average_not_the_last_g(run):
     snap = os.path.join(run, 'snapshot_iter_4')
-    avg = _arrays(snap, runs.EMA_PREFIX)
-    raw = _arrays(snap, runs.GEN_PREFIX)
+    avg = _arrays(snap, run_files.EMA_PREFIX)
+    raw = _arrays(snap, run_files.GEN_PREFIXES['gen'])
     exported = _arrays(os.path.join(run, export.EXPORT_NAME), '')
     config = json.loads(str(exported.pop(export.CONFIG_KEY)))
     assert config['weights'] == 'ema' and config['ema_beta'] == 0.999
@@ -53,7 +54,7 @@ def test_beta_zero_exports_the_last_g_and_keeps_no_average(tmp_path):
     assert train.main(TINY + ['--ema-beta', '0', '--out', out]) == 0
     snap = os.path.join(out, 'snapshot_iter_4')
     assert not _arrays(snap, 'updater/ema/')
-    raw = _arrays(snap, runs.GEN_PREFIX)
+    raw = _arrays(snap, run_files.GEN_PREFIXES['gen'])
     exported = _arrays(os.path.join(out, export.EXPORT_NAME), '')
     assert json.loads(str(exported.pop(export.CONFIG_KEY)))['weights'] == \
         'last'
@@ -70,8 +71,8 @@ def test_a_run_without_an_average_resumes_with_one(tmp_path):
                               '--resume', 'auto']) == 0
     snap = os.path.join(out, 'snapshot_iter_6')
     assert int(np.load(snap)['updater/ema/updates']) == 2
-    avg = _arrays(snap, runs.EMA_PREFIX)
-    raw = _arrays(snap, runs.GEN_PREFIX)
+    avg = _arrays(snap, run_files.EMA_PREFIX)
+    raw = _arrays(snap, run_files.GEN_PREFIXES['gen'])
     assert set(avg) == set(raw)
 
 
@@ -92,7 +93,7 @@ def test_translate_from_a_snapshot_uses_the_average(run, tmp_path):
     snap = os.path.join(run, 'snapshot_iter_4')
     gen, config = model_loading.load_model(snap)
     assert config['weights'] == 'ema'
-    avg = _arrays(snap, runs.EMA_PREFIX)
+    avg = _arrays(snap, run_files.EMA_PREFIX)
     for name, p in gen.namedparams():
         np.testing.assert_array_equal(p.array, avg[name.lstrip('/')])
     crop = np.random.RandomState(0).randint(0, 256, (32, 32, 3)).astype(
