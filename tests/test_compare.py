@@ -11,6 +11,7 @@ import compare
 from faceapp import compare as compare_lib
 from faceapp import compare_eval
 from faceapp import compare_report
+from faceapp import options
 
 
 def _argv(tmp, out, *extra):
@@ -110,13 +111,21 @@ def test_pairs_and_directions_for_k_domains():
     assert len(compare_eval.directions(d)) == 12  # k(k-1) generators
 
 
-def test_the_argv_given_to_train_is_explicit():
+def test_the_options_given_to_training_are_explicit():
     cfg = dict(pack_test=0.1, preset='small', image_size=32, batch_size=16,
-               iterations=100, seed=3, gpu=-1, log_interval=10, n_samples=4)
-    argv = compare_lib.stargan_argv(cfg, 'p.npz', 'out')
-    pairs = dict(zip(argv[::2], argv[1::2]))
-    assert pairs['--dataset'] == 'p.npz' and pairs['--iterations'] == '100'
-    assert pairs['--batch-size'] == '16' and pairs['--eval-interval'] == '0'
+               iterations=100, seed=3, gpu=-1, log_interval=10, n_samples=4,
+               gan_loss='vanilla', label_noise=0.1, kernel_size=5,
+               embedding_dis=True, perceptual_net=None)
+    opts = compare_lib.stargan_options(cfg, 'p.npz', 'out')
+    assert opts['dataset'] == 'p.npz' and opts['iterations'] == 100
+    assert opts['batch_size'] == 16 and opts['eval_interval'] == 0
+    assert opts['test_fraction'] == 0.1 and opts['force'] is False
+    pair = compare_lib.cyclegan_options(cfg, 'p.npz', ('a', 'b'), 'o')
+    assert pair['model'] == 'cyclegan' and pair['domains'] == ['a', 'b']
+    assert (pair['gan_loss'], pair['kernel_size'], pair['batch_size']) == (
+        'vanilla', 5, 16)
+    # Every key is one of train.py's options (no typo trains silently).
+    assert set(pair) <= set(options.defaults())
 
 
 def test_better_column_follows_the_metric_direction():
@@ -146,9 +155,9 @@ def test_impossible_budgets_and_fractions_are_refused(tmp_path, capsys, flag,
 def test_an_unusable_out_is_refused_before_training(tmp_path, refused,
                                                     failing_writes,
                                                     monkeypatch):
-    def no_training(argv):
+    def no_training(opts):
         raise AssertionError('trained before checking --out')
-    monkeypatch.setattr(compare.training, 'main', no_training)
+    monkeypatch.setattr(compare_lib.training, 'run', no_training)
     taken = tmp_path / 'taken'
     taken.write_text('mine')
     for out in (taken, taken / 'cmp'):
@@ -203,9 +212,9 @@ def test_running_again_on_the_same_out_is_refused_naming_force(
         trained, refused, monkeypatch):
     tmp, out = trained
 
-    def no_training(argv):
+    def no_training(opts):
         raise AssertionError('trained over an earlier comparison')
-    monkeypatch.setattr(compare.training, 'main', no_training)
+    monkeypatch.setattr(compare_lib.training, 'run', no_training)
     line = refused(compare.main, _argv(tmp, out))
     assert 'holds an earlier comparison' in line and '--force' in line
     assert os.path.join(str(out), 'stargan') in line
@@ -213,7 +222,7 @@ def test_running_again_on_the_same_out_is_refused_naming_force(
     cfg = dict(pack_test=0.1, preset='tiny', image_size=32, batch_size=4,
                iterations=3, seed=0, gpu=-1, log_interval=3, n_samples=2,
                force=True)
-    assert compare_lib.stargan_argv(cfg, 'p.npz', 'o')[-1] == '--force'
+    assert compare_lib.stargan_options(cfg, 'p.npz', 'o')['force'] is True
 
 
 def test_report_and_evaluate_agree_on_a_given_cyclegan_run(tmp_path):
