@@ -13,6 +13,7 @@ import os
 import numpy
 
 import datasets
+from faceapp.compare_eval import base_data
 from faceapp.compare_eval import directions
 from faceapp.compare_eval import domain_pairs
 from faceapp.compare_eval import evaluate
@@ -73,12 +74,13 @@ def earlier_runs(cfg):
 
 def stargan_options(cfg, pack, out):
     """``train.py``'s options of the StarGAN run (as a plain dict; the
-    rest take ``train.py``'s defaults)."""
+    rest take ``train.py``'s defaults), and ``eval_data``: the data the
+    comparison judges it on (not the pack), which evaluate.py then uses."""
     keys = ('preset', 'image_size', 'batch_size', 'iterations', 'seed',
             'gpu', 'log_interval', 'n_samples')
     return dict({k: cfg[k] for k in keys}, dataset=pack,
                 test_fraction=cfg['pack_test'], out=out, eval_interval=0,
-                force=bool(cfg.get('force')))
+                force=bool(cfg.get('force')), eval_data=base_data(cfg))
 
 
 def cyclegan_options(cfg, pack, pair, out):

@@ -5,7 +5,9 @@ train.
 
 Options are a plain dict keyed like ``train.py``'s flags (``vars(args)``);
 missing keys take ``train.py``'s defaults. The resolved dict is what the run
-records in args.json.
+records in args.json. Keys that are no flag are kept as given: the runs
+``compare.py`` trains record ``eval_data``, the data it judges them on
+(:func:`faceapp.compare_eval.base_data`), which ``evaluate.py`` then uses.
 """
 from faceapp import quality_options
 from faceapp import runs

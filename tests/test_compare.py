@@ -124,8 +124,11 @@ def test_the_options_given_to_training_are_explicit():
     assert pair['model'] == 'cyclegan' and pair['domains'] == ['a', 'b']
     assert (pair['gan_loss'], pair['kernel_size'], pair['batch_size']) == (
         'vanilla', 5, 16)
-    # Every key is one of train.py's options (no typo trains silently).
-    assert set(pair) <= set(options.defaults())
+    # Every key is one of train.py's options (no typo trains silently),
+    # plus the data the comparison judges the run on, for evaluate.py.
+    assert set(pair) - {'eval_data'} <= set(options.defaults())
+    assert pair['eval_data'] == opts['eval_data'] == {
+        k: cfg.get(k) for k in compare_eval.BASE_KEYS}
 
 
 def test_better_column_follows_the_metric_direction():
@@ -241,14 +244,49 @@ def test_report_and_evaluate_agree_on_a_given_cyclegan_run(tmp_path):
                           '5', '--cache-dir', str(tmp_path / 'cache'),
                           '--out', str(tmp_path / 'eval')]) == 0
     report = json.load(open(str(tmp_path / 'cmp' / 'comparison.json')))
-    cycle = report['models']['CycleGAN']
     own = json.load(open(str(tmp_path / 'eval' / 'metrics.json')))
-    assert set(own['per_direction']) == set(cycle['per_direction']) == {
+    _assert_same_scores(own, report['models']['CycleGAN'])
+
+
+def _assert_same_scores(own, model):
+    """evaluate.py's metrics.json ``own`` and compare.py's scores of one
+    model agree number for number."""
+    assert set(own['per_direction']) == set(model['per_direction']) == {
         'smile>sad', 'sad>smile'}
-    for direction, scores in cycle['per_direction'].items():
+    for direction, scores in model['per_direction'].items():
         for key in ('target_accuracy', 'reconstruction_l1',
                     'frechet_distance', 'ground_truth_l1'):
             assert own['per_direction'][direction][key] == scores[key], (
                 direction, key)
     for key in ('target_accuracy', 'reconstruction_l1'):
-        assert own[key] == cycle['overall'][key]
+        assert own[key] == model['overall'][key]
+
+
+def test_report_and_evaluate_agree_on_the_runs_compare_trained(
+        trained, tmp_path, capsys):
+    # The runs learned from the comparison's pack; evaluate.py judges them
+    # on the images compare.py did (args.json's eval_data), not the pack's.
+    import evaluate
+    tmp, out = trained
+    report = json.load(open(str(out / 'comparison.json')))['models']
+    runs = {'StarGAN': out / 'stargan',
+            'CycleGAN': out / 'cyclegan' / 'smile_sad'}
+    for name, run in runs.items():
+        assert json.load(open(str(run / 'args.json')))['eval_data'][
+            'n_test'] == 20
+        capsys.readouterr()
+        assert evaluate.main([str(run), '--n-test', '10',
+                              '--classifier-iterations', '5', '--cache-dir',
+                              str(tmp / 'cache'), '--out',
+                              str(tmp_path / name)]) == 0
+        assert 'eval_data in args.json' in capsys.readouterr().out
+        own = json.load(open(str(tmp_path / name / 'metrics.json')))
+        _assert_same_scores(own, report[name])
+    # --own-split: the run's own held-out images, a part of the pack.
+    assert evaluate.main([str(runs['CycleGAN']), '--own-split', '--n-test',
+                          '10', '--classifier-iterations', '5', '--cache-dir',
+                          str(tmp / 'cache'), '--out',
+                          str(tmp_path / 'own')]) == 0
+    assert 'eval_data' not in capsys.readouterr().out
+    own = json.load(open(str(tmp_path / 'own' / 'metrics.json')))
+    assert own['per_direction'] != report['CycleGAN']['per_direction']
