@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Measure a trained StarGAN or CycleGAN offline: target-domain accuracy,
 feature distances, reconstruction error and (on synthetic faces) error
-against the ground truth; a CycleGAN run in both directions of its pair.
+against the ground truth; a CycleGAN run in both directions of its pair. A
+run compare.py trained is scored as compare.py scored it, on the same images.
 
 A small domain classifier trained on the run's real training images judges
 the translations (the StarGAN paper's protocol); it is cached per dataset, so
