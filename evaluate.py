@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Measure a trained StarGAN or CycleGAN offline: target-domain accuracy,
 feature distances, reconstruction error and (on synthetic faces) error
-against the ground truth; a CycleGAN run in both directions of its pair.
+against the ground truth; a CycleGAN run in both directions of its pair. A
+run compare.py trained is scored as compare.py scored it, on the same images.
 
 A small domain classifier trained on the run's real training images judges
 the translations (the StarGAN paper's protocol); it is cached per dataset, so
@@ -66,6 +67,10 @@ def parse_args(argv=None):
     p.add_argument('--gpu', type=int, default=-1, help='GPU id; -1: CPU')
     p.add_argument('--seed', type=int, default=0,
                    help='classifier training seed')
+    p.add_argument('--own-split', action='store_true', help=(
+        'for a run compare.py trained: evaluate on the run\'s own held-out '
+        'images (part of the comparison\'s training pack) instead of the '
+        'data compare.py judged it on (eval_data in its args.json)'))
     return p, p.parse_args(argv)
 
 
@@ -116,12 +121,18 @@ def run(args):
     outputs.check_out_dir(out)
     run_lock.tidy(out)  # temporary files of a killed evaluation
     opts = run_files.read_options(run_dir)
-    train, test = runs.make_datasets(opts)
+    base = None if args.own_split else opts.get('eval_data')
+    train, test = runs.make_datasets(opts) if base is None else \
+        compare_data(base)
     device = devices.get_device(args.gpu)
     device.use()  # --gpu 1: CuPy's own arrays go there too
-    if opts.get('model') == 'cyclegan':
-        return run_cyclegan(args, snapshot, run_dir, train, test, device,
-                            out)
+    cyclegan = opts.get('model') == 'cyclegan'
+    if cyclegan or base is not None:  # as compare.py scores it
+        model = compare_models.load_cyclegan([run_dir], device, snapshot) \
+            if cyclegan else compare_models.load_stargan(run_dir, device,
+                                                         snapshot)
+        return run_pairwise(args, model, opts.get('model', 'stargan'),
+                            snapshot, train, test, device, out)
     gen = runs.load_generator(snapshot, opts, len(train.label_names))
     gen.to_device(device)
     if runs.is_joint(opts):
@@ -140,12 +151,29 @@ def run(args):
     return result
 
 
-def run_cyclegan(args, snapshot, run_dir, train, test, device, out):
-    """A CycleGAN run: both directions between its two domains, scored as
+def compare_data(base):
+    """``(train, test)`` compare.py judged a run it trained on (``base``:
+    the run's ``eval_data``), saying so."""
+    print('compare.py trained this run: evaluating it on the images '
+          'compare.py judged it on (the test split of {}; eval_data in '
+          'args.json). --own-split evaluates on the run\'s own held-out '
+          'images instead.'.format(base['dataset'] or 'the synthetic faces'),
+          flush=True)
+    return (compare_eval.open_base(base, 'train'),
+            compare_eval.open_base(base, 'test'))
+
+
+def run_pairwise(args, model, name, snapshot, train, test, device, out):
+    """Every direction between the domains ``model`` learned (a CycleGAN
+    run's two, a compare.py StarGAN run's chosen ones), scored as
     compare.py scores them (target accuracy, distances, reconstruction
     through the cycle, ground truth on synthetic faces), overall and per
-    direction, by the same judge a StarGAN run of the dataset gets."""
-    model = compare_models.load_cyclegan([run_dir], device, snapshot)
+    direction, by the same judge a StarGAN run of the dataset gets.
+
+    Args:
+        model (dict): A model description of :mod:`faceapp.compare_models`.
+        name (str): The run's ``model`` option, for the result.
+    """
     domains = list(model['trained_on'])
     sizes = runs.group_sizes(train)
     x_tr, c_tr = evaluation.dataset_arrays(train)
@@ -159,7 +187,7 @@ def run_cyclegan(args, snapshot, run_dir, train, test, device, out):
                                                                     idx))
     result = _judged(_measure(args, data, device), clf_acc, sizes)
     result.update(n_test=len(x), snapshot=os.path.abspath(snapshot),
-                  model='cyclegan', per_direction=compare_eval.per_direction(
+                  model=name, per_direction=compare_eval.per_direction(
                       data, domains, src, args.metrics))
     with outputs.writing(out) as staging:
         report.write_report(staging, result, data, train.label_names)

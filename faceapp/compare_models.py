@@ -53,8 +53,10 @@ def _budget(opts):
                                      'n_critic')}
 
 
-def load_stargan(run_dir, device):
-    """StarGAN of a run dir, as a model description for :func:`evaluate`.
+def load_stargan(run_dir, device, snapshot=None):
+    """StarGAN of a run dir, as a model description for :func:`evaluate`
+    (``snapshot``: this snapshot or export of it instead of its newest
+    snapshot).
 
     Returns:
         dict: ``translate(x, c, names, src, trg)`` (x float32 ``(N, 3, S,
@@ -66,7 +68,7 @@ def load_stargan(run_dir, device):
     opts = run_files.read_options(run_dir)
     train, _ = runs.make_datasets(opts)
     own = list(train.label_names)
-    gen = runs.load_generator(run_files.require_snapshot(run_dir), opts,
+    gen = runs.load_generator(snapshot or run_files.require_snapshot(run_dir), opts,
                               len(own))
     gen.to_device(device)
     _, dis = runs.make_stargan(opts, len(own))

@@ -13,7 +13,6 @@ import sys
 import numpy
 from PIL import Image
 
-import chainer
 
 from datasets import atomic
 from datasets.image_files import DatasetError

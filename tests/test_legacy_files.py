@@ -21,7 +21,7 @@ from faceapp import model_loading
 from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
-from faceapp import training
+from faceapp import wiring
 
 LEGACY = os.path.join(os.path.dirname(__file__), 'data', 'legacy')
 
@@ -41,8 +41,8 @@ def _extension_names(path):
 def _load_trainer(name, tmp_path):
     opts = _options(name, tmp_path)
     train_data, test_data = runs.make_datasets(opts)
-    trainer, _, _ = training.make_trainer(opts, train_data, test_data,
-                                          chainer.get_device('@numpy'))
+    trainer, _, _ = wiring.make_trainer(opts, train_data, test_data,
+                                        chainer.get_device('@numpy'))
     path = os.path.join(LEGACY, name + '_snapshot_iter_2')
     snapshots.load_npz(path, trainer)  # strict: every key has a target
     return trainer, path, opts

@@ -11,9 +11,10 @@ import chainer
 
 from faceapp import export
 from faceapp import model_loading
+from faceapp import options
 from faceapp import run_files
 from faceapp import runs
-from faceapp import training
+from faceapp import wiring
 import train
 import translate
 
@@ -79,10 +80,10 @@ def test_a_run_without_an_average_resumes_with_one(tmp_path):
 def test_grids_and_evaluation_show_the_average(tmp_path):
     parser, args = train.parse_args(TINY[:-6] + [
         '--eval-interval', '2', '--out', str(tmp_path)])
-    opts = training.resolve(args)
+    opts = options.resolve(vars(args))
     data = runs.make_datasets(opts)
-    trainer, _, _ = training.make_trainer(opts, *data,
-                                          chainer.get_device('@numpy'))
+    trainer, _, _ = wiring.make_trainer(opts, *data,
+                                        chainer.get_device('@numpy'))
     average = trainer.updater.ema.average
     assert average is not trainer.updater.generator
     assert trainer.get_extension('SampleGrid').generator is average
