@@ -3,7 +3,6 @@ server on a free port of 127.0.0.1, asked with urllib."""
 import base64
 import io
 import json
-import os
 import threading
 import urllib.error
 import urllib.request
