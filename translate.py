@@ -25,6 +25,8 @@ Examples:
       --interpolate smile --steps 5
   python translate.py --model result --list
   python translate.py me.jpg --model cyclegan_run --target anime
+  python translate.py me.jpg --model result --target smile \\
+      --upscale result_sr/upscaler.npz
 """
 import argparse
 import os
@@ -43,6 +45,7 @@ from faceapp import model_loading
 from faceapp import outputs
 from faceapp import progress
 from faceapp import run_lock
+from faceapp import sr_export
 from faceapp.snapshots import UnsafeFileError
 from faceapp import translation
 from faceapp import translation_files
@@ -119,6 +122,13 @@ def parse_args(argv=None):
     faces_.add_argument('--feather', type=float, default=0.12, help=(
         'width of the soft edge of each pasted face, as a fraction of its '
         'crop (default: 0.12)'))
+    faces_.add_argument('--upscale', metavar='SR_MODEL', help=(
+        'a super-resolution model (upscaler.npz written by train_sr.py, or '
+        'its out dir): each translated face is enlarged by it (2x or 4x, '
+        'as the file says) before it is resized to its place, so a face '
+        'larger than the model\'s size in the picture is not a blurry '
+        'patch; faces that need less are shrunk after it, faces no larger '
+        'than the model\'s size are pasted as before'))
     faces_.add_argument('--keep-unmatched', action='store_true', help=(
         'write pictures in which no face is found unchanged (default: '
         'report them and exit non-zero)'))
@@ -229,6 +239,18 @@ def describe(config, layout):
     return 'labels', layout.describe()
 
 
+def _upscaler(args, device):
+    """The ``--upscale`` network ready to run, or None; errors name the
+    flag."""
+    if args.upscale is None:
+        return None
+    try:
+        net = sr_export.load(args.upscale)[0]
+    except UnsafeFileError as e:
+        raise ValueError('--upscale: {}'.format(e))
+    return sr_export.Upscaler(net, device, args.batch_size)
+
+
 def main(argv=None):
     parser, args = parse_args(argv)
     check_args(parser, args)
@@ -253,6 +275,7 @@ def main(argv=None):
             config.get('face_margin', export.DEFAULT_FACE_MARGIN)
             if args.margin is None else args.margin, args.min_face,
             args.largest)
+        upscale = _upscaler(args, device)
     except (DatasetError, UnsafeFileError, ValueError,
             outputs.OutputError) as e:
         parser.error(str(e))
@@ -267,7 +290,8 @@ def main(argv=None):
             config['image_size'], args.feather, args.keep_unmatched,
             args.batch_size,
             None if args.quiet else progress.TextProgress(sys.stderr,
-                                                            'translate'))
+                                                            'translate'),
+            upscale=upscale)
     except outputs.OutputError as e:
         parser.error(str(e))
     print('Wrote {} file(s) to {}.'.format(len(written), args.out))

@@ -1,0 +1,117 @@
+"""train_sr.py: a short run beats bicubic on held-out faces, resumes
+bitwise, refuses bad options clearly; the benchmark's table."""
+import json
+import os
+import shutil
+
+import numpy as np
+from PIL import Image
+import pytest
+
+import chainer
+
+import datasets
+from benchmarks import super_resolution as bench
+from datasets import transforms
+from faceapp import sr_export
+import train_sr
+from conftest import SR_ARGS
+
+
+def test_short_run_beats_bicubic_on_held_out_synthetic_faces(sr_run):
+    for name in ('args.json', 'snapshot_iter_40', 'samples_latest.png',
+                 'samples_iter_00000000.png', 'log', 'upscaler.npz'):
+        assert os.path.exists(os.path.join(sr_run, name)), name
+    with open(os.path.join(sr_run, 'args.json')) as f:
+        assert json.load(f)['scale'] == 2
+    net, config = sr_export.load(sr_run)
+    low, high = bench.held_out(config)
+    assert low.shape == (20, 3, 16, 16) and high.shape == (20, 3, 32, 32)
+    cpu = chainer.get_device('@numpy')
+    trained = bench.measure(net, config, low, high, cpu)
+    assert trained['sr'][0] > trained['bicubic'][0]
+    assert trained['sr'][1] > trained['bicubic'][1]
+    # The bar is real: the network before training (its bilinear base)
+    # stays below bicubic.
+    fresh = bench.measure(sr_export.build(config), config, low, high, cpu)
+    assert fresh['sr'][0] < fresh['bicubic'][0]
+
+
+def _arrays(path):
+    """The model, optimizer and data-order arrays of a snapshot (all
+    arrays of a model file); times in the log differ by nature."""
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files
+                if not k.startswith(('extensions/', '_snapshot_elapsed'))}
+
+
+def test_resume_ends_bitwise_equal_and_other_options_are_refused(
+        tmp_path, capsys):
+    out = str(tmp_path / 'run')
+    args = ['--image-size', '8', '--scale', '4', '--n-train', '12',
+            '--n-test', '4', '--batch-size', '4', '--channels', '4',
+            '--iterations', '8', '--snapshot-interval', '4',
+            '--log-interval', '4', '--n-samples', '2', '--out', out]
+    assert train_sr.main(args) == 0
+    whole = _arrays(os.path.join(out, 'snapshot_iter_8'))
+    model = _arrays(os.path.join(out, 'upscaler.npz'))
+    for name in ('snapshot_iter_8', 'upscaler.npz'):
+        os.remove(os.path.join(out, name))
+    assert train_sr.main(args + ['--resume', 'auto']) == 0
+    assert 'continuing from {}'.format(
+        os.path.join(out, 'snapshot_iter_4')) in capsys.readouterr().out
+    again = _arrays(os.path.join(out, 'snapshot_iter_8'))
+    assert set(again) == set(whole) and any(
+        k.startswith('updater/optimizer:main/') for k in whole)
+    for k in whole:
+        assert np.array_equal(again[k], whole[k]), k
+    for k, v in _arrays(os.path.join(out, 'upscaler.npz')).items():
+        assert np.array_equal(v, model[k]), k
+    assert train_sr.main(args + ['--resume', 'auto']) == 0
+    assert 'already complete' in capsys.readouterr().out
+    with pytest.raises(SystemExit) as e:
+        train_sr.main(args[:-1] + [out, '--lr', '0.01'])
+    assert e.value.code == 2
+    assert 'lr: 0.001 -> 0.01' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--scale', '3'], 'invalid choice: 3'),
+    (['--image-size', '0'], '--image-size must be positive'),
+    (['--image-size', '200'], 'product is in \\[32, 256\\]'),
+    (['--dataset', 'nowhere'], 'dataset nowhere does not exist'),
+    (['--batch-size', '500'], '--batch-size 500 is larger'),
+    (['--gpu', '0'], 'CuPy with CUDA is not'),
+])
+def test_bad_options_stop_with_one_clear_message(tmp_path, capsys, argv,
+                                                 message):
+    if '--gpu' in argv and chainer.backends.cuda.available:
+        pytest.skip('CUDA is available here')
+    with pytest.raises(SystemExit) as e:
+        train_sr.main(SR_ARGS + ['--out', str(tmp_path)] + argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert pytest.importorskip('re').search(message, err)
+    assert 'Traceback' not in err
+    assert not os.path.exists(str(tmp_path / 'args.json'))
+
+
+def test_benchmark_prints_the_table_for_its_faces_or_any_folder(
+        sr_run, tmp_path, capsys):
+    assert bench.main(['--model', sr_run]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith('| model | faces | n | bicubic PSNR')
+    assert '| synthetic 16 -> 32 px | 20 |' in lines[2]
+    faces = datasets.SyntheticFaceDataset(3, 64, 'test', seed=9)
+    for k in range(3):  # a folder of face crops at another size
+        Image.fromarray(transforms.from_chw_float(faces[k][0])).save(
+            str(tmp_path / '{}.png'.format(k)))
+    assert bench.main(['--model', sr_run, '--dataset', str(tmp_path),
+                       '--split', 'all']) == 0
+    row = capsys.readouterr().out.splitlines()[2]
+    assert '| {} 16 -> 32 px | 3 |'.format(tmp_path) in row
+    psnr = [float(v.split()[0]) for v in row.split('|')[4:6]]
+    assert all(10 < p < 60 for p in psnr)
+    with pytest.raises(SystemExit):
+        bench.main(['--model', str(tmp_path / 'none.npz')])
+    assert 'none.npz does not exist' in capsys.readouterr().err
