@@ -19,7 +19,7 @@ def cyclegan_run(tmp_path_factory):
 
 #: A tiny x2 super-resolution run on synthetic faces (16 -> 32 px).
 SR_ARGS = ['--image-size', '16', '--scale', '2', '--n-train', '100',
-           '--n-test', '20', '--iterations', '40', '--log-interval', '10',
+           '--n-test', '20', '--iterations', '80', '--log-interval', '10',
            '--channels', '16', '--seed', '0']
 
 

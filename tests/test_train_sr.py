@@ -19,7 +19,7 @@ from conftest import SR_ARGS
 
 
 def test_short_run_beats_bicubic_on_held_out_synthetic_faces(sr_run):
-    for name in ('args.json', 'snapshot_iter_40', 'samples_latest.png',
+    for name in ('args.json', 'snapshot_iter_80', 'samples_latest.png',
                  'samples_iter_00000000.png', 'log', 'upscaler.npz'):
         assert os.path.exists(os.path.join(sr_run, name)), name
     with open(os.path.join(sr_run, 'args.json')) as f:
