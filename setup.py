@@ -13,7 +13,8 @@ GPU_REQUIRES = [
 ]
 
 #: The top-level scripts, installed as modules.
-SCRIPTS = ('train', 'evaluate', 'prepare', 'translate', 'compare', 'bench')
+SCRIPTS = ('train', 'evaluate', 'prepare', 'translate', 'compare', 'bench',
+           'train_sr')
 
 setup(
     name='chainer-stargan-faces',

@@ -14,11 +14,15 @@ import sys
 import numpy
 
 from datasets.image_files import DatasetError
+from datasets.image_files import read_image
 from datasets import image_grid
+from datasets.preparation import faces
+from datasets import transforms
 from extensions import sr_samples
 from faceapp import devices
 from faceapp import sr_export
 from faceapp import sr_training
+from faceapp import translation
 from faceapp.snapshots import UnsafeFileError
 from stargan.metrics import fidelity
 
@@ -71,6 +75,48 @@ def table(rows):
     return lines
 
 
+class _Unchanged(object):
+    """A translator returning each face as it gets it, so that a figure
+    shows only what pasting back from the model's size does."""
+
+    def __call__(self, crops, labels):
+        return crops
+
+
+def paste_figure(photo, upscaler, size, margin=0.25):
+    """Before/after of the largest face of a photo pasted back from
+    ``size`` px: bicubic (what translate.py does without ``--upscale``)
+    beside the network, then the original.
+
+    Args:
+        photo (numpy.ndarray): uint8 ``(H, W, 3)``.
+        upscaler (~faceapp.sr_export.Upscaler): The network.
+        size (int): The generator's size the face is cut at.
+        margin (float): Face margin, as translate.py's default.
+
+    Returns:
+        PIL.Image.Image: Three labelled cells of the face's box.
+    """
+    finder = translation.FaceBoxes(faces.load_cascade(), margin,
+                                   largest=True)
+    boxes = finder(photo)
+    if not boxes:
+        raise ValueError('no face found in the photo for --figure')
+    label = numpy.zeros((1, 1), numpy.float32)
+    cells = []
+    for upscale in (None, upscaler):
+        pasted = translation.edit_pictures(
+            [(photo, boxes)], label, _Unchanged(), size, 0.12, upscale)
+        cells.append(transforms.crop_box(pasted[0][0], boxes[0]))
+    cells.append(transforms.crop_box(photo, boxes[0]))
+    side = cells[0].shape[0]
+    return image_grid.tile_grid(
+        numpy.stack(cells)[None], ['bicubic from {} px'.format(size),
+                                   'x{} SR, then resized'.format(
+                                       upscaler.scale), 'original'],
+        cell_size=side)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=(
         argparse.RawDescriptionHelpFormatter))
@@ -84,6 +130,10 @@ def main(argv=None):
     p.add_argument('--n', type=int, default=None,
                    help='at most this many faces')
     p.add_argument('--gpu', type=int, default=-1)
+    p.add_argument('--figure', nargs=3, metavar=('PHOTO', 'SIZE', 'OUT'),
+                   help=('also write OUT (PNG): the largest face of PHOTO '
+                         'cut at SIZE px and pasted back, bicubic beside '
+                         'the first --model'))
     args = p.parse_args(argv)
     try:
         device = devices.get_device(args.gpu)
@@ -97,6 +147,12 @@ def main(argv=None):
                 high.shape[-1])
             rows.append(('x{} ({})'.format(config['scale'], path), faces,
                          len(low), measure(net, config, low, high, device)))
+        if args.figure:
+            photo, size, out = args.figure
+            net, _ = sr_export.load(args.model[0])
+            image_grid.save_image_atomic(paste_figure(
+                read_image(photo), sr_export.Upscaler(net, device),
+                int(size)), out)
     except (DatasetError, UnsafeFileError, ValueError) as e:
         p.error(str(e))
     print('\n'.join(table(rows)))

@@ -12,8 +12,11 @@ import chainer
 
 import datasets
 from benchmarks import super_resolution as bench
+from datasets.preparation import faces
 from datasets import transforms
 from faceapp import sr_export
+from faceapp import translation
+from stargan.metrics import fidelity
 import train_sr
 from conftest import SR_ARGS
 
@@ -115,3 +118,21 @@ def test_benchmark_prints_the_table_for_its_faces_or_any_folder(
     with pytest.raises(SystemExit):
         bench.main(['--model', str(tmp_path / 'none.npz')])
     assert 'none.npz does not exist' in capsys.readouterr().err
+
+
+def test_figure_shows_the_face_pasted_back_bicubic_then_sr_then_original(
+        sr_run):
+    photo = pytest.importorskip('skimage.data').astronaut()
+    net, _ = sr_export.load(sr_run)
+    up = sr_export.Upscaler(net, chainer.get_device('@numpy'))
+    figure = np.asarray(bench.paste_figure(photo, up, 16))
+    box = translation.FaceBoxes(faces.load_cascade(), 0.25,
+                                largest=True)(photo)[0]
+    side = box[2] - box[0]
+    assert figure.shape == (14 + side + 4, 3 * (side + 2) + 2, 3)
+    cells = [figure[16:16 + side, 2 + k * (side + 2):2 + k * (side + 2)
+                    + side] for k in range(3)]
+    np.testing.assert_array_equal(cells[2], transforms.crop_box(photo, box))
+    truth = cells[2][None]
+    assert fidelity.psnr(cells[1][None], truth) > fidelity.psnr(
+        cells[0][None], truth)
