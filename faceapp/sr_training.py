@@ -53,11 +53,15 @@ def open_faces(spec, side, split, opts):
                                'and --scale whose product is in [32, 256]'
                                .format(e))
     if loading.dataset_kind(spec)[0] == 'pack':
-        return loading.open_dataset(spec, side, split,
-                                    test_fraction=opts['test_fraction'],
-                                    seed=opts['seed'])
-    return sr_pairs.face_folder(spec, side, split, opts['test_fraction'],
-                                opts['seed'])
+        faces = loading.open_dataset(spec, side, split,
+                                     test_fraction=opts['test_fraction'],
+                                     seed=opts['seed'])
+    else:
+        faces = sr_pairs.face_folder(spec, side, split,
+                                     opts['test_fraction'], opts['seed'])
+    # As in train.py: a file that fails mid-run is skipped and counted.
+    faces.skip_unreadable = split == 'train'
+    return faces
 
 
 def make_pairs(opts, split):

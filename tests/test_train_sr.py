@@ -136,3 +136,30 @@ def test_figure_shows_the_face_pasted_back_bicubic_then_sr_then_original(
     truth = cells[2][None]
     assert fidelity.psnr(cells[1][None], truth) > fidelity.psnr(
         cells[0][None], truth)
+
+
+def test_help_names_the_scale_and_the_model_file(capsys):
+    with pytest.raises(SystemExit) as e:
+        train_sr.main(['--help'])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert '--scale {2,4}' in out and 'upscaler.npz' in out
+
+
+def test_trains_on_any_folder_of_face_pictures(tmp_path):
+    people = datasets.SyntheticFaceDataset(6, 48, 'train', seed=4)
+    for k in range(6):  # nested, as prepare.py's domain folders are
+        path = tmp_path / 'faces' / 'abc'[k % 3] / '{}.png'.format(k)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(transforms.from_chw_float(people[k][0])).save(
+            str(path))
+    out = str(tmp_path / 'run')
+    assert train_sr.main([
+        '--dataset', str(tmp_path / 'faces'), '--image-size', '8',
+        '--scale', '4', '--batch-size', '2', '--iterations', '2',
+        '--channels', '4', '--n-samples', '1', '--test-fraction', '0.3',
+        '--out', out]) == 0
+    _, config = sr_export.load(out)
+    assert config['dataset'] == str(tmp_path / 'faces')
+    low, high = bench.held_out(config)
+    assert low.shape == (2, 3, 8, 8) and high.shape == (2, 3, 32, 32)
