@@ -123,12 +123,10 @@ def parse_args(argv=None):
         'width of the soft edge of each pasted face, as a fraction of its '
         'crop (default: 0.12)'))
     faces_.add_argument('--upscale', metavar='SR_MODEL', help=(
-        'a super-resolution model (upscaler.npz written by train_sr.py, or '
-        'its out dir): each translated face is enlarged by it (2x or 4x, '
-        'as the file says) before it is resized to its place, so a face '
-        'larger than the model\'s size in the picture is not a blurry '
-        'patch; faces that need less are shrunk after it, faces no larger '
-        'than the model\'s size are pasted as before'))
+        'upscaler.npz of train_sr.py (or its out dir): each translated face '
+        'placed larger than the model\'s size is enlarged by it (2x or 4x, '
+        'as the file says) before it is resized to its place, so it is not '
+        'a blurry patch'))
     faces_.add_argument('--keep-unmatched', action='store_true', help=(
         'write pictures in which no face is found unchanged (default: '
         'report them and exit non-zero)'))
@@ -239,18 +237,6 @@ def describe(config, layout):
     return 'labels', layout.describe()
 
 
-def _upscaler(args, device):
-    """The ``--upscale`` network ready to run, or None; errors name the
-    flag."""
-    if args.upscale is None:
-        return None
-    try:
-        net = sr_export.load(args.upscale)[0]
-    except UnsafeFileError as e:
-        raise ValueError('--upscale: {}'.format(e))
-    return sr_export.Upscaler(net, device, args.batch_size)
-
-
 def main(argv=None):
     parser, args = parse_args(argv)
     check_args(parser, args)
@@ -275,7 +261,8 @@ def main(argv=None):
             config.get('face_margin', export.DEFAULT_FACE_MARGIN)
             if args.margin is None else args.margin, args.min_face,
             args.largest)
-        upscale = _upscaler(args, device)
+        upscale = None if args.upscale is None else sr_export.open_upscaler(
+            args.upscale, device, args.batch_size)
     except (DatasetError, UnsafeFileError, ValueError,
             outputs.OutputError) as e:
         parser.error(str(e))

@@ -128,6 +128,20 @@ def load(path):
     return net, config
 
 
+def open_upscaler(path, device, batch_size=16, flag='--upscale'):
+    """:func:`load` as an :class:`Upscaler` on ``device``; errors start
+    with ``flag``.
+
+    Raises:
+        ValueError: The file cannot be used; one line naming it.
+    """
+    try:
+        net = load(path)[0]
+    except UnsafeFileError as e:
+        raise ValueError('{}: {}'.format(flag, e)) from e
+    return Upscaler(net, device, batch_size)
+
+
 class Upscaler(object):
     """Enlarges translated faces whose place in the picture is larger than
     the model's output, before they are resized to it.
