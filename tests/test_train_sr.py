@@ -2,7 +2,6 @@
 bitwise, refuses bad options clearly; the benchmark's table."""
 import json
 import os
-import shutil
 
 import numpy as np
 from PIL import Image
