@@ -17,7 +17,10 @@ from faceapp import sr_export
 from faceapp import translation
 from stargan.metrics import fidelity
 import train_sr
-from conftest import SR_ARGS
+
+#: Options of a small run that the bad options below spoil.
+ARGS = ['--image-size', '16', '--n-train', '20', '--n-test', '4',
+        '--iterations', '2']
 
 
 def test_short_run_beats_bicubic_on_held_out_synthetic_faces(sr_run):
@@ -82,7 +85,7 @@ def test_resume_ends_bitwise_equal_and_other_options_are_refused(
     (['--image-size', '0'], '--image-size must be positive'),
     (['--image-size', '200'], 'product is in \\[32, 256\\]'),
     (['--dataset', 'nowhere'], 'dataset nowhere does not exist'),
-    (['--batch-size', '500'], '--batch-size 500 is larger'),
+    (['--batch-size', '50'], '--batch-size 50 is larger'),
     (['--gpu', '0'], 'CuPy with CUDA is not'),
 ])
 def test_bad_options_stop_with_one_clear_message(tmp_path, capsys, argv,
@@ -90,7 +93,7 @@ def test_bad_options_stop_with_one_clear_message(tmp_path, capsys, argv,
     if '--gpu' in argv and chainer.backends.cuda.available:
         pytest.skip('CUDA is available here')
     with pytest.raises(SystemExit) as e:
-        train_sr.main(SR_ARGS + ['--out', str(tmp_path)] + argv)
+        train_sr.main(ARGS + ['--out', str(tmp_path)] + argv)
     assert e.value.code == 2
     err = capsys.readouterr().err
     assert pytest.importorskip('re').search(message, err)
