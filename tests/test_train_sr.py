@@ -2,6 +2,10 @@
 bitwise, refuses bad options clearly; the benchmark's table."""
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 from PIL import Image
@@ -165,3 +169,24 @@ def test_trains_on_any_folder_of_face_pictures(tmp_path):
     assert config['dataset'] == str(tmp_path / 'faces')
     low, high = bench.held_out(config)
     assert low.shape == (2, 3, 8, 8) and high.shape == (2, 3, 32, 32)
+
+
+def test_ctrl_c_writes_a_snapshot_and_the_model_and_exits_130(tmp_path):
+    out = str(tmp_path / 'run')
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(root, 'train_sr.py')] + ARGS[:-1]
+        + ['100000', '--out', out], cwd=root, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    first = os.path.join(out, 'samples_iter_00000000.png')
+    deadline = time.time() + 60
+    while not os.path.exists(first) and proc.poll() is None and \
+            time.time() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    text = proc.communicate(timeout=60)[0]
+    assert proc.returncode == 130, text
+    assert 'Resume with the same options plus: --resume auto' in text
+    snapshots = [n for n in os.listdir(out) if n.startswith('snapshot_iter_')]
+    assert len(snapshots) == 1
+    assert sr_export.load(out)[1]['scale'] == 2  # the model so far
