@@ -21,7 +21,7 @@ ONNX_REQUIRES = ['onnx==1.17.0', 'onnxruntime==1.18.1']
 
 #: The top-level scripts, installed as modules.
 SCRIPTS = ('train', 'evaluate', 'prepare', 'translate', 'compare', 'bench',
-           'demo')
+           'demo', 'train_sr')
 
 setup(
     name='chainer-stargan-faces',

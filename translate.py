@@ -27,6 +27,8 @@ Examples:
   python translate.py me.jpg --model cyclegan_run --target anime
   python translate.py --model result --export-onnx generator.onnx
   python translate.py me.jpg --model generator.onnx --target smile
+  python translate.py me.jpg --model result --target smile \\
+      --upscale result_sr/upscaler.npz
 """
 import argparse
 import os
@@ -46,6 +48,7 @@ from faceapp import onnx_export
 from faceapp import outputs
 from faceapp import progress
 from faceapp import run_lock
+from faceapp import sr_export
 from faceapp.snapshots import UnsafeFileError
 from faceapp import translation
 from faceapp import translation_files
@@ -134,6 +137,11 @@ def parse_args(argv=None):
     faces_.add_argument('--feather', type=float, default=0.12, help=(
         'width of the soft edge of each pasted face, as a fraction of its '
         'crop (default: 0.12)'))
+    faces_.add_argument('--upscale', metavar='SR_MODEL', help=(
+        'upscaler.npz of train_sr.py (or its out dir): each translated face '
+        'placed larger than the model\'s size is enlarged by it (2x or 4x, '
+        'as the file says) before it is resized to its place, so it is not '
+        'a blurry patch'))
     faces_.add_argument('--keep-unmatched', action='store_true', help=(
         'write pictures in which no face is found unchanged (default: '
         'report them and exit non-zero)'))
@@ -274,6 +282,8 @@ def main(argv=None):
             config.get('face_margin', export.DEFAULT_FACE_MARGIN)
             if args.margin is None else args.margin, args.min_face,
             args.largest)
+        upscale = None if args.upscale is None else sr_export.open_upscaler(
+            args.upscale, device, args.batch_size)
     except (DatasetError, UnsafeFileError, ValueError,
             outputs.OutputError) as e:
         parser.error(str(e))
@@ -288,7 +298,8 @@ def main(argv=None):
             config['image_size'], args.feather, args.keep_unmatched,
             args.batch_size,
             None if args.quiet else progress.TextProgress(sys.stderr,
-                                                            'translate'))
+                                                            'translate'),
+            upscale=upscale)
     except outputs.OutputError as e:
         parser.error(str(e))
     print('Wrote {} file(s) to {}.'.format(len(written), args.out))
