@@ -18,6 +18,7 @@ from extensions import rescue
 from extensions import safety
 from extensions.sr_samples import SuperResolutionGrid
 from faceapp import devices
+from faceapp.options import OptionError
 from faceapp import reporting
 from faceapp import run_files
 from faceapp import runs
@@ -148,12 +149,15 @@ def main(argv=None, description=None):
     parser = sr_options.build_parser(description)
     opts = sr_options.resolve(parser.parse_args(argv))
     sr_options.check(parser, opts)
-    device = train_runs.get_device(parser, opts['gpu'])
+    auto = opts['resume'] == 'auto'  # prepare_out_dir resolves it
+    try:
+        device = devices.get_device(opts['gpu'])
+        lock = train_runs.prepare_out_dir(opts)
+    except (ValueError, OptionError) as e:  # no CUDA; an unusable out dir
+        parser.error(str(e))
     device.use()
     if device.xp is numpy:
         devices.keep_freed_memory()
-    auto = opts['resume'] == 'auto'
-    lock = train_runs.prepare_out_dir(parser, opts)
     try:
         done = run_files.snapshot_iteration(opts['resume'] or '')
         if auto and done is not None and done >= opts['iterations']:
