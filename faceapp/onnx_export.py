@@ -8,7 +8,9 @@ gives each an ONNX mapping (:data:`CONVERTERS`): ``Conv2D`` -> ``Conv``,
 ``Deconv2D`` -> ``ConvTranspose``, the label convolution ``LabelConv2D``
 -> the label tiled over the image (``Unsqueeze``, ``Expand``),
 ``Concat`` and ``Conv``, i.e. the convolution it computes without the
-tiling, and the fused ``InstanceNorm`` -> ``InstanceNormalization``.
+tiling, and the fused ``InstanceNorm`` -> ``InstanceNormalization``. The
+nearest-neighbour x2 of ``--upsample resize`` is chainer's own
+``Unpooling2D``, which ``onnx_chainer`` writes as a nearest ``Resize``.
 
 The graph:
 

@@ -159,9 +159,11 @@ def group_sizes(dataset):
 
 def make_stargan(opts, n_labels):
     """Returns ``(generator, discriminator)`` sized by a run's options
-    (``generator``: its kind, plain for runs that predate the choice)."""
+    (``generator``: its kind, plain for runs that predate the choice;
+    ``upsample``: deconv for runs that predate it)."""
     gen = attention.GENERATORS[opts.get('generator', 'plain')](
-        n_labels, opts['g_conv_dim'], opts['g_res'])
+        n_labels, opts['g_conv_dim'], opts['g_res'],
+        upsample=opts.get('upsample', 'deconv'))
     dis = networks.Discriminator(opts['image_size'], n_labels,
                                  opts['d_conv_dim'], opts['d_down'])
     return gen, dis
