@@ -93,9 +93,10 @@ def add_generator_arguments(group):
         'kernel, so the four can drift apart and paint a fine '
         'checkerboard over the translations. resize: nearest-neighbour x2 '
         'then a 3x3 convolution (Odena et al. 2016), one kernel for every '
-        'pixel, so no such pattern; same channels, but those two layers do '
-        '9/4 the multiply-adds (a 3x3 kernel at the doubled size against '
-        '4x4 at the input\'s). Choose resize when translations show a '
+        'pixel, so no such pattern. It is computed as one transposed '
+        'convolution of a kernel folded from the 3x3 one, so it costs about '
+        'what deconv costs, with fewer weights. Choose resize when '
+        'translations show a '
         'checkerboard; the default stays deconv, the '
         'network of runs before the choice'))
 

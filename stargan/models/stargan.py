@@ -7,8 +7,11 @@ real/fake head and a domain-classification head.
 import functools
 
 import chainer
+from chainer import backend
 import chainer.functions as F
+import numpy
 
+from stargan.conv import functions as conv
 from stargan.conv import links
 
 #: ``--upsample`` values: how the generator doubles its feature maps twice.
@@ -21,14 +24,49 @@ from stargan.conv import links
 UPSAMPLES = ('deconv', 'resize')
 
 
+#: How each 3x3 tap of :class:`ResizeConvolution2D` lands in the 4x4
+#: stride-2 transposed kernel that computes the same map (one axis; row p of
+#: the 4x4 kernel is the sum of the 3x3 rows i with ``FOLD[p, i] = 1``).
+FOLD = numpy.array([[0, 0, 1], [0, 1, 1], [1, 1, 0], [1, 0, 0]],
+                   numpy.float32)
+
+
+def fold_resize_kernel(W):
+    """The transposed-convolution kernel equal to nearest x2 then ``W``.
+
+    Output row ``2m`` of a 3x3 convolution (padding 1) of the doubled map
+    reads input rows ``m - 1`` (tap 0) and ``m`` (taps 1 and 2), row
+    ``2m + 1`` reads rows ``m`` (taps 0, 1) and ``m + 1`` (tap 2): a 4x4
+    stride-2 transposed convolution with padding 1 whose kernel is ``FOLD W
+    FOLD^T`` on each axis. It does 4/9 of the multiply-adds at the input's
+    size, and no doubled copy of the input is made.
+
+    Args:
+        W (~chainer.Variable or array): float32 ``(O, C, 3, 3)``.
+
+    Returns:
+        ~chainer.Variable: float32 ``(C, O, 4, 4)`` (chainer's
+        ``Deconvolution2D`` layout), differentiable in ``W``.
+    """
+    o, c = W.shape[:2]
+    fold = backend.get_array_module(W).asarray(FOLD.T)  # (3, 4)
+    k = F.matmul(F.reshape(W, (o * c * 3, 3)), fold)  # columns: q
+    k = F.reshape(F.transpose(F.reshape(k, (o, c, 3, 4)), (0, 1, 3, 2)),
+                  (o * c * 4, 3))
+    k = F.reshape(F.matmul(k, fold), (o, c, 4, 4))  # (o, c, q, p)
+    return F.transpose(k, (1, 0, 3, 2))
+
+
 class ResizeConvolution2D(links.Convolution2D):
     """Nearest-neighbour x2 then a 3x3 stride-1 convolution (padding 1):
     ``(N, C, H, W)`` -> ``(N, O, 2H, 2W)``.
 
     A :class:`~stargan.conv.links.Convolution2D` (its ``W`` is ``(O, C, 3,
-    3)``) whose input is first repeated over 2x2 blocks by
-    ``F.unpooling_2d``, which runs on any device and which ``onnx_chainer``
-    writes as ONNX's nearest ``Resize``.
+    3)``); the forward pass computes the same map as
+    ``convolution_2d(F.unpooling_2d(x, 2, 2, 0, cover_all=False), W, b,
+    1, 1)`` (see :meth:`reference`), but as one transposed convolution of
+    ``x`` by :func:`fold_resize_kernel` (``W``): half the time on the CPU,
+    equal up to float32 rounding.
 
     Args:
         in_channels (int): Input channels C.
@@ -41,6 +79,11 @@ class ResizeConvolution2D(links.Convolution2D):
 
     def forward(self, x):
         """(N, C, H, W) float32 -> (N, O, 2H, 2W) float32."""
+        W = fold_resize_kernel(links.parameter(self.W))
+        return conv.deconvolution_2d(x, W, links.parameter(self.b), 2, 1)
+
+    def reference(self, x):
+        """The definition, nearest x2 then the convolution (for tests)."""
         return super().forward(F.unpooling_2d(x, 2, 2, 0, cover_all=False))
 
 

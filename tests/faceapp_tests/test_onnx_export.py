@@ -83,16 +83,6 @@ def test_the_graph_uses_onnx_ops_with_named_inputs(tmp_path):
     assert json.loads(meta[onnx_export.CONFIG_KEY]) == _config()
 
 
-def test_resize_upsampling_is_a_nearest_resize_not_a_transposed_conv():
-    model = onnx_export.to_onnx(_generator('plain', 'resize'),
-                                _config(upsample='resize'))
-    resizes = [n for n in model.graph.node if n.op_type == 'Resize']
-    assert len(resizes) == 2
-    assert 'ConvTranspose' not in {n.op_type for n in model.graph.node}
-    for node in resizes:  # ONNX's default mode is nearest
-        assert all(a.s in (b'', b'nearest') for a in node.attribute
-                   if a.name == 'mode')
-
 
 def test_the_label_is_an_input_of_the_graph(tmp_path):
     # The same picture to two targets: ONNX must follow the label input.

@@ -86,3 +86,42 @@ def test_resize_paints_no_checkerboard_where_deconv_does():
     for layer, channels in ((deconv.up1, 16), (deconv.up2, 8)):
         spread, bound = _interior_spread(layer, channels, rng)
         assert (spread > 100 * bound).all(), (spread, bound)
+
+
+def _abs_reference(layer, x):
+    """The definition computed on absolute values: sum |w| |x| per output,
+    the scale of its float32 rounding."""
+    absolute = networks.ResizeConvolution2D(*layer.W.shape[1::-1],
+                                            nobias=True)
+    absolute.W.array[...] = np.abs(layer.W.array)
+    with chainer.no_backprop_mode():
+        return absolute.reference(np.abs(x)).array
+
+
+def test_the_folded_kernel_computes_nearest_x2_then_the_convolution():
+    rng = np.random.RandomState(2)
+    layer = networks.ResizeConvolution2D(6, 5)
+    layer.b.array[...] = rng.normal(0, 1, 5)
+    x = rng.normal(0, 1, (2, 6, 5, 7)).astype(np.float32)  # not square
+    y, want = layer(x), layer.reference(x)
+    assert y.shape == want.shape == (2, 5, 10, 14)
+    # Both sum the same 9 * C products (the folded kernel's entries are
+    # sums of up to four taps): each within 9 * C * eps/2 * sum |w x| of
+    # the exact value, so within 9 * C * eps of each other (+ the bias's
+    # one rounding).
+    bound = 9 * 6 * EPS * (_abs_reference(layer, x) + np.abs(
+        layer.b.array)[:, None, None])
+    assert (np.abs(y.array - want.array) <= bound).all()
+    # The weights get the definition's gradient.
+    gy = rng.normal(0, 1, y.shape).astype(np.float32)
+    grads = []
+    for out in (y, want):
+        layer.cleargrads()
+        out.grad = gy
+        out.backward()
+        grads.append(layer.W.grad.copy())
+    # Each entry sums N * 2H * 2W = 280 products gy * x: within 280 * eps
+    # * sum |gy x| <= 280 * eps * sum |gy| * max |x| of each other.
+    bound = 2 * 10 * 14 * EPS * np.abs(gy).sum() * np.abs(x).max()
+    assert np.abs(grads[1]).max() > 100 * bound
+    assert np.abs(grads[0] - grads[1]).max() <= bound
