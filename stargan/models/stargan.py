@@ -49,12 +49,14 @@ def fold_resize_kernel(W):
         ``Deconvolution2D`` layout), differentiable in ``W``.
     """
     o, c = W.shape[:2]
-    fold = backend.get_array_module(W).asarray(FOLD.T)  # (3, 4)
-    k = F.matmul(F.reshape(W, (o * c * 3, 3)), fold)  # columns: q
-    k = F.reshape(F.transpose(F.reshape(k, (o, c, 3, 4)), (0, 1, 3, 2)),
-                  (o * c * 4, 3))
-    k = F.reshape(F.matmul(k, fold), (o, c, 4, 4))  # (o, c, q, p)
-    return F.transpose(k, (1, 0, 3, 2))
+    # Both axes at once: column (i, j) of the flat 3x3 kernel goes to
+    # entry (p, q) of the 4x4 one with weight FOLD[p, i] * FOLD[q, j].
+    both = backend.get_array_module(W).asarray(_FOLD_BOTH)
+    k = F.matmul(F.reshape(W, (o * c, 9)), both)
+    return F.transpose(F.reshape(k, (o, c, 4, 4)), (1, 0, 2, 3))
+
+
+_FOLD_BOTH = numpy.kron(FOLD, FOLD).T  # (9, 16)
 
 
 class ResizeConvolution2D(links.Convolution2D):
