@@ -29,6 +29,7 @@ UPSAMPLES = ('deconv', 'resize')
 #: the 4x4 kernel is the sum of the 3x3 rows i with ``FOLD[p, i] = 1``).
 FOLD = numpy.array([[0, 0, 1], [0, 1, 1], [1, 1, 0], [1, 0, 0]],
                    numpy.float32)
+_FOLD_BOTH = numpy.kron(FOLD, FOLD).T  # (9, 16): both axes at once
 
 
 def fold_resize_kernel(W):
@@ -38,8 +39,9 @@ def fold_resize_kernel(W):
     reads input rows ``m - 1`` (tap 0) and ``m`` (taps 1 and 2), row
     ``2m + 1`` reads rows ``m`` (taps 0, 1) and ``m + 1`` (tap 2): a 4x4
     stride-2 transposed convolution with padding 1 whose kernel is ``FOLD W
-    FOLD^T`` on each axis. It does 4/9 of the multiply-adds at the input's
-    size, and no doubled copy of the input is made.
+    FOLD^T`` on each axis. It does 4/9 of the multiply-adds of the 3x3
+    convolution of the doubled map (16 per input pixel against 4 x 9), and
+    makes no doubled copy of the input.
 
     Args:
         W (~chainer.Variable or array): float32 ``(O, C, 3, 3)``.
@@ -54,9 +56,6 @@ def fold_resize_kernel(W):
     both = backend.get_array_module(W).asarray(_FOLD_BOTH)
     k = F.matmul(F.reshape(W, (o * c, 9)), both)
     return F.transpose(F.reshape(k, (o, c, 4, 4)), (1, 0, 2, 3))
-
-
-_FOLD_BOTH = numpy.kron(FOLD, FOLD).T  # (9, 16)
 
 
 class ResizeConvolution2D(links.Convolution2D):
