@@ -1,9 +1,9 @@
 """train.py --upsample resize end to end: args.json, the export,
-translate.py, resuming, refusals."""
+translate.py (resuming with the other value and CycleGAN's refusal: in
+test_train_attention.py)."""
 import os
 
 import numpy as np
-from PIL import Image
 import pytest
 
 import chainer
@@ -11,10 +11,9 @@ import chainer
 from faceapp import export
 from faceapp import model_loading
 from faceapp import run_files
-from faceapp import translation
 from stargan.models import stargan as networks
+from tests.test_train_attention import translate_py_matches_the_export
 import train
-import translate
 
 TINY = ['--preset', 'tiny', '--n-train', '20', '--n-test', '5',
         '--n-samples', '2', '--log-interval', '2', '--eval-interval', '0',
@@ -43,48 +42,8 @@ def test_the_export_rebuilds_the_trained_network(run):
 
 
 def test_translate_py_runs_a_resize_export(run, tmp_path):
-    crop = np.random.RandomState(0).randint(0, 256, (32, 32, 3)).astype(
-        np.uint8)
-    Image.fromarray(crop).save(str(tmp_path / 'face.png'))
-    out = str(tmp_path / 'out')
-    assert translate.main([str(tmp_path / 'face.png'), '--model', run,
-                           '--no-detect', '--target', 'smile', '--out', out,
-                           '--quiet']) == 0
-    got = np.asarray(Image.open(os.path.join(out, 'face_smile.png')))
-    gen, config = export.load_exported(os.path.join(run, export.EXPORT_NAME))
-    labels = np.eye(5, dtype=np.float32)[[config['label_names'].index(
-        'smile')]]
-    want = translation.Translator(gen, chainer.get_device('@numpy'))(
-        crop[None], labels)[0]
-    np.testing.assert_array_equal(got, want)
-
-
-@pytest.mark.parametrize('first, then', [
-    ([], ['--upsample', 'resize']), (['--upsample', 'resize'], [])])
-def test_resuming_with_the_other_upsampling_is_refused(capsys, tmp_path,
-                                                       first, then):
-    out = str(tmp_path / 'run')
-    assert train.main(TINY + first + ['--out', out]) == 0
-    capsys.readouterr()
-    before = sorted(os.listdir(out))
-    with pytest.raises(SystemExit) as e:
-        train.main(TINY + then + ['--iterations', '4', '--out', out,
-                                  '--resume', 'auto'])
-    assert e.value.code == 2
-    saved = (first + ['--upsample', 'deconv'])[1]
-    assert 'snapshot_iter_2 holds a --upsample {} model'.format(saved) in \
-        capsys.readouterr().err
-    assert sorted(os.listdir(out)) == before
-
-
-def test_cyclegan_refuses_resize_upsampling(capsys, tmp_path):
-    with pytest.raises(SystemExit) as e:
-        train.main(['--model', 'cyclegan', '--domains', 'smile', 'sad',
-                    '--upsample', 'resize', '--out', str(tmp_path)])
-    assert e.value.code == 2
-    err = capsys.readouterr().err
-    assert '--upsample resize works with --model stargan only' in err
-    assert 'Traceback' not in err and not os.listdir(str(tmp_path))
+    assert translate_py_matches_the_export(run, tmp_path)[
+        'upsample'] == 'resize'
 
 
 def test_help_says_why_one_would_resize(capsys):
