@@ -106,8 +106,7 @@ def test_configs_that_do_not_match_the_weights_are_refused(
         export.load_exported(path)
 
 
-def test_a_resize_generator_round_trips_and_a_config_without_the_key_is_a_deconv(
-        tmp_path):
+def test_a_resize_export_round_trips_and_no_key_means_deconv(tmp_path):
     gen = networks.Generator(5, conv_dim=4, n_res=1, upsample='resize')
     path = str(tmp_path / 'g.npz')
     export.export_generator(path, gen, tiny_config(upsample='resize'))
