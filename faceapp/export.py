@@ -18,6 +18,8 @@ g_conv_dim        generator width (channels of its first layer)
 g_res             generator residual blocks
 generator         ``'plain'`` or ``'attention'`` (:data:`stargan.attention.
                   GENERATORS`; ``--generator``); absent means plain
+upsample          ``'deconv'`` or ``'resize'`` (:data:`stargan.models.
+                  stargan.UPSAMPLES`; ``--upsample``); absent means deconv
 label_names       name of each label position, length L
 attribute_groups  ``[[group_name, [value, ...]], ...]`` whose values
                   concatenated are ``label_names``; a group of one value is a
@@ -51,6 +53,7 @@ from faceapp import runs
 from faceapp import snapshots
 from faceapp.snapshots import UnsafeFileError
 from stargan import attention
+from stargan.models import stargan as networks
 
 FORMAT_VERSION = 1
 CONFIG_KEY = 'export_config'
@@ -83,7 +86,8 @@ def config_from_options(opts, train_dataset):
         'attribute_groups': [[str(g), [str(v) for v in values]]
                              for g, values in train_dataset.attribute_groups],
         'face_margin': face_margin(opts),
-        'generator': opts.get('generator', 'plain')}
+        'generator': opts.get('generator', 'plain'),
+        'upsample': opts.get('upsample', 'deconv')}
     config.update((k, int(opts[k])) for k in _INT_KEYS)
     config.update(weights_note(opts.get('ema_beta', 0.)))
     if hasattr(train_dataset, 'layout'):  # several datasets at once
@@ -263,10 +267,12 @@ def check_config(config, path):
     if not ok or not isinstance(names, list) or flat != names or not names:
         raise bad('attribute_groups {!r} do not list label_names {!r} in '
                   'order'.format(groups, names))
-    kind = config.get('generator', 'plain')
-    if not isinstance(kind, str) or kind not in attention.GENERATORS:
-        raise bad('generator must be one of {}, got {!r}'.format(
-            ', '.join(sorted(attention.GENERATORS)), kind))
+    for key, known, default in (('generator', attention.GENERATORS, 'plain'),
+                                ('upsample', networks.UPSAMPLES, 'deconv')):
+        value = config.get(key, default)
+        if not isinstance(value, str) or value not in known:
+            raise bad('{} must be one of {}, got {!r}'.format(
+                key, ', '.join(sorted(known)), value))
     margin = config.get('face_margin', DEFAULT_FACE_MARGIN)
     if not isinstance(margin, (int, float)) or margin < 0:
         raise bad('face_margin must be a number >= 0, got {!r}'.format(
@@ -275,7 +281,8 @@ def check_config(config, path):
 
 def _build(config):
     return attention.GENERATORS[config.get('generator', 'plain')](
-        len(config['label_names']), config['g_conv_dim'], config['g_res'])
+        len(config['label_names']), config['g_conv_dim'], config['g_res'],
+        upsample=config.get('upsample', 'deconv'))
 
 
 def _check_weights(arrays, gen, config, path):
@@ -298,7 +305,8 @@ def _check_weights(arrays, gen, config, path):
                     k, arrays[k].shape, want[k]) for k in wrong[:5]))
         raise UnsafeFileError(
             '{}: the weights do not match the config ({} generator, {} '
-            'labels, g_conv_dim {}, g_res {}): {}'.format(
+            'upsampling, {} labels, g_conv_dim {}, g_res {}): {}'.format(
                 path, config.get('generator', 'plain'),
+                config.get('upsample', 'deconv'),
                 len(config['label_names']), config['g_conv_dim'],
                 config['g_res'], '; '.join(parts)))

@@ -8,7 +8,11 @@ gives each an ONNX mapping (:data:`CONVERTERS`): ``Conv2D`` -> ``Conv``,
 ``Deconv2D`` -> ``ConvTranspose``, the label convolution ``LabelConv2D``
 -> the label tiled over the image (``Unsqueeze``, ``Expand``),
 ``Concat`` and ``Conv``, i.e. the convolution it computes without the
-tiling, and the fused ``InstanceNorm`` -> ``InstanceNormalization``.
+tiling, and the fused ``InstanceNorm`` -> ``InstanceNormalization``. An
+upsampling of ``--upsample resize`` is a ``ConvTranspose`` too, whose
+kernel ``MatMul``, ``Transpose`` and ``Reshape`` nodes fold from the
+layer's 3x3 weights (:func:`stargan.models.stargan.fold_resize_kernel`;
+they depend on no input, so a runtime computes them once).
 
 The graph:
 

@@ -1,12 +1,13 @@
 """``train.py``'s options for picture quality on a small budget: the
-average of G's weights (``--ema-beta``), D's augmentation (``--augment``)
-and the attention-mask generator (``--generator``, ``--lambda-mask``,
-``--lambda-mask-tv``)."""
+average of G's weights (``--ema-beta``), D's augmentation (``--augment``),
+the attention-mask generator (``--generator``, ``--lambda-mask``,
+``--lambda-mask-tv``) and G's upsampling (``--upsample``)."""
 import argparse
 
 from faceapp import arg_types
 from stargan import attention
 from stargan import augment
+from stargan.models import stargan as networks
 
 
 def ema_beta(text):
@@ -63,7 +64,8 @@ def add_quality_arguments(parser):
 
 
 def add_generator_arguments(group):
-    """``--generator``, ``--lambda-mask`` and ``--lambda-mask-tv``."""
+    """``--generator``, ``--lambda-mask``, ``--lambda-mask-tv`` and
+    ``--upsample``."""
     group.add_argument('--generator', choices=sorted(attention.GENERATORS),
                        default='plain', help=(
         'plain: G paints the whole output image; attention (GANimation): G '
@@ -83,13 +85,36 @@ def add_generator_arguments(group):
         'with --generator attention: weight of the masks\' total variation '
         '(mean absolute difference of neighbours), for smooth masks. A '
         'starting value, to be measured'))
+    group.add_argument('--upsample', choices=networks.UPSAMPLES,
+                       default='deconv', help=(
+        'how G doubles its feature maps, twice. deconv (the paper\'s): 4x4 '
+        'stride-2 transposed convolutions; each of the four pixels of '
+        'every 2x2 output block is computed by its own quarter of the '
+        'kernel, so the four can drift apart and paint a fine '
+        'checkerboard over the translations. resize: nearest-neighbour x2 '
+        'then a 3x3 convolution (Odena et al. 2016), one kernel for every '
+        'pixel, so no such pattern. It is computed as one transposed '
+        'convolution of a kernel folded from the 3x3 one, so it costs about '
+        'what deconv costs, with fewer weights. Choose resize when '
+        'translations show a '
+        'checkerboard; the default stays deconv, the '
+        'network of runs before the choice'))
 
 
 def check(opts):
-    """Rejects ``--augment`` and ``--generator attention`` with a model that
-    does not use them (ValueError naming the flag)."""
+    """Rejects an unknown ``--upsample``, and ``--augment``, ``--generator
+    attention`` and ``--upsample resize`` with a model that does not use
+    them (ValueError naming the flag)."""
+    upsample = opts.get('upsample', 'deconv')
+    if upsample not in networks.UPSAMPLES:
+        raise ValueError('--upsample must be one of {}, got {!r}'.format(
+            ', '.join(networks.UPSAMPLES), upsample))
     if opts['model'] == 'stargan':
         return
+    if upsample != 'deconv':
+        raise ValueError('--upsample {} works with --model stargan only; '
+                         '--model {} has its own generators (leave '
+                         '--upsample out)'.format(upsample, opts['model']))
     if opts.get('augment', 'none') != 'none':
         raise ValueError('--augment works with --model stargan only, not '
                          '--model {}'.format(opts['model']))

@@ -159,9 +159,11 @@ def group_sizes(dataset):
 
 def make_stargan(opts, n_labels):
     """Returns ``(generator, discriminator)`` sized by a run's options
-    (``generator``: its kind, plain for runs that predate the choice)."""
+    (``generator``: its kind, plain for runs that predate the choice;
+    ``upsample``: deconv for runs that predate it)."""
     gen = attention.GENERATORS[opts.get('generator', 'plain')](
-        n_labels, opts['g_conv_dim'], opts['g_res'])
+        n_labels, opts['g_conv_dim'], opts['g_res'],
+        upsample=opts.get('upsample', 'deconv'))
     dis = networks.Discriminator(opts['image_size'], n_labels,
                                  opts['d_conv_dim'], opts['d_down'])
     return gen, dis
@@ -192,7 +194,8 @@ def load_generator(path, opts, n_labels):
 def check_generator_kind(path, opts):
     """Refuses a trainer snapshot whose generator is of another kind than
     ``opts['generator']`` builds (a plain model would load an attention
-    run's snapshot and silently drop its mask head).
+    run's snapshot and silently drop its mask head), or of another
+    ``opts['upsample']``.
 
     Args:
         path (str): A trainer snapshot.
@@ -202,13 +205,23 @@ def check_generator_kind(path, opts):
         ~faceapp.snapshots.UnsafeFileError: Naming the flag to pass.
     """
     gen_prefix = run_files.GEN_PREFIXES['gen']
+    if not snapshots.has_key_prefix(path, gen_prefix):
+        return
     saved = 'attention' if snapshots.has_key_prefix(
         path, gen_prefix + 'a_out/') else 'plain'
-    kind = opts.get('generator', 'plain')
-    if snapshots.has_key_prefix(path, gen_prefix) and saved != kind:
+    _refuse_other(path, 'generator', saved, opts.get('generator', 'plain'))
+    # up1/W is a deconvolution's (in, out, 4, 4) or a convolution's
+    # (out, in, 3, 3).
+    shape = snapshots.array_shape(path, gen_prefix + 'up1/W')
+    saved = 'resize' if shape and shape[-1] == 3 else 'deconv'
+    _refuse_other(path, 'upsample', saved, opts.get('upsample', 'deconv'))
+
+
+def _refuse_other(path, flag, saved, wanted):
+    if saved != wanted:
         raise snapshots.UnsafeFileError(
-            '{} holds a --generator {} model, not --generator {}; resume '
-            'it with --generator {}'.format(path, saved, kind, saved))
+            '{} holds a --{f} {} model, not --{f} {}; resume it with --{f} '
+            '{}'.format(path, saved, wanted, saved, f=flag))
 
 
 def generator_prefix(path):

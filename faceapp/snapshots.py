@@ -49,6 +49,17 @@ def npz_keys(path):
     return _read_npz(path, lambda npz: list(npz.files))
 
 
+def array_shape(path, key):
+    """The shape of one array of an ``.npz`` (only that one is read, with
+    ``allow_pickle=False``), or None when the file has no ``key``.
+
+    Raises:
+        UnsafeFileError: The file is missing or not a readable npz archive.
+    """
+    return _read_npz(path, lambda npz: tuple(npz[key].shape)
+                     if key in npz.files else None)
+
+
 def _read_npz(path, read):
     """``read(npz)`` of the archive at ``path``: the one place that opens
     model and trainer files and says in plain words why one cannot be

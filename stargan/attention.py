@@ -109,10 +109,12 @@ class AttentionGenerator(networks.Generator):
         c_dim (int): Length L of the label vector.
         conv_dim (int): Channels of the first layer.
         n_res (int): Residual blocks at the bottleneck.
+        upsample (str): The trunk's upsampling (see
+            :data:`stargan.models.stargan.UPSAMPLES`).
     """
 
-    def __init__(self, c_dim, conv_dim=64, n_res=6):
-        super().__init__(c_dim, conv_dim, n_res)
+    def __init__(self, c_dim, conv_dim=64, n_res=6, upsample='deconv'):
+        super().__init__(c_dim, conv_dim, n_res, upsample)
         with self.init_scope():
             self.a_out = links.Convolution2D(conv_dim, 1, 7, 1, 3)
 
@@ -156,5 +158,6 @@ def with_mask(generator, x, c):
     return (generator(x, c), None) if paint is None else paint(x, c)
 
 
-#: ``--generator`` name -> class, built as ``cls(c_dim, conv_dim, n_res)``.
+#: ``--generator`` name -> class, built as ``cls(c_dim, conv_dim, n_res,
+#: upsample)``.
 GENERATORS = {'plain': networks.Generator, 'attention': AttentionGenerator}

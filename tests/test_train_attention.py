@@ -1,5 +1,6 @@
 """train.py --generator attention end to end: one and several datasets,
-the export, loading from a snapshot, translate.py, refusals."""
+the export, loading from a snapshot, translate.py, refusals (of
+--upsample resize too)."""
 import json
 import os
 
@@ -50,7 +51,9 @@ def test_the_run_exports_and_reloads_an_attention_generator(run):
     assert 0 < log['gen/loss_mask'] < 1 and log['gen/loss_mask_tv'] > 0
 
 
-def test_translate_py_runs_an_attention_export(run, tmp_path):
+def translate_py_matches_the_export(run, tmp_path):
+    """translate.py's picture of a random crop with run's export equals
+    the export's generator's translation of it."""
     crop = np.random.RandomState(0).randint(0, 256, (32, 32, 3)).astype(
         np.uint8)
     Image.fromarray(crop).save(str(tmp_path / 'face.png'))
@@ -65,6 +68,12 @@ def test_translate_py_runs_an_attention_export(run, tmp_path):
     want = translation.Translator(gen, chainer.get_device('@numpy'))(
         crop[None], labels)[0]
     np.testing.assert_array_equal(got, want)
+    return config
+
+
+def test_translate_py_runs_an_attention_export(run, tmp_path):
+    assert translate_py_matches_the_export(run, tmp_path)[
+        'generator'] == 'attention'
 
 
 def test_a_joint_run_trains_and_shows_the_masks(tmp_path):
@@ -78,11 +87,18 @@ def test_a_joint_run_trains_and_shows_the_masks(tmp_path):
     assert config['generator'] == 'attention' and 'datasets' in config
 
 
-@pytest.mark.parametrize('first, then', [
-    ([], ['--generator', 'attention']), (['--generator', 'attention'], [])])
-def test_resuming_with_the_other_generator_is_refused(capsys, tmp_path,
-                                                      first, then):
+#: The generator options a resumed run and CycleGAN must refuse:
+#: (flag, the other value, the default).
+KINDS = [('--generator', 'attention', 'plain'),
+         ('--upsample', 'resize', 'deconv')]
+
+
+@pytest.mark.parametrize('other_first', [False, True])
+@pytest.mark.parametrize('flag, other, default', KINDS)
+def test_resuming_with_the_other_generator_is_refused(
+        capsys, tmp_path, flag, other, default, other_first):
     plain = [a for a in TINY if a not in ('--generator', 'attention')]
+    first, then = ([flag, other], []) if other_first else ([], [flag, other])
     out = str(tmp_path / 'run')
     assert train.main(plain + first + ['--out', out]) == 0
     capsys.readouterr()
@@ -91,19 +107,21 @@ def test_resuming_with_the_other_generator_is_refused(capsys, tmp_path,
         train.main(plain + then + ['--iterations', '4', '--out', out,
                                    '--resume', 'auto'])
     assert e.value.code == 2
-    saved = (first + ['--generator', 'plain'])[1]
-    assert 'snapshot_iter_2 holds a --generator {} model'.format(saved) in \
+    saved = other if other_first else default
+    assert 'snapshot_iter_2 holds a {} {} model'.format(flag, saved) in \
         capsys.readouterr().err
     assert sorted(os.listdir(out)) == before
 
 
-def test_cyclegan_refuses_the_attention_generator(capsys, tmp_path):
+@pytest.mark.parametrize('flag, other, default', KINDS)
+def test_cyclegan_refuses_the_stargan_generators(capsys, tmp_path, flag,
+                                                 other, default):
     with pytest.raises(SystemExit) as e:
         train.main(['--model', 'cyclegan', '--domains', 'smile', 'sad',
-                    '--generator', 'attention', '--out', str(tmp_path)])
+                    flag, other, '--out', str(tmp_path)])
     assert e.value.code == 2
     err = capsys.readouterr().err
-    assert '--generator attention works with --model stargan only' in err
+    assert '{} {} works with --model stargan only'.format(flag, other) in err
     assert 'Traceback' not in err and not os.listdir(str(tmp_path))
 
 

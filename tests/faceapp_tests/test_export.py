@@ -94,6 +94,9 @@ def test_missing_arrays_and_config_are_refused(tmp_path):
     (dict(label_names=NAMES[::-1]), 'do not list label_names'),
     (dict(format_version=2), 'format version 2'),
     (dict(image_size=True), 'image_size must be a positive integer'),
+    (dict(upsample='resize'), r'resize upsampling.*wrong shapes up1/W'),
+    (dict(upsample='bilinear'), "upsample must be one of deconv, resize, "
+                                "got 'bilinear'"),
 ])
 def test_configs_that_do_not_match_the_weights_are_refused(
         tmp_path, changes, match):
@@ -101,6 +104,20 @@ def test_configs_that_do_not_match_the_weights_are_refused(
     np.savez(path, **_arrays(tiny_generator(), tiny_config(**changes)))
     with pytest.raises(UnsafeFileError, match='wrong.npz.*' + match):
         export.load_exported(path)
+
+
+def test_a_resize_export_round_trips_and_no_key_means_deconv(tmp_path):
+    gen = networks.Generator(5, conv_dim=4, n_res=1, upsample='resize')
+    path = str(tmp_path / 'g.npz')
+    export.export_generator(path, gen, tiny_config(upsample='resize'))
+    loaded, config = export.load_exported(path)
+    assert config['upsample'] == 'resize'
+    assert isinstance(loaded.up1, networks.ResizeConvolution2D)
+    np.testing.assert_array_equal(_outputs(loaded), _outputs(gen))
+    export.export_generator(path, tiny_generator(), tiny_config())
+    assert export.load_exported(path)[0].up1.W.shape == (16, 8, 4, 4)
+    with pytest.raises(UnsafeFileError, match='deconv upsampling'):
+        export.export_generator(path, gen, tiny_config())
 
 
 def test_export_refuses_a_config_that_does_not_fit(tmp_path):
@@ -135,11 +152,11 @@ def test_export_from_run_and_load_model_accept_dirs_and_snapshots(tmp_path):
         f.write(b'PK torn')  # a snapshot cut off while written: skipped
     out = os.path.join(run, export.EXPORT_NAME)
     config = model_loading.export_from_run(run, out)
-    # The fake run's options have no --ema-beta nor --generator (a run from
-    # before them).
+    # The fake run's options have no --ema-beta, --generator nor
+    # --upsample (a run from before them).
     assert config == tiny_config(face_margin=export.DEFAULT_FACE_MARGIN,
                                  weights='last', ema_beta=0.,
-                                 generator='plain')
+                                 generator='plain', upsample='deconv')
     for path in (out, run, os.path.join(run, 'snapshot_iter_5')):
         loaded, cfg = model_loading.load_model(path)
         assert cfg['label_names'] == NAMES

@@ -23,18 +23,19 @@ NAMES = ['neutral', 'smile', 'sad']
 TOLERANCE = 1e-4
 
 
-def _config(generator='plain'):
+def _config(generator='plain', upsample='deconv'):
     return {'format_version': 1, 'model': 'stargan', 'preset': 'tiny',
             'image_size': 16, 'g_conv_dim': 4, 'g_res': 1,
             'label_names': list(NAMES),
             'attribute_groups': [['expression', list(NAMES)]],
-            'generator': generator, 'weights': 'last', 'ema_beta': 0.}
+            'generator': generator, 'upsample': upsample, 'weights': 'last',
+            'ema_beta': 0.}
 
 
-def _generator(kind):
+def _generator(kind, upsample='deconv'):
     """A random generator whose normalisations and biases are not the
     identity (ONNX's InstanceNormalization must apply them)."""
-    gen = attention.GENERATORS[kind](len(NAMES), 4, 1)
+    gen = attention.GENERATORS[kind](len(NAMES), 4, 1, upsample)
     rng = np.random.RandomState(3)
     for name, p in gen.namedparams():
         if not name.endswith('/W'):
@@ -49,13 +50,15 @@ def _inputs(n, seed=0):
     return x, c
 
 
+@pytest.mark.parametrize('upsample', networks.UPSAMPLES)
 @pytest.mark.parametrize('kind', sorted(attention.GENERATORS))
-def test_onnxruntime_translates_as_chainer_at_any_batch(tmp_path, kind):
-    gen = _generator(kind)
+def test_onnxruntime_translates_as_chainer_at_any_batch(tmp_path, kind,
+                                                        upsample):
+    gen = _generator(kind, upsample)
     path = str(tmp_path / 'g.onnx')
-    onnx_export.export_onnx(path, gen, _config(kind))
+    onnx_export.export_onnx(path, gen, _config(kind, upsample))
     loaded, config = onnx_model.load_onnx(path)
-    assert config == _config(kind)
+    assert config == _config(kind, upsample)
     for n in (1, 5):  # exported with a batch of one
         x, c = _inputs(n, seed=n)
         with conv.translating():
@@ -78,6 +81,7 @@ def test_the_graph_uses_onnx_ops_with_named_inputs(tmp_path):
     assert dims == [['N', 3, 16, 16], ['N', 3], ['N', 3, 16, 16]]
     meta = {p.key: p.value for p in model.metadata_props}
     assert json.loads(meta[onnx_export.CONFIG_KEY]) == _config()
+
 
 
 def test_the_label_is_an_input_of_the_graph(tmp_path):

@@ -41,7 +41,16 @@ def test_a_zero_size_is_refused_for_both_models(given, key):
      'stargan only'),
     (dict(dataset=['a', 'b'], joint_ratio=[1.]), 'one non-negative weight'),
     (dict(preset='paper256'), 'is a CycleGAN preset'),
+    (dict(upsample='bilinear'), "--upsample must be one of deconv, resize, "
+                                "got 'bilinear'"),
+    (dict(CYCLEGAN, upsample='resize'), '--upsample resize works with '
+     '--model stargan only'),
 ])
 def test_bad_options_are_one_option_error(given, message):
     with pytest.raises(options.OptionError, match=message):
         options.resolve(given)
+
+
+def test_upsampling_defaults_to_the_papers_deconvolution():
+    assert options.resolve({})['upsample'] == 'deconv'
+    assert options.resolve(dict(upsample='resize'))['upsample'] == 'resize'
