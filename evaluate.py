@@ -23,7 +23,6 @@ from datasets import atomic  # NOQA: E402
 from datasets.folder import DatasetError  # NOQA: E402
 from extensions import evaluation  # NOQA: E402
 from extensions import joint_eval  # NOQA: E402
-from faceapp import compare_models  # NOQA: E402
 from faceapp import inception  # NOQA: E402
 from faceapp import judging  # NOQA: E402
 from faceapp import model_loading  # NOQA: E402
@@ -95,36 +94,19 @@ def run(args):
     train, test = runs.make_datasets(opts)
     device = devices.get_device(args.gpu)
     device.use()  # --gpu 1: CuPy's own arrays go there too
-    if opts.get('model') == 'cyclegan':
-        return run_cyclegan(args, snapshot, run_dir, train, test, device,
-                            out)
-    gen = runs.load_generator(snapshot, opts, len(train.label_names))
-    gen.to_device(device)
     if runs.is_joint(opts):
+        gen = runs.load_generator(snapshot, opts, len(train.label_names))
+        gen.to_device(device)
         return run_joint(args, snapshot, train, test, gen, device, out)
-    result, data = scoring.score_stargan(
-        gen, train, test, args.n_test, args.metrics, _judge_options(args),
-        device, _inception(args, device))
-    return _write(out, result, data, snapshot, train.label_names)
-
-
-def _write(out, result, data, snapshot, label_names):
+    # One dataset, StarGAN or CycleGAN (both directions of its pair,
+    # overall and per direction, as compare.py scores them).
+    result, data = scoring.score_snapshot(
+        snapshot, run_dir, opts, train, test, args.n_test, args.metrics,
+        _judge_options(args), device, _inception(args, device))
     result.update(snapshot=os.path.abspath(snapshot))
     with outputs.writing(out) as staging:
-        report.write_report(staging, result, data, label_names)
+        report.write_report(staging, result, data, train.label_names)
     return result
-
-
-def run_cyclegan(args, snapshot, run_dir, train, test, device, out):
-    """A CycleGAN run: both directions between its two domains, scored as
-    compare.py scores them (target accuracy, distances, reconstruction
-    through the cycle, ground truth on synthetic faces), overall and per
-    direction, by the same judge a StarGAN run of the dataset gets."""
-    model = compare_models.load_cyclegan([run_dir], device, snapshot)
-    result, data = scoring.score_cyclegan(
-        model, train, test, args.n_test, args.metrics, _judge_options(args),
-        device, _inception(args, device))
-    return _write(out, result, data, snapshot, train.label_names)
 
 
 def run_joint(args, snapshot, train, test, gen, device, out):

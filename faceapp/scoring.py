@@ -8,6 +8,7 @@ import numpy
 
 from extensions import evaluation
 from faceapp import compare_eval
+from faceapp import compare_models
 from faceapp import judging
 from faceapp import runs
 from stargan.labels import groups as label_utils
@@ -125,3 +126,29 @@ def score_cyclegan(model, train, test, n_test, names, options, device,
                   per_direction=compare_eval.per_direction(
                       data, domains, src, names))
     return result, data
+
+
+def score_snapshot(snapshot, run_dir, opts, train, test, n_test, names,
+                   options, device, inception=None):
+    """Loads a run's model (one dataset; either kind) and scores it.
+
+    Args:
+        snapshot (str): A trainer snapshot or export of the run.
+        run_dir (str): The run's out dir.
+        opts (dict): Its options (``args.json``).
+        train: Its training dataset.
+        test: Its test dataset.
+        n_test, names, options, device, inception: As
+            :func:`score_stargan` takes them.
+
+    Returns:
+        tuple: ``(result dict, EvalData)``.
+    """
+    if opts.get('model') == 'cyclegan':
+        model = compare_models.load_cyclegan([run_dir], device, snapshot)
+        return score_cyclegan(model, train, test, n_test, names, options,
+                              device, inception)
+    gen = runs.load_generator(snapshot, opts, len(train.label_names))
+    gen.to_device(device)
+    return score_stargan(gen, train, test, n_test, names, options, device,
+                         inception)
