@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Measure a trained StarGAN or CycleGAN offline: target-domain accuracy,
-feature distances, reconstruction error and (on synthetic faces) error
+feature distances (the Frechet distance with its real-vs-real floor), an
+identity score, reconstruction error and (on synthetic faces) error
 against the ground truth; a CycleGAN run in both directions of its pair.
 
 A small domain classifier trained on the run's real training images judges
@@ -126,7 +127,8 @@ def run_joint(args, snapshot, train, test, gen, device, out):
             result, data = joint_eval.evaluate_dataset(
                 gen, test, k, clf, args.n_test, device,
                 [m for m in args.metrics if m != 'inception_fid'],
-                scoring.ground_truth(test.datasets[k]))
+                scoring.ground_truth(test.datasets[k]),
+                reference=(x_tr, c_tr))
             result = scoring.judged(result, clf_acc, sizes)
             result.update(n_test=len(x))
             report.write_report(os.path.join(staging, name), result, data,
