@@ -30,6 +30,7 @@ devices.preload_cuda_libraries()  # before chainer (faceapp) imports CuPy
 from datasets import atomic  # noqa: E402
 from faceapp import judging  # noqa: E402
 from faceapp import model_loading  # noqa: E402
+from faceapp import outputs  # noqa: E402
 from faceapp import report  # noqa: E402
 from faceapp import runs  # noqa: E402
 from faceapp import scoring  # noqa: E402
@@ -221,26 +222,40 @@ def write_tables(out, rows):
     return table
 
 
-def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    for key in ('iterations', 'probe_iterations', 'n_test'):
+def check_args(parser, args):
+    """Refuses impossible values in one line naming the flag; returns the
+    configurations (default: train.py's defaults, named default)."""
+    for key, least in (('iterations', 1), ('probe_iterations', 1),
+                       ('n_test', 2)):
         value = getattr(args, key)
-        if value is not None and value < (2 if key == 'n_test' else 1):
+        if value is not None and value < least:
             parser.error('--{} must be at least {}, got {}'.format(
-                key.replace('_', '-'), 2 if key == 'n_test' else 1, value))
+                key.replace('_', '-'), least, value))
     configs = args.config or [('default', [])]
+    for name, options in configs:
+        if sum(o == '--dataset' or o.startswith('--dataset=')
+               for o in options) > 1:
+            parser.error('--config {}: several --dataset (a joint run) are '
+                         'not scored here; score it with evaluate.py, which '
+                         'reports each dataset'.format(name))
     names = [n for n, _ in configs]
     if len(set(names)) < len(names):
         parser.error('--config names must differ, got {}'.format(
             ', '.join(names)))
     try:
-        os.makedirs(args.out, exist_ok=True)
-    except OSError as e:
-        parser.error('--out {}: cannot write there ({})'.format(
-            args.out, e.strerror or e))
+        outputs.check_out_dir(args.out)
+    except outputs.OutputError as e:
+        parser.error(str(e))
+    return configs
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configs = check_args(parser, args)
     device = training.get_device(parser, args.gpu)
     device.use()
+    os.makedirs(args.out, exist_ok=True)
     rows, code = [], 0
     for name, options in configs:
         try:
@@ -254,7 +269,12 @@ def main(argv=None):
             break
         rows.append((name, result))
     if rows:
-        print('\n' + write_tables(args.out, rows))
+        try:
+            with outputs.write_errors(args.out):
+                print('\n' + write_tables(args.out, rows))
+        except outputs.OutputError as e:
+            print('error: ' + str(e), file=sys.stderr)
+            return 1
     return code
 
 

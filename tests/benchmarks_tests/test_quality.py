@@ -66,6 +66,11 @@ def test_bad_configurations_are_refused_in_one_line(refused, tmp_path):
     assert 'differ' in refused(quality.main, [
         '--config', 'a=', '--config', 'a=--preset tiny'])
     assert '--iterations' in refused(quality.main, ['--iterations', '0'])
+    (tmp_path / 'file').write_text('')
+    assert 'is a file' in refused(quality.main, ['--out', str(tmp_path /
+                                                          'file')])
+    assert 'evaluate.py' in refused(quality.main, [
+        '--config', 'j=--dataset synthetic:hair --dataset synthetic'])
 
 
 def test_a_refused_train_option_stops_with_its_code(tmp_path, capsys):
