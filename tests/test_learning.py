@@ -20,12 +20,16 @@ from faceapp import scoring
 
 pytestmark = pytest.mark.slow
 
-#: A configuration that learns within a minute on two shared cores.
-OPTIONS = ['--preset', 'tiny', '--dataset', 'synthetic:hair',
+#: A configuration that learns within about a minute on two cores.
+#: Measured (seeds 0, 1, 2 at 250-300 iterations): ground-truth L1
+#: 0.135 / 0.128 / 0.153 against the identity map's 0.183 / 0.185 / 0.195
+#: and an untrained G's 0.34-0.37; the tiny preset (8 channels) only
+#: reached 0.164-0.201, around the identity map's level.
+OPTIONS = ['--preset', 'small', '--dataset', 'synthetic:hair',
            '--n-train', '300', '--n-test', '50', '--n-samples', '2',
            '--generator', 'attention', '--n-critic', '1',
            '--g-lr', '1e-3', '--d-lr', '1e-3', '--lambda-mask', '0.01',
-           '--iterations', '300', '--eval-interval', '0']
+           '--iterations', '250', '--eval-interval', '0']
 N_TEST = 50
 METRICS = ['target_accuracy', 'ground_truth']
 
@@ -66,6 +70,6 @@ def test_a_short_train_py_run_comes_closer_to_the_true_translation(
               untrained['target_accuracy'],
               trained['classifier_accuracy_real']))
     assert trained['classifier_accuracy_real'] > 0.9
-    assert trained['ground_truth_l1'] < 0.95 * identity['ground_truth_l1']
+    assert trained['ground_truth_l1'] < 0.9 * identity['ground_truth_l1']
     assert trained['ground_truth_l1'] < 0.6 * untrained['ground_truth_l1']
     assert trained['target_accuracy'] > untrained['target_accuracy'] + 0.2
