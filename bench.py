@@ -12,14 +12,16 @@ the current ones, ``auto``, against those before) interleaved, call by
 call, in one process, so that load from other jobs hits all alike.
 ``--compare-conv`` times each layer of a preset's generator or
 discriminator (default: the paper's generator) in two formulations instead.
+``--onnx`` times the generator exported to ONNX and run by onnxruntime
+against the Chainer CPU path (one image and a batch, default 16) instead.
 
 Examples:
     python bench.py --preset small --preset paper --steps 3
     python bench.py --preset paper --formulation per-sample --formulation auto
     python bench.py --compare-conv --network discriminator --batch-size 16
+    python bench.py --onnx --preset paper
 """
 import argparse
-import contextlib
 import json
 import statistics
 import sys
@@ -34,8 +36,9 @@ import chainer  # NOQA: E402
 
 from benchmarks import layers
 from benchmarks import measures
+from benchmarks import onnx_versus
+from faceapp import onnx_export
 from stargan.conv import choice as conv_choice
-from stargan.conv import links
 from stargan.models import stargan as networks
 from stargan import presets
 from updaters import StarGANUpdater
@@ -52,17 +55,25 @@ RESULT_KEYS = (
 #: operation).
 COMPARE_KEYS = layers.COMPARE_KEYS
 
+#: Keys of each ``--json`` object of ``--onnx`` (one per preset).
+ONNX_KEYS = onnx_versus.KEYS
+
 #: Kept here for scripts that count with it.
 ConvFlopCounter = measures.ConvFlopCounter
 
-#: ``--formulation`` name -> (conv_choice.FORMULATION, conv_choice.LAYOUT,
-#: links.INSTANCE_NORM): ``auto``, this project's current layer functions;
-#: ``per-sample``, the same with one GEMM per sample in every im2col path
-#: (before the batch layout); ``im2col``, those before issue 8 (im2col
-#: convolutions with a GEMM per sample, composite instance normalization).
-FORMULATIONS = {'auto': ('auto', 'auto', 'fused'),
-                'per-sample': ('auto', 'sample', 'fused'),
-                'im2col': ('im2col', 'sample', 'composite')}
+#: ``--formulation`` name -> the arguments of
+#: :func:`stargan.conv.choice.settings`: ``auto``, this project's current
+#: layer functions; ``per-sample``, the same with one GEMM per sample in
+#: every im2col path (before the batch layout); ``im2col``, those before
+#: issue 8 (im2col convolutions with a GEMM per sample, composite instance
+#: normalization).
+FORMULATIONS = {
+    'auto': {'formulation': 'auto', 'layout': 'auto',
+             'instance_norm': 'fused'},
+    'per-sample': {'formulation': 'auto', 'layout': 'sample',
+                   'instance_norm': 'fused'},
+    'im2col': {'formulation': 'im2col', 'layout': 'sample',
+               'instance_norm': 'composite'}}
 
 
 def parse_args(argv=None):
@@ -97,9 +108,31 @@ def parse_args(argv=None):
     p.add_argument('--network', choices=sorted(layers.NETWORKS),
                    default='generator', help='with --compare-conv: whose '
                    'layers to time')
+    p.add_argument('--onnx', action='store_true', help=(
+        'time the preset\'s generator exported to ONNX and run by '
+        'onnxruntime (the onnx extra) against the Chainer CPU path, one '
+        'image and a batch of --batch-size (default 16), interleaved, '
+        'instead of steps'))
     p.add_argument('--json', action='store_true',
                    help='print one JSON object per result instead of text')
     return p.parse_args(argv)
+
+
+def _onnx(args):
+    """``--onnx``: one row per preset (:data:`ONNX_KEYS`), printed."""
+    out = []
+    for name in args.preset or ['paper']:
+        r = onnx_versus.compare(name, args.batch_size or 16, args.labels,
+                                max(args.steps, measures.INFER_ROUNDS))
+        print(json.dumps(r) if args.json else
+              '{preset:>7} {image_size:>4}px: batch {batch}: Chainer '
+              '{chainer_ms_per_image:.2f} ms/image, onnxruntime '
+              '{onnx_ms_per_image:.2f} ms/image; one image: Chainer '
+              '{chainer_single_ms:.1f} ms, onnxruntime {onnx_single_ms:.1f} '
+              'ms; outputs differ by {max_abs_difference:.1e} at most'
+              .format(**r))
+        out.append(r)
+    return out
 
 
 def _setup(preset, batch, n_labels, device):
@@ -125,21 +158,17 @@ def _sync(device):
         device.device.synchronize()
 
 
-@contextlib.contextmanager
 def use_formulation(name):
-    """Selects the implementation of the networks' layers for a block.
+    """Selects the implementation of the networks' layers for a block (on
+    this thread).
 
     Args:
         name (str): A key of :data:`FORMULATIONS`.
+
+    Returns:
+        A context manager (:func:`stargan.conv.choice.settings`).
     """
-    saved = conv_choice.FORMULATION, conv_choice.LAYOUT, links.INSTANCE_NORM
-    (conv_choice.FORMULATION, conv_choice.LAYOUT,
-     links.INSTANCE_NORM) = FORMULATIONS[name]
-    try:
-        yield
-    finally:
-        (conv_choice.FORMULATION, conv_choice.LAYOUT,
-         links.INSTANCE_NORM) = saved
+    return conv_choice.settings(**FORMULATIONS[name])
 
 
 def _time_interleaved(fns, formulations, steps, device):
@@ -307,7 +336,8 @@ def main(argv=None):
 
     Returns:
         list of dict: Every result printed (:data:`RESULT_KEYS` or, with
-        ``--compare-conv``, :data:`COMPARE_KEYS`).
+        ``--compare-conv``, :data:`COMPARE_KEYS`; with ``--onnx``,
+        :data:`ONNX_KEYS`).
     """
     args = parse_args(argv)
     try:
@@ -317,6 +347,14 @@ def main(argv=None):
     if device.xp is numpy:
         devices.keep_freed_memory()  # as train.py does
     formulations = _formulations(args.formulation)
+    if args.onnx:
+        if device.xp is not numpy:
+            sys.exit('bench.py: error: --onnx times the CPU (onnxruntime\'s '
+                     'CPU provider against Chainer\'s); leave out --gpu')
+        try:
+            return _onnx(args)
+        except onnx_export.OnnxUnavailable as e:
+            sys.exit('bench.py: error: {}'.format(e))
     if args.compare_conv:
         return _compare(args, device, formulations)
     gemm_peak = measures.gemm_peak_gflops() if device.xp is numpy else None

@@ -4,8 +4,8 @@ image size and iteration budget.
 
 StarGAN learns all chosen domains with one generator; CycleGAN needs one
 model per pair of domains (k(k-1)/2 models, k(k-1) generators). Both train
-on the chosen domains' training images only (StarGAN through train.py, into
-OUT/stargan; CycleGAN into OUT/cyclegan/<a>_<b>), or are loaded from given
+on the chosen domains' training images only (both as train.py trains them,
+into OUT/stargan and OUT/cyclegan/<a>_<b>), or are loaded from given
 run dirs. The same held-out images are then translated by both and judged
 by the same cached domain classifier. Writes OUT/report.md,
 OUT/comparison.json and OUT/comparison.png.
@@ -24,11 +24,11 @@ devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 from datasets.folder import DatasetError  # NOQA: E402
 from faceapp import arg_types  # NOQA: E402
 from faceapp import compare  # NOQA: E402
+from faceapp import options  # NOQA: E402
 from faceapp import outputs  # NOQA: E402
 from faceapp import run_lock  # NOQA: E402
 from faceapp import snapshots  # NOQA: E402
 from faceapp import train_options  # NOQA: E402
-from faceapp import training  # NOQA: E402
 from stargan import presets  # NOQA: E402
 
 
@@ -99,11 +99,9 @@ def resolve(parser, args):
             len(cfg['domains']) < 2:
         parser.error('--domains needs two or more different names, got '
                      '{}'.format(' '.join(cfg['domains'])))
-    cfg['preset'] = cfg['preset'] or ('paper' if cfg['gpu'] >= 0
-                                      else 'small')
-    preset = presets.get_preset(cfg['preset'])
-    for key in ('image_size', 'batch_size', 'iterations'):
-        cfg[key] = cfg[key] or preset[key]
+    cfg['preset'] = cfg['preset'] or options.default_preset(cfg['gpu'])
+    options.fill_from_preset(cfg, presets.get_preset(cfg['preset']),
+                             ('image_size', 'batch_size', 'iterations'))
     if cfg['n_eval'] < 2 * len(cfg['domains']):
         parser.error('--n-eval must be at least 2 per domain')
     return cfg
@@ -126,7 +124,7 @@ def main(argv=None):
                 cfg['out'], ', '.join(earlier)))
     run_lock.tidy(cfg['out'])  # temporary files of a killed run
     try:
-        result = compare.run(cfg, training.main, training.main)
+        result = compare.run(cfg)
     except (DatasetError, ValueError, snapshots.UnsafeFileError,
             outputs.OutputError) as e:
         parser.error(str(e))

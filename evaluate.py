@@ -2,7 +2,8 @@
 """Measure a trained StarGAN or CycleGAN offline: target-domain accuracy,
 feature distances (the Frechet distance with its real-vs-real floor), an
 identity score, reconstruction error and (on synthetic faces) error
-against the ground truth; a CycleGAN run in both directions of its pair.
+against the ground truth; a CycleGAN run in both directions of its pair. A
+run compare.py trained is scored as compare.py scored it, on the same images.
 
 A small domain classifier trained on the run's real training images judges
 the translations (the StarGAN paper's protocol); it is cached per dataset, so
@@ -22,13 +23,13 @@ devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 
 from datasets import atomic  # NOQA: E402
 from datasets.folder import DatasetError  # NOQA: E402
-from extensions import evaluation  # NOQA: E402
 from extensions import joint_eval  # NOQA: E402
+from faceapp import compare_eval  # NOQA: E402
 from faceapp import inception  # NOQA: E402
 from faceapp import judging  # NOQA: E402
-from faceapp import model_loading  # NOQA: E402
 from faceapp import outputs  # NOQA: E402
 from faceapp import report  # NOQA: E402
+from faceapp import run_files  # NOQA: E402
 from faceapp import run_lock  # NOQA: E402
 from faceapp import runs  # NOQA: E402
 from faceapp import scoring  # NOQA: E402
@@ -63,6 +64,10 @@ def parse_args(argv=None):
     p.add_argument('--gpu', type=int, default=-1, help='GPU id; -1: CPU')
     p.add_argument('--seed', type=int, default=0,
                    help='classifier training seed')
+    p.add_argument('--own-split', action='store_true', help=(
+        'for a run compare.py trained: evaluate on the run\'s own held-out '
+        'images (part of the comparison\'s training pack) instead of the '
+        'data compare.py judged it on (eval_data in its args.json)'))
     return p, p.parse_args(argv)
 
 
@@ -81,7 +86,7 @@ def _inception(args, device):
 def locate(args):
     """``(snapshot, run_dir)`` from the positional path (a run dir, as
     translate.py accepts, or a file in one) and ``--run-dir``."""
-    snapshot, run_dir = model_loading.find_snapshot(args.snapshot)
+    snapshot, run_dir = run_files.find_snapshot(args.snapshot)
     return snapshot, args.run_dir or run_dir
 
 
@@ -91,23 +96,38 @@ def run(args):
     out = args.out or os.path.join(run_dir, 'eval')
     outputs.check_out_dir(out)
     run_lock.tidy(out)  # temporary files of a killed evaluation
-    opts = runs.read_options(run_dir)
-    train, test = runs.make_datasets(opts)
+    opts = run_files.read_options(run_dir)
+    base = None if args.own_split else opts.get('eval_data')
+    train, test = runs.make_datasets(opts) if base is None else \
+        compare_data(base)
     device = devices.get_device(args.gpu)
     device.use()  # --gpu 1: CuPy's own arrays go there too
     if runs.is_joint(opts):
         gen = runs.load_generator(snapshot, opts, len(train.label_names))
         gen.to_device(device)
         return run_joint(args, snapshot, train, test, gen, device, out)
-    # One dataset, StarGAN or CycleGAN (both directions of its pair,
-    # overall and per direction, as compare.py scores them).
+    # One dataset: a StarGAN run, or every direction of a CycleGAN run or
+    # of a run compare.py trained, as compare.py scores them.
     result, data = scoring.score_snapshot(
         snapshot, run_dir, opts, train, test, args.n_test, args.metrics,
-        _judge_options(args), device, _inception(args, device))
+        _judge_options(args), device, _inception(args, device),
+        pairwise=base is not None)
     result.update(snapshot=os.path.abspath(snapshot))
     with outputs.writing(out) as staging:
         report.write_report(staging, result, data, train.label_names)
     return result
+
+
+def compare_data(base):
+    """``(train, test)`` compare.py judged a run it trained on (``base``:
+    the run's ``eval_data``), saying so."""
+    print('compare.py trained this run: evaluating it on the images '
+          'compare.py judged it on (the test split of {}; eval_data in '
+          'args.json). --own-split evaluates on the run\'s own held-out '
+          'images instead.'.format(base['dataset'] or 'the synthetic faces'),
+          flush=True)
+    return (compare_eval.open_base(base, 'train'),
+            compare_eval.open_base(base, 'test'))
 
 
 def run_joint(args, snapshot, train, test, gen, device, out):

@@ -12,8 +12,16 @@ GPU_REQUIRES = [
     'nvidia-nccl-cu12==2.21.5',
 ]
 
+# translate.py --export-onnx writes the generator through chainer's bundled
+# onnx_chainer, which needs onnx (1.17 is the newest with wheels for Python
+# 3.8; it still has the onnx.mapping onnx_chainer 7.8.1 imports);
+# translate.py --model PATH.onnx runs it with onnxruntime (1.18 is the last
+# series built against numpy 1.x, with wheels for Python 3.8-3.12).
+ONNX_REQUIRES = ['onnx==1.17.0', 'onnxruntime==1.18.1']
+
 #: The top-level scripts, installed as modules.
-SCRIPTS = ('train', 'evaluate', 'prepare', 'translate', 'compare', 'bench')
+SCRIPTS = ('train', 'evaluate', 'prepare', 'translate', 'compare', 'bench',
+           'demo', 'train_sr')
 
 setup(
     name='chainer-stargan-faces',
@@ -29,6 +37,8 @@ setup(
                  'faceapp', 'faceapp.*',
                  'benchmarks', 'benchmarks.*']),
     py_modules=list(SCRIPTS),
+    # demo.py's web page.
+    package_data={'faceapp': ['demo_page.html']},
     # `stargan-train` etc. run the scripts from an installed (non-editable)
     # package; `python -m train` does the same.
     entry_points={'console_scripts': [
@@ -49,6 +59,11 @@ setup(
         'mpi': ['mpi4py>=3.1'],
         # scikit-image ships the public-domain photo the face-detection
         # tests run on; 0.25+ needs numpy 2.
-        'test': ['pytest>=7', 'hypothesis>=6', 'mock', 'scikit-image<0.25'],
+        'onnx': ONNX_REQUIRES,
+        # selenium drives the system's Chromium through its chromedriver
+        # (Debian's chromium-driver) in the demo's browser test; the ONNX
+        # tests run in CI too, so the test extra has the onnx one.
+        'test': ['pytest>=7', 'hypothesis>=6', 'mock', 'scikit-image<0.25',
+                 'selenium>=4.6'] + ONNX_REQUIRES,
     },
 )

@@ -25,6 +25,10 @@ Examples:
       --interpolate smile --steps 5
   python translate.py --model result --list
   python translate.py me.jpg --model cyclegan_run --target anime
+  python translate.py --model result --export-onnx generator.onnx
+  python translate.py me.jpg --model generator.onnx --target smile
+  python translate.py me.jpg --model result --target smile \\
+      --upscale result_sr/upscaler.npz
 """
 import argparse
 import os
@@ -40,9 +44,11 @@ from datasets.preparation import faces  # NOQA: E402
 from faceapp import cyclegan_export
 from faceapp import export
 from faceapp import model_loading
+from faceapp import onnx_export
 from faceapp import outputs
 from faceapp import progress
 from faceapp import run_lock
+from faceapp import sr_export
 from faceapp.snapshots import UnsafeFileError
 from faceapp import translation
 from faceapp import translation_files
@@ -69,7 +75,10 @@ def parse_args(argv=None):
         'train.py (its generator.npz, else its latest snapshot), or a '
         'trainer snapshot inside a run dir (args.json beside it); from a '
         'snapshot, the average of G\'s weights is used when the run kept '
-        'one (--ema-beta), as in generator.npz'))
+        'one (--ema-beta), as in generator.npz. A StarGAN model written '
+        'by --export-onnx (a .onnx file) runs with onnxruntime on the CPU '
+        '(the onnx extra), through the same detect, crop, translate and '
+        'paste-back'))
     what = p.add_mutually_exclusive_group()
     what.add_argument('--target', nargs='+', metavar='LABEL', help=(
         'the target: a domain name (--target smile) or, for multi-label '
@@ -99,6 +108,15 @@ def parse_args(argv=None):
             DEFAULT_STEPS)))
     p.add_argument('--list', action='store_true',
                    help='print the model\'s labels and exit')
+    p.add_argument('--export-onnx', metavar='PATH.onnx', help=(
+        'write the StarGAN generator of --model as an ONNX file and exit '
+        '(needs the onnx extra). Here rather than in a script of its own '
+        'because --model already finds the generator translate.py would '
+        'run (an export, a run dir\'s generator.npz or latest snapshot, '
+        'the weight average when the run kept one), so the .onnx holds '
+        'exactly that one, and --model PATH.onnx runs it back. Inputs '
+        '"image" float32 (N, 3, S, S) RGB in [-1, 1] and "label" float32 '
+        '(N, L) in --list\'s order; output "translation" in [-1, 1]'))
     p.add_argument('--out', default='translated', metavar='DIR',
                    help='output folder (default: translated)')
     faces_ = p.add_argument_group('faces')
@@ -119,6 +137,11 @@ def parse_args(argv=None):
     faces_.add_argument('--feather', type=float, default=0.12, help=(
         'width of the soft edge of each pasted face, as a fraction of its '
         'crop (default: 0.12)'))
+    faces_.add_argument('--upscale', metavar='SR_MODEL', help=(
+        'upscaler.npz of train_sr.py (or its out dir): each translated face '
+        'placed larger than the model\'s size is enlarged by it (2x or 4x, '
+        'as the file says) before it is resized to its place, so it is not '
+        'a blurry patch'))
     faces_.add_argument('--keep-unmatched', action='store_true', help=(
         'write pictures in which no face is found unchanged (default: '
         'report them and exit non-zero)'))
@@ -134,7 +157,7 @@ def parse_args(argv=None):
 
 def check_args(parser, args):
     """Rejects impossible flag values, naming the flag."""
-    if args.list:
+    if args.list or args.export_onnx:
         return
     if not (args.target or args.all or args.interpolate):
         parser.error('choose what to make: --target, --all or --interpolate')
@@ -243,6 +266,12 @@ def main(argv=None):
             what, text = describe(config, layout)
             print('{} of {}: {}'.format(what, args.model, text))
             return 0
+        if args.export_onnx:
+            print(onnx_export.export_model(args.model, args.export_onnx,
+                                           gen, config))
+            return 0
+        if onnx_export.is_onnx(args.model):
+            gen.to_device(device)  # refuses --gpu
         check_model_kind(args, config)
         try:
             plan = make_plan(layout, args)
@@ -253,6 +282,8 @@ def main(argv=None):
             config.get('face_margin', export.DEFAULT_FACE_MARGIN)
             if args.margin is None else args.margin, args.min_face,
             args.largest)
+        upscale = None if args.upscale is None else sr_export.open_upscaler(
+            args.upscale, device, args.batch_size)
     except (DatasetError, UnsafeFileError, ValueError,
             outputs.OutputError) as e:
         parser.error(str(e))
@@ -267,7 +298,8 @@ def main(argv=None):
             config['image_size'], args.feather, args.keep_unmatched,
             args.batch_size,
             None if args.quiet else progress.TextProgress(sys.stderr,
-                                                            'translate'))
+                                                            'translate'),
+            upscale=upscale)
     except outputs.OutputError as e:
         parser.error(str(e))
     print('Wrote {} file(s) to {}.'.format(len(written), args.out))

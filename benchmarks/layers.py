@@ -10,6 +10,7 @@ import chainer
 
 from stargan.conv import choice as conv_choice
 from stargan.conv import functions as conv
+from stargan.conv import gemm
 from stargan import presets
 
 #: Keys of each result row (one per layer and operation).
@@ -77,7 +78,7 @@ def layer_ops(kind, cin, cout, k, stride, pad, size, batch, xp):
     if kind == 'conv':
         x, W = _rand(rng, xp, batch, cin, size, size), _rand(
             rng, xp, cout, cin, k, k)
-        out = conv._conv_outsize((size, size), (k, k), st, pd)
+        out = gemm.conv_outsize((size, size), (k, k), st, pd)
         gy = _rand(rng, xp, batch, cout, *out)
         return {
             'forward': (conv.Conv2D(stride, pad), (x, W),

@@ -12,6 +12,7 @@ import chainer
 import datasets
 from datasets.iterators import order
 from stargan.conv import functions as conv
+from stargan.conv import gemm
 from stargan.models import stargan as networks
 from stargan import presets
 
@@ -66,15 +67,15 @@ class ConvFlopCounter(chainer.FunctionHook):
             # The generator's input convolution counts as the convolution
             # of the image and tiled label it equals (its filter's depth).
             b = in_data[2].shape
-            oh, ow = conv._conv_outsize(a[2:], b[2:], (1, 1), function.pad)
+            oh, ow = gemm.conv_outsize(a[2:], b[2:], (1, 1), function.pad)
             macs = a[0] * b[0] * b[1] * b[2] * b[3] * oh * ow
         elif label in ('Conv2D', 'Convolution2DFunction'):
             # x (N, C, H, W), W (O, C, kh, kw): per output position.
-            oh, ow = conv._conv_outsize(
-                a[2:], b[2:], conv._pair(function.stride if label == 'Conv2D'
-                                         else (function.sy, function.sx)),
-                conv._pair(function.pad if label == 'Conv2D'
-                           else (function.ph, function.pw)))
+            oh, ow = gemm.conv_outsize(
+                a[2:], b[2:], gemm.pair(function.stride if label == 'Conv2D'
+                                        else (function.sy, function.sx)),
+                gemm.pair(function.pad if label == 'Conv2D'
+                          else (function.ph, function.pw)))
             macs = a[0] * b[0] * b[1] * b[2] * b[3] * oh * ow
         elif label in ('Deconv2D', 'Deconvolution2DFunction'):
             # x (N, I, h, w), W (I, O, kh, kw): per input position.

@@ -29,9 +29,9 @@ devices.preload_cuda_libraries()  # before chainer (faceapp) imports CuPy
 
 from datasets import atomic  # noqa: E402
 from faceapp import judging  # noqa: E402
-from faceapp import model_loading  # noqa: E402
 from faceapp import outputs  # noqa: E402
 from faceapp import report  # noqa: E402
+from faceapp import run_files  # noqa: E402
 from faceapp import runs  # noqa: E402
 from faceapp import scoring  # noqa: E402
 from faceapp import training  # noqa: E402
@@ -158,8 +158,8 @@ def probe_iterations(options, minutes, probe, root):
 def score_run(run_dir, args, device):
     """``evaluate.py``'s numbers for a finished run (its newest snapshot).
     """
-    snapshot, _ = model_loading.find_snapshot(run_dir)
-    opts = runs.read_options(run_dir)
+    snapshot, _ = run_files.find_snapshot(run_dir)
+    opts = run_files.read_options(run_dir)
     train, test = runs.make_datasets(opts)
     result, _ = scoring.score_snapshot(
         snapshot, run_dir, opts, train, test, args.n_test,
@@ -253,7 +253,10 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     configs = check_args(parser, args)
-    device = training.get_device(parser, args.gpu)
+    try:
+        device = devices.get_device(args.gpu)
+    except ValueError as e:
+        parser.error(str(e))
     device.use()
     os.makedirs(args.out, exist_ok=True)
     rows, code = [], 0

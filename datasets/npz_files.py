@@ -6,6 +6,15 @@ packs, exports and snapshots say instead what the file is.
 """
 import zipfile
 
+#: What ``numpy.load(path, allow_pickle=False)`` and reading the archive
+#: raise for a file that is missing, damaged, not an npz or holds object
+#: arrays: every loader maps these, and only these, to its own error with
+#: :func:`load_problem`'s words. A ``.npy`` file loads as an array, which is
+#: no archive: entering it raises TypeError (AttributeError before Python
+#: 3.11).
+READ_ERRORS = (ValueError, OSError, zipfile.BadZipFile, EOFError,
+               AttributeError, TypeError)
+
 #: Pickles of protocol 2 and later start with this byte.
 _PICKLE_START = b'\x80'
 

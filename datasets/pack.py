@@ -14,7 +14,6 @@ key                  dtype, shape       content
 """
 import json
 import os
-import zipfile
 
 import numpy
 
@@ -113,7 +112,7 @@ def read_pack(path):
             arrays = {k: npz[k] for k in KEYS}
     except DatasetError:
         raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as e:
+    except npz_files.READ_ERRORS as e:
         raise DatasetError('{} {}. Give a pack written by prepare.py '
                            '--format npz or write_pack.'.format(
                                path, npz_files.load_problem(path, e))) from e

@@ -9,6 +9,7 @@ from chainer import training
 
 from datasets import image_grid as image_utils
 from datasets.unaligned import domain_indices
+from stargan.forward import forward_in_batches
 
 
 def pick_domain_samples(dataset, domains, n, seed, fallback=None):
@@ -43,8 +44,7 @@ def pick_domain_samples(dataset, domains, n, seed, fallback=None):
 
 
 def _translate(gen, x, device):
-    with chainer.using_config('train', False), chainer.no_backprop_mode():
-        return chainer.backend.CpuDevice().send(gen(device.send(x)).array)
+    return forward_in_batches(gen, (x,), device, len(x))
 
 
 class CycleGANSampleGrid(training.Extension):

@@ -8,6 +8,7 @@ from chainer import training
 
 from datasets import image_grid as image_utils
 from stargan import attention
+from stargan.forward import forward_in_batches
 from stargan.labels import groups as label_utils
 
 
@@ -39,21 +40,18 @@ def translate_all(generator, x, c_org, group_sizes, device, batch_size=16,
     """
     columns = edit_targets(c_org) if edit_targets else \
         label_utils.edit_targets(c_org, group_sizes)
-    n, cpu = len(x), chainer.backend.CpuDevice()
-    outs = numpy.empty((n, len(columns)) + x.shape[1:], numpy.float32)
+    outs = numpy.empty((len(x), len(columns)) + x.shape[1:], numpy.float32)
     masks = None
-    with chainer.using_config('train', False), chainer.no_backprop_mode():
-        for k, (_, c_trg) in enumerate(columns):
-            for s in range(0, n, batch_size):
-                y, a = attention.with_mask(
-                    generator, device.send(x[s:s + batch_size]),
-                    device.send(c_trg[s:s + batch_size]))
-                outs[s:s + batch_size, k] = cpu.send(y.array)
-                if a is not None:
-                    if masks is None:
-                        masks = numpy.empty(outs.shape[:2] + a.shape[1:],
-                                            numpy.float32)
-                    masks[s:s + batch_size, k] = cpu.send(a.array)
+    for k, (_, c_trg) in enumerate(columns):
+        y, a = forward_in_batches(
+            lambda x, c: attention.with_mask(generator, x, c), (x, c_trg),
+            device, batch_size)
+        outs[:, k] = y
+        if a is not None:
+            if masks is None:
+                masks = numpy.empty(outs.shape[:2] + a.shape[1:],
+                                    numpy.float32)
+            masks[:, k] = a
     indices = [j for j, _ in columns]
     return (indices, outs, masks) if with_masks else (indices, outs)
 

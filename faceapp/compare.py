@@ -13,6 +13,7 @@ import os
 import numpy
 
 import datasets
+from faceapp.compare_eval import base_data
 from faceapp.compare_eval import directions
 from faceapp.compare_eval import domain_pairs
 from faceapp.compare_eval import evaluate
@@ -21,10 +22,10 @@ from faceapp.compare_eval import open_base
 from faceapp.compare_models import load_cyclegan
 from faceapp.compare_models import load_stargan
 from faceapp import compare_report
-from faceapp import cyclegan_wiring
 from faceapp import devices
 from faceapp import outputs
-from faceapp import run_lock
+from faceapp import run_files
+from faceapp import training
 
 #: Sub-folders of the comparison's out dir.
 STARGAN_DIR, CYCLEGAN_DIR, PACK_PATH = 'stargan', 'cyclegan', 'data/pack.npz'
@@ -41,18 +42,6 @@ def write_domain_pack(dataset, domains, path):
     datasets.write_pack(path, images, labels, list(domains),
                         [('domain', tuple(domains))])
     return len(idx)
-
-
-def stargan_argv(cfg, pack, out):
-    """``train.py`` arguments of the StarGAN run (all explicit)."""
-    return ['--dataset', pack, '--test-fraction', str(cfg['pack_test']),
-            '--preset', cfg['preset'], '--image-size',
-            str(cfg['image_size']), '--batch-size', str(cfg['batch_size']),
-            '--iterations', str(cfg['iterations']), '--seed',
-            str(cfg['seed']), '--gpu', str(cfg['gpu']), '--out', out,
-            '--log-interval', str(cfg['log_interval']), '--eval-interval',
-            '0', '--n-samples', str(cfg['n_samples'])] + (
-                ['--force'] if cfg.get('force') else [])
 
 
 def stargan_dir(cfg):
@@ -80,33 +69,26 @@ def earlier_runs(cfg):
     dirs = [] if cfg.get('stargan_run') else [stargan_dir(cfg)]
     if not cfg.get('cyclegan_runs'):
         dirs += [cyclegan_dir(cfg, p) for p in domain_pairs(cfg['domains'])]
-    return [d for d in dirs if run_lock.has_snapshots(d)]
+    return [d for d in dirs if run_files.has_snapshots(d)]
+
+
+def stargan_options(cfg, pack, out):
+    """``train.py``'s options of the StarGAN run (as a plain dict; the
+    rest take ``train.py``'s defaults), and ``eval_data``: the data the
+    comparison judges it on (not the pack), which evaluate.py then uses."""
+    keys = ('preset', 'image_size', 'batch_size', 'iterations', 'seed',
+            'gpu', 'log_interval', 'n_samples')
+    return dict({k: cfg[k] for k in keys}, dataset=pack,
+                test_fraction=cfg['pack_test'], out=out, eval_interval=0,
+                force=bool(cfg.get('force')), eval_data=base_data(cfg))
 
 
 def cyclegan_options(cfg, pack, pair, out):
-    """Options of one CycleGAN pair run (the keys ``train.py`` would
-    write, plus the CycleGAN ones)."""
-    keys = ('preset', 'image_size', 'batch_size', 'iterations', 'seed',
-            'gpu', 'log_interval', 'n_samples', 'gan_loss', 'label_noise',
-            'embedding_dis', 'kernel_size', 'perceptual_net')
-    opts = {k: cfg[k] for k in keys if k in cfg}
-    opts.update(dataset=pack, test_fraction=cfg['pack_test'],
-                domains=list(pair), out=out)
-    return opts
-
-
-def cyclegan_argv(cfg, pack, pair, out):
-    """``train.py --model cyclegan`` arguments of one pair run, for a
-    train.py that accepts them."""
-    argv = stargan_argv(cfg, pack, out) + [
-        '--model', 'cyclegan', '--domains', pair[0], pair[1], '--gan-loss',
-        cfg['gan_loss'], '--label-noise', str(cfg['label_noise']),
-        '--kernel-size', str(cfg['kernel_size'])]
-    if cfg['embedding_dis']:
-        argv.append('--embedding-dis')
-    if cfg['perceptual_net']:
-        argv += ['--perceptual-net', cfg['perceptual_net']]
-    return argv
+    """``train.py --model cyclegan``'s options of one pair run."""
+    keys = ('gan_loss', 'label_noise', 'kernel_size', 'embedding_dis',
+            'perceptual_net')
+    return dict(stargan_options(cfg, pack, out), model='cyclegan',
+                domains=list(pair), **{k: cfg[k] for k in keys})
 
 
 def prepare_pack(cfg):
@@ -126,34 +108,22 @@ def _check_exit(code, what):
             what, code))
 
 
-def train_stargan(cfg, pack, train_main):
-    """Trains StarGAN on the pack with ``train_main`` (``train.main``);
-    returns its run dir."""
+def train_stargan(cfg, pack):
+    """Trains StarGAN on the pack (:func:`faceapp.training.run`); returns
+    its run dir."""
     out = stargan_dir(cfg)
-    _check_exit(train_main(stargan_argv(cfg, pack, out)), 'StarGAN')
+    _check_exit(training.run(stargan_options(cfg, pack, out)), 'StarGAN')
     return out
 
 
-def train_cyclegans(cfg, pack, train_main=None):
+def train_cyclegans(cfg, pack):
     """Trains one CycleGAN per domain pair on the pack; returns their run
-    dirs.
-
-    Args:
-        cfg (dict): Comparison options.
-        pack (str): The training pack.
-        train_main (callable): ``train.main`` if it accepts ``--model
-            cyclegan``; None runs :func:`faceapp.cyclegan_wiring.
-            train_cyclegan` with the same options instead.
-    """
+    dirs."""
     dirs = []
     for pair in domain_pairs(cfg['domains']):
         out = cyclegan_dir(cfg, pair)
-        if train_main is None:
-            cyclegan_wiring.train_cyclegan(cyclegan_options(cfg, pack, pair,
-                                                            out))
-        else:
-            _check_exit(train_main(cyclegan_argv(cfg, pack, pair, out)),
-                        'CycleGAN')
+        _check_exit(training.run(cyclegan_options(cfg, pack, pair, out)),
+                    'CycleGAN')
         dirs.append(out)
     return dirs
 
@@ -191,14 +161,11 @@ def check_models(models, cfg):
                 s, t))
 
 
-def run(cfg, train_main, cyclegan_main=None):
+def run(cfg):
     """Trains what is not given, evaluates both and writes the report.
 
     Args:
         cfg (dict): Comparison options (``compare.py``'s, resolved).
-        train_main (callable): ``train.main``.
-        cyclegan_main (callable): ``train.main`` once it accepts ``--model
-            cyclegan``; None trains CycleGAN through the wiring directly.
 
     Returns:
         dict: The comparison result (also in comparison.json).
@@ -209,8 +176,8 @@ def run(cfg, train_main, cyclegan_main=None):
     star, cycle = cfg.get('stargan_run'), cfg.get('cyclegan_runs')
     if not (star and cycle):
         pack = prepare_pack(cfg)
-        star = star or train_stargan(cfg, pack, train_main)
-        cycle = cycle or train_cyclegans(cfg, pack, cyclegan_main)
+        star = star or train_stargan(cfg, pack)
+        cycle = cycle or train_cyclegans(cfg, pack)
     models = {'StarGAN': load_stargan(star, device),
               'CycleGAN': load_cyclegan(cycle, device)}
     check_models(models, cfg)

@@ -32,13 +32,25 @@ def directions(domains):
     return list(itertools.permutations(domains, 2))
 
 
+#: The options :func:`open_base` reads: which data and split a comparison
+#: judges on (each run compare.py trains records them as ``eval_data``).
+BASE_KEYS = ('dataset', 'attrs', 'attributes', 'n_train', 'n_test',
+             'image_size', 'test_fraction', 'seed')
+
+
+def base_data(cfg):
+    """The comparison's evaluation data as a plain dict of
+    :data:`BASE_KEYS`, for :func:`open_base` (and a run's args.json)."""
+    return {k: cfg.get(k) for k in BASE_KEYS}
+
+
 def open_base(cfg, split):
     """The dataset named by the comparison's options, unflipped.
 
     Args:
         cfg (dict): ``dataset`` (None: synthetic faces), ``attrs``,
             ``attributes``, ``n_train``, ``n_test``, ``image_size``,
-            ``test_fraction``, ``seed``.
+            ``test_fraction``, ``seed`` (see :func:`base_data`).
         split (str): ``'train'`` or ``'test'``.
     """
     if cfg['dataset'] is None:

@@ -5,8 +5,6 @@ import os
 
 import numpy
 
-import chainer
-
 from faceapp import cyclegan_export
 from faceapp import cyclegan_wiring
 from faceapp import export
@@ -14,21 +12,8 @@ from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
 from stargan.conv import cpu_threads
+from stargan.forward import forward_in_batches
 from stargan.labels import groups as label_utils
-
-
-def latest_snapshot(run_dir):
-    """Path of the newest complete ``snapshot_iter_N`` in a run dir.
-
-    Raises:
-        ~faceapp.snapshots.UnsafeFileError: There is none.
-    """
-    path = run_files.latest_snapshot(run_dir)
-    if path is None:
-        raise snapshots.UnsafeFileError(
-            'no complete snapshot_iter_* in {}; train it first'.format(
-                run_dir))
-    return path
 
 
 def training_time(run_dir):
@@ -47,14 +32,10 @@ def n_params(*links):
 
 def _run_batches(fn, device, *arrays, batch_size=32):
     """``fn`` over batches of ``arrays`` (sent to ``device``), concatenated
-    into one numpy array."""
-    out = []
-    with chainer.using_config('train', False), chainer.no_backprop_mode(), \
-            cpu_threads.splitting():
-        for s in range(0, len(arrays[0]), batch_size):
-            y = fn(*[device.send(a[s:s + batch_size]) for a in arrays])
-            out.append(chainer.backend.CpuDevice().send(y.array))
-    return numpy.concatenate(out)
+    into one numpy array, with the CPU's cores splitting each convolution
+    (:func:`stargan.forward.forward_in_batches`)."""
+    return forward_in_batches(fn, arrays, device, batch_size,
+                              context=cpu_threads.splitting())
 
 
 def edit_labels(c, groups, names, target):
@@ -72,8 +53,10 @@ def _budget(opts):
                                      'n_critic')}
 
 
-def load_stargan(run_dir, device):
-    """StarGAN of a run dir, as a model description for :func:`evaluate`.
+def load_stargan(run_dir, device, snapshot=None):
+    """StarGAN of a run dir, as a model description for :func:`evaluate`
+    (``snapshot``: this snapshot or export of it instead of its newest
+    snapshot).
 
     Returns:
         dict: ``translate(x, c, names, src, trg)`` (x float32 ``(N, 3, S,
@@ -82,10 +65,11 @@ def load_stargan(run_dir, device):
         ``iterations``, ``batch_size``, ``image_size``, ``g_lr``,
         ``d_lr``, ``n_critic``.
     """
-    opts = runs.read_options(run_dir)
+    opts = run_files.read_options(run_dir)
     train, _ = runs.make_datasets(opts)
     own = list(train.label_names)
-    gen = runs.load_generator(latest_snapshot(run_dir), opts, len(own))
+    gen = runs.load_generator(snapshot or run_files.require_snapshot(run_dir), opts,
+                              len(own))
     gen.to_device(device)
     _, dis = runs.make_stargan(opts, len(own))
 
@@ -127,10 +111,10 @@ def load_cyclegan(run_dirs, device, snapshot=None):
     gens, params, times, info = {}, dict(generators=0, discriminators=0), \
         [], {}
     for run_dir in run_dirs:
-        opts = runs.read_options(run_dir)
+        opts = run_files.read_options(run_dir)
         a, b = opts['domains']
-        gen_ab, gen_ba = _generators(snapshot or latest_snapshot(run_dir),
-                                     opts)
+        gen_ab, gen_ba = _generators(
+            snapshot or run_files.require_snapshot(run_dir), opts)
         for g in (gen_ab, gen_ba):
             g.to_device(device)
         gens[(a, b)], gens[(b, a)] = gen_ab, gen_ba

@@ -1,52 +1,26 @@
-"""Trainer wiring for the CycleGAN baseline: options, models, optimizers,
-decay, reports, sample grids, snapshots, and a whole run.
+"""The CycleGAN baseline's parts of a Trainer (see :mod:`faceapp.wiring`):
+models, optimizers, updater, reports and sample grids; and its generators
+loaded from a run.
 
-``opts`` is the plain dict ``train.py`` writes to args.json, plus the
-CycleGAN keys of :data:`DEFAULTS` and ``domains`` (two label names).
+``opts`` is the plain dict ``train.py`` writes to args.json (resolved by
+:func:`faceapp.options.resolve`), with ``domains`` (two label names).
 """
 import os
 
-import numpy
-
 import chainer
-from chainer import training
-from chainer.training import extensions as E
 
-from datasets import atomic
 from datasets.unaligned import UnalignedDataset
 from extensions.cyclegan_samples import CycleGANSampleGrid
 from extensions.cyclegan_samples import pick_domain_samples
 from extensions import multinode
-from faceapp import devices
-from faceapp import reporting
+from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
 from faceapp import stargan_wiring
-from faceapp import train_options
 from stargan.losses import cyclegan as cyclegan_losses
 from stargan.models import classifier as clf_lib
 from stargan.models import cyclegan
-from stargan import presets
 from updaters.cyclegan import CycleGANUpdater
-
-#: CycleGAN options and their defaults (Zhu et al. 2017 where it says).
-DEFAULTS = dict(
-    gan_loss='lsgan', label_noise=0., embedding_dis=False, kernel_size=3,
-    perceptual_net=None, lambda_perceptual=1., lambda_emb=1., pool_size=50,
-    lambda_cycle=10., lambda_identity=0.5, lambda_gp=10., g_lr=2e-4,
-    d_lr=2e-4, beta1=0.5, beta2=0.999)
-
-#: Options of a run that only :func:`train_cyclegan` needs a value for.
-RUN_DEFAULTS = dict(
-    model='cyclegan', dataset=None, attrs=None, skip_bad=False,
-    attributes=['expression'], n_train=2000, n_test=200, test_fraction=0.1,
-    preset=None, image_size=None, batch_size=None, iterations=None,
-    decay_start=None, gpu=-1, seed=0, out='result', log_interval=10,
-    sample_interval=None, snapshot_interval=None, n_samples=8, resume=None,
-    keep_snapshots=3)
-
-#: Model keys taken from :data:`stargan.presets.CYCLEGAN_PRESETS`.
-MODEL_KEYS = ('g_conv_dim', 'g_res', 'd_conv_dim', 'd_layers')
 
 #: Columns printed to the terminal.
 PRINT_KEYS = ['iteration', 'elapsed_time', 'gen_ab/loss_adv',
@@ -62,63 +36,6 @@ PLOTS = {
 }
 EMB_PLOTS = {'loss_emb.png': ['gen_ab/loss_emb', 'gen_ba/loss_emb',
                               'dis_emb/loss']}
-
-
-def resolve_options(opts):
-    """Fills CycleGAN defaults and preset values into a copy of ``opts``.
-
-    Keys missing or None take :data:`RUN_DEFAULTS`, :data:`DEFAULTS` or
-    the preset's value (``small`` on CPU, ``paper`` with a GPU); model
-    sizes always come from the preset.
-
-    Args:
-        opts (dict): Options, at least ``domains``.
-
-    Returns:
-        dict: The resolved options.
-
-    Raises:
-        ValueError: Bad domains, preset, loss kind, noise or kernel size.
-    """
-    out = dict(RUN_DEFAULTS, **DEFAULTS)
-    out.update({k: v for k, v in opts.items() if v is not None})
-    if len(out.get('domains') or ()) != 2:
-        raise ValueError('CycleGAN needs exactly two domains (--domains A '
-                         'B), got {!r}'
-                         .format(out.get('domains')))
-    name = out['preset'] or ('paper' if out['gpu'] >= 0 else 'small')
-    if name not in presets.CYCLEGAN_PRESETS:
-        raise ValueError('unknown CycleGAN preset {!r}; choose one of {}'
-                         .format(name, ', '.join(presets.CYCLEGAN_PRESETS)))
-    preset = presets.CYCLEGAN_PRESETS[name]
-    out['preset'] = name
-    for key in ('image_size', 'batch_size', 'iterations'):
-        out[key] = out[key] or preset[key]
-    out.update({k: preset[k] for k in MODEL_KEYS})
-    n = out['iterations']
-    out['decay_start'] = n // 2 if out['decay_start'] is None \
-        else out['decay_start']
-    out['sample_interval'] = out['sample_interval'] or max(1, n // 10)
-    out['snapshot_interval'] = out['snapshot_interval'] or max(1, n // 4)
-    check_options(out)
-    return out
-
-
-def check_options(opts):
-    """Raises ValueError for CycleGAN options that cannot work together."""
-    cyclegan_losses.check_gan_loss(opts['gan_loss'])
-    cyclegan.check_kernel_size(opts['kernel_size'])
-    if not 0 <= opts['label_noise'] < 1:
-        raise ValueError('label noise must be in [0, 1), got {}'.format(
-            opts['label_noise']))
-    if opts['label_noise'] and opts['gan_loss'] == 'wgan-gp':
-        raise ValueError('label noise needs targets to soften; WGAN-GP has '
-                         'none (use --gan-loss lsgan or vanilla)')
-    if opts['image_size'] % 4 or cyclegan.patch_output_size(
-            opts['image_size'], opts['d_layers']) < 1:
-        raise ValueError('--image-size {} must be a multiple of 4 and large '
-                         'enough for preset {}'.format(opts['image_size'],
-                                                       opts['preset']))
 
 
 def make_models(opts):
@@ -192,29 +109,28 @@ def make_unaligned(dataset, opts):
                             opts['seed'])
 
 
-def make_cyclegan_trainer(opts, train, test, device, stop_trigger=None,
-                          comm=None):
-    """Wires models, optimizers, updater and extensions into a Trainer.
+def build(opts, train, test, device, comm=None):
+    """CycleGAN's parts of a Trainer (see :mod:`faceapp.wiring`): models,
+    optimizers, updater, and the reports and sample grid.
 
     Args:
-        opts (dict): Resolved options (:func:`resolve_options`).
+        opts (dict): Resolved options (:func:`faceapp.options.resolve`).
         train: Labelled training dataset (paired up by domain here).
         test: Labelled test dataset (sample grid inputs).
         device (chainer.backend.Device): Where models and batches live.
-        stop_trigger: Overrides ``(opts['iterations'], 'iteration')``.
         comm: A ChainerMN communicator for data-parallel training (see
-            :mod:`extensions.multinode`); only process 0 gets writers.
+            :mod:`extensions.multinode`).
 
     Returns:
-        ~chainer.training.Trainer: Its snapshot extension is named
-        ``'snapshot'`` (process 0).
+        dict: The parts :func:`faceapp.wiring.make_trainer` adds.
     """
     models = make_models(opts)
     for model in models.values():
         model.to_device(device)
-    opt = {name: stargan_wiring.make_adam(
-        m, opts['d_lr'] if name.startswith('dis') else opts['g_lr'], opts,
-        comm) for name, m in models.items()}
+    lrs = {name: opts['d_lr'] if name.startswith('dis') else opts['g_lr']
+           for name in models}
+    opt = {name: stargan_wiring.make_adam(m, lrs[name], opts, comm)
+           for name, m in models.items()}
     features = None
     if opts['perceptual_net']:
         features = load_feature_network(opts['perceptual_net'], device)
@@ -222,35 +138,20 @@ def make_cyclegan_trainer(opts, train, test, device, stop_trigger=None,
                                             opts, comm)
     updater = _make_updater(iterator, models, opt, features, opts, device,
                             comm)
-    n = opts['iterations']
-    trainer = training.Trainer(updater, stop_trigger or (n, 'iteration'),
-                               out=opts['out'])
-    for name, o in opt.items():
-        lr = opts['d_lr'] if name.startswith('dis') else opts['g_lr']
-        trainer.extend(E.LinearShift('alpha', (lr, 0.),
-                                     (opts['decay_start'], n), o),
-                       name='lr_' + name)
-    if multinode.is_writer(comm):
-        _add_writers(trainer, opts, train, test, models, device)
-    return trainer
+    return dict(
+        updater=updater,
+        schedules=[('lr_' + name, o, lrs[name]) for name, o in opt.items()],
+        evaluation=None, print_keys=PRINT_KEYS,
+        plots=dict(PLOTS, **(EMB_PLOTS if 'dis_emb' in models else {})),
+        grid=lambda: _sample_grid(opts, train, test, models, device),
+        eval_plots={})
 
 
-def _add_writers(trainer, opts, train, test, models, device):
-    """Logs, plots, progress, sample grids and snapshots (process 0)."""
-    n = opts['iterations']
-    plots = dict(PLOTS, **(EMB_PLOTS if 'dis_emb' in models else {}))
-    reporting.add_reports(trainer, opts['log_interval'], n, PRINT_KEYS,
-                          plots)
+def _sample_grid(opts, train, test, models, device):
     x_a, x_b = pick_domain_samples(test, opts['domains'], opts['n_samples'],
                                    opts['seed'], fallback=train)
-    trainer.extend(CycleGANSampleGrid(models['gen_ab'], models['gen_ba'],
-                                      x_a, x_b, device),
-                   trigger=reporting.every(opts['sample_interval'], n),
-                   call_before_training=True)
-    trainer.extend(E.snapshot(filename='snapshot_iter_{.updater.iteration}',
-                              n_retains=opts.get('keep_snapshots', 3)),
-                   trigger=reporting.every(opts['snapshot_interval'], n),
-                   name='snapshot')
+    return CycleGANSampleGrid(models['gen_ab'], models['gen_ba'], x_a, x_b,
+                              device)
 
 
 def _make_updater(iterator, models, opt, features, opts, device, comm):
@@ -268,38 +169,6 @@ def _make_updater(iterator, models, opt, features, opts, device, comm):
         gather=multinode.gather_rows(comm))
 
 
-def train_cyclegan(opts):
-    """A whole CycleGAN run, as ``train.py --model cyclegan`` would do it:
-    resolve, build, resume, write args.json, train.
-
-    Args:
-        opts (dict): Options (see :func:`resolve_options`).
-
-    Returns:
-        dict: The resolved options.
-    """
-    opts = resolve_options(opts)
-    device = devices.get_device(opts['gpu'])  # a clear no-CUDA message
-    device.use()
-    train, test = runs.make_datasets(opts)
-    # chainer's initializers draw from numpy's global stream; seeding it in
-    # the run (not in the networks) makes a run reproducible from its seed.
-    numpy.random.seed(opts['seed'])
-    trainer = make_cyclegan_trainer(opts, train, test, device)
-    if opts['resume']:
-        snapshots.load_npz(opts['resume'], trainer)
-    atomic.write_json_atomic(opts, os.path.join(opts['out'], 'args.json'))
-    print('CycleGAN | preset {} | {} px | {} <-> {} | {} | device {} | out '
-          '{}'.format(opts['preset'], opts['image_size'], *opts['domains'],
-                      opts['gan_loss'], device, opts['out']), flush=True)
-    with train_options.deterministic(opts):
-        trainer.run()
-    return opts
-
-
-#: Key prefix of each generator inside a whole-trainer snapshot.
-GEN_PREFIXES = {'gen_ab': 'updater/model:gen_ab/',
-                'gen_ba': 'updater/model:gen_ba/'}
 
 
 def load_generators(path, opts):
@@ -316,6 +185,7 @@ def load_generators(path, opts):
         ~faceapp.snapshots.UnsafeFileError: The file cannot be loaded.
     """
     models = make_models(dict(opts, embedding_dis=False))
-    for name, prefix in GEN_PREFIXES.items():
-        snapshots.load_npz(path, models[name], prefix=prefix)
+    for name in ('gen_ab', 'gen_ba'):
+        snapshots.load_npz(path, models[name],
+                           prefix=run_files.GEN_PREFIXES[name])
     return models['gen_ab'], models['gen_ba']

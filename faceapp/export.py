@@ -40,13 +40,13 @@ config before anything is loaded.
 import glob
 import json
 import os
-import zipfile
 
 import numpy
 
 from chainer import serializers
 
 from datasets import atomic
+from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
 from faceapp.snapshots import UnsafeFileError
@@ -54,8 +54,9 @@ from stargan import attention
 
 FORMAT_VERSION = 1
 CONFIG_KEY = 'export_config'
-#: Name ``train.py`` gives the export in its out dir.
-EXPORT_NAME = 'generator.npz'
+#: Name ``train.py`` gives the export in its out dir (a run-directory rule,
+#: kept in :mod:`faceapp.run_files`).
+EXPORT_NAME = run_files.EXPORT_NAME
 #: prepare.py's default ``--margin``: the crops the runs are trained on.
 DEFAULT_FACE_MARGIN = 0.25
 _INT_KEYS = ('image_size', 'g_conv_dim', 'g_res')
@@ -203,9 +204,8 @@ def from_arrays(arrays, config, path):
 def is_export(path):
     """True when ``path`` is an npz holding an export config."""
     try:
-        with numpy.load(path, allow_pickle=False) as npz:
-            return CONFIG_KEY in npz.files
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, AttributeError):
+        return CONFIG_KEY in snapshots.npz_keys(path)
+    except UnsafeFileError:
         return False
 
 

@@ -14,6 +14,7 @@ import chainer
 import chainer.links as L
 
 from faceapp import snapshots
+from stargan.forward import forward_in_batches
 
 #: BGR mean of ImageNet used by the BVLC GoogLeNet.
 _MEAN_BGR = numpy.array([104., 117., 123.], numpy.float32)
@@ -52,13 +53,8 @@ def load_feature_network(path, device='@numpy'):
     net.to_device(device)
 
     def features(images, batch_size=16):
-        out = []
-        with chainer.using_config('train', False), \
-                chainer.no_backprop_mode():
-            for s in range(0, len(images), batch_size):
-                x = device.send(_prepare(images[s:s + batch_size]))
-                h = net.forward(x, layers=['pool5'])['pool5']
-                out.append(chainer.backend.CpuDevice().send(
-                    h.array).reshape(len(x), -1))
-        return numpy.concatenate(out).astype(numpy.float64)
+        h = forward_in_batches(
+            lambda x: net.forward(x, layers=['pool5'])['pool5'], (images,),
+            device, batch_size, prepare=_prepare)
+        return h.reshape(len(h), -1).astype(numpy.float64)
     return features

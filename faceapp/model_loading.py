@@ -1,10 +1,13 @@
 """Finding and loading the generator a user points at: an export
-(:mod:`faceapp.export`), a ``train.py`` run dir, or a trainer snapshot."""
+(:mod:`faceapp.export`, or an ``.onnx`` one: :mod:`faceapp.onnx_model`), a
+``train.py`` run dir, or a trainer snapshot."""
 import os
 
 from faceapp import cyclegan_export
 from faceapp import cyclegan_wiring
 from faceapp import export
+from faceapp import onnx_export
+from faceapp import onnx_model
 from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
@@ -16,47 +19,16 @@ def _say(log, lines):
             print(line, file=log)
 
 
-def find_snapshot(path, log=None):
-    """Resolves a run dir or a snapshot file.
-
-    Args:
-        path (str): A run's out dir (its newest complete
-            ``snapshot_iter_N`` is used)
-            or a snapshot file inside one.
-        log (file or None): Where to say which newer snapshots were
-            skipped, one line each, with the reason.
-
-    Returns:
-        tuple of str: ``(snapshot, run_dir)``.
-
-    Raises:
-        UnsafeFileError: Nothing usable is there.
-    """
-    if os.path.isdir(path):
-        snapshot, skipped = run_files.newest_snapshot(path)
-        _say(log, run_files.skipped_lines(skipped, path))
-        if snapshot is None:
-            raise export.UnsafeFileError(
-                '{} holds no {} and no complete snapshot_iter_*{}; pass an '
-                'export or a run dir of train.py'.format(
-                    path, export.EXPORT_NAME,
-                    ' ({} damaged)'.format(len(skipped)) if skipped else ''))
-        return snapshot, path
-    if not os.path.isfile(path):
-        raise export.UnsafeFileError('{} does not exist'.format(path))
-    return path, os.path.dirname(os.path.abspath(path))
-
-
 def load_from_run(path, log=None):
     """Builds the generator and export config of a training run: the
     average of G's weights when the snapshot keeps one (the config's
     ``weights`` says which).
 
     Args:
-        path (str): As in :func:`find_snapshot`; the run's args.json and
-            dataset give the config.
-        log (file or None): As in :func:`find_snapshot`; also told which
-            snapshot is loaded.
+        path (str): As in :func:`faceapp.run_files.find_snapshot`; the
+            run's args.json and dataset give the config.
+        log (file or None): As in :func:`faceapp.run_files.find_snapshot`;
+            also told which snapshot is loaded.
 
     Returns:
         tuple: ``(generator, config)``; for a CycleGAN run a
@@ -67,9 +39,9 @@ def load_from_run(path, log=None):
         UnsafeFileError: Bad snapshot.
         ~datasets.image_files.DatasetError: Missing args.json or dataset.
     """
-    snapshot, run_dir = find_snapshot(path, log)
+    snapshot, run_dir = run_files.find_snapshot(path, log)
     _say(log, ['model: {}'.format(snapshot)])
-    opts = runs.read_options(run_dir)
+    opts = run_files.read_options(run_dir)
     if opts.get('model') == cyclegan_export.MODEL:
         pair = cyclegan_export.CycleGANPair(
             *cyclegan_wiring.load_generators(snapshot, opts))
@@ -77,7 +49,7 @@ def load_from_run(path, log=None):
     train, _ = runs.make_datasets(opts)
     config = export.config_from_options(opts, train)
     gen = runs.load_generator(snapshot, opts, len(config['label_names']))
-    averaged = runs.generator_prefix(snapshot) == runs.EMA_PREFIX
+    averaged = runs.generator_prefix(snapshot) == run_files.EMA_PREFIX
     config.update(export.weights_note(opts.get('ema_beta', 0.)
                                       if averaged else 0.))
     return gen, config
@@ -87,7 +59,8 @@ def export_from_run(run_dir_or_snapshot, out_path):
     """Writes the export of a run's snapshot; returns its config.
 
     Args:
-        run_dir_or_snapshot (str): As in :func:`find_snapshot`.
+        run_dir_or_snapshot (str): As in
+            :func:`faceapp.run_files.find_snapshot`.
         out_path (str): Destination npz.
     """
     gen, config = load_from_run(run_dir_or_snapshot)
@@ -101,13 +74,14 @@ def export_from_run(run_dir_or_snapshot, out_path):
 def _run_export(run_dir, log):
     """The run dir's export if it is a readable one, else None (saying why
     it is passed over)."""
-    path = os.path.join(run_dir, export.EXPORT_NAME)
+    path = os.path.join(run_dir, run_files.EXPORT_NAME)
     if not os.path.exists(path):
         return None
     if export.is_export(path):
         return path
     why = run_files.snapshot_problem(path) or 'holds no export config'
-    _say(log, run_files.skipped_lines([(export.EXPORT_NAME, why)], run_dir))
+    _say(log, run_files.skipped_lines([(run_files.EXPORT_NAME, why)],
+                                      run_dir))
     return None
 
 
@@ -115,9 +89,10 @@ def load_model(path, log=None):
     """Loads any model a user may point at.
 
     Args:
-        path (str): An export; a run dir (its ``generator.npz`` export when
-            present and readable, else its newest complete snapshot); or a
-            trainer snapshot.
+        path (str): An export (``.npz``, or ``.onnx``: run by
+            onnxruntime, see :mod:`faceapp.onnx_model`); a run dir (its
+            ``generator.npz`` export when present and readable, else its
+            newest complete snapshot); or a trainer snapshot.
         log (file or None): Where to say what is loaded (``model: PATH``)
             and which newer files were skipped and why, one line each.
 
@@ -127,6 +102,9 @@ def load_model(path, log=None):
         (called as ``gen(x, c)`` with ``c`` the target domain; the config's
         ``model`` says which).
     """
+    if onnx_export.is_onnx(path) and not os.path.isdir(path):
+        _say(log, ['model: {}'.format(path)])
+        return onnx_model.load_onnx(path)
     if os.path.isdir(path):
         path = _run_export(path, log) or path
     if os.path.isfile(path):
@@ -135,12 +113,12 @@ def load_model(path, log=None):
             return _load_export(path)
         # Raises for files that are not npz at all, naming them.
         if not any(snapshots.has_key_prefix(path, prefix) for prefix in
-                   (runs.GEN_PREFIX,
-                    cyclegan_wiring.GEN_PREFIXES['gen_ab'])):
+                   (run_files.GEN_PREFIXES['gen'],
+                    run_files.GEN_PREFIXES['gen_ab'])):
             raise export.UnsafeFileError(
                 '{} is neither a generator export nor a trainer snapshot; '
                 'pass OUT/{} or OUT/snapshot_iter_N of a train.py run'
-                .format(path, export.EXPORT_NAME))
+                .format(path, run_files.EXPORT_NAME))
     return load_from_run(path, log)
 
 

@@ -85,15 +85,16 @@ def add_generator_arguments(group):
         'starting value, to be measured'))
 
 
-def check(parser, opts):
+def check(opts):
     """Rejects ``--augment`` and ``--generator attention`` with a model that
-    does not use them."""
+    does not use them (ValueError naming the flag)."""
     if opts['model'] == 'stargan':
         return
     if opts.get('augment', 'none') != 'none':
-        parser.error('--augment works with --model stargan only, not --model '
-                     '{}'.format(opts['model']))
+        raise ValueError('--augment works with --model stargan only, not '
+                         '--model {}'.format(opts['model']))
     if opts.get('generator', 'plain') != 'plain':
-        parser.error('--generator {} works with --model stargan only; '
-                     '--model {} has its own generators (leave --generator '
-                     'out)'.format(opts['generator'], opts['model']))
+        raise ValueError('--generator {} works with --model stargan only; '
+                         '--model {} has its own generators (leave '
+                         '--generator out)'.format(opts['generator'],
+                                                   opts['model']))

@@ -31,16 +31,6 @@ def capitalized(text):
     return text[:1].upper() + text[1:]
 
 
-def newest_snapshot(out_dir):
-    """``'snapshot_iter_N (iteration N)'`` for the newest complete snapshot,
-    or a sentence saying there is none."""
-    path = run_files.latest_snapshot(out_dir)
-    if path is None:
-        return 'no snapshot was written yet in {}'.format(out_dir)
-    return 'the newest snapshot is {} (iteration {})'.format(
-        path, run_files.snapshot_iteration(path))
-
-
 def save_after_failure(trainer, snapshot, progress, out_dir):
     """Writes a snapshot of the last completed iteration after an exception,
     where the models still hold it, and the traceback to ``error.txt``.
@@ -79,5 +69,5 @@ def save_after_failure(trainer, snapshot, progress, out_dir):
                     done, done + 1))
     else:
         what = 'no iteration was completed'
-    return '{}; {}.{}'.format(capitalized(what), newest_snapshot(out_dir),
-                              details)
+    return '{}; {}.{}'.format(capitalized(what),
+                              run_files.describe_newest(out_dir), details)

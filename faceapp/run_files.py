@@ -1,14 +1,62 @@
-"""What a run directory holds: args.json, snapshot_iter_N (complete or
-torn), and the checks before training into it."""
+"""What a run directory holds and where in its files things are: args.json,
+snapshot_iter_N (complete or torn) and the generators' keys in them, the
+export's name, and the checks before training into it."""
 import json
 import os
 import re
 import zipfile
 import zlib
 
+from datasets import atomic
+from datasets.image_files import DatasetError
+from faceapp import snapshots
 
+
+#: The run's resolved options, written by ``train.py`` into the out dir.
+ARGS_NAME = 'args.json'
+#: Name ``train.py`` gives the generator export in its out dir.
+EXPORT_NAME = 'generator.npz'
 #: Trainer snapshots are ``snapshot_iter_<iteration>`` in the out dir.
 SNAPSHOT_PATTERN = re.compile(r'^snapshot_iter_(\d+)$')
+
+#: Key prefix of each generator inside a whole-trainer snapshot: StarGAN's
+#: ``gen``, CycleGAN's ``gen_ab`` and ``gen_ba``.
+GEN_PREFIXES = {'gen': 'updater/model:gen/',
+                'gen_ab': 'updater/model:gen_ab/',
+                'gen_ba': 'updater/model:gen_ba/'}
+#: Key prefix of the average of G's weights (``--ema-beta``) in a snapshot.
+EMA_PREFIX = 'updater/ema/average/'
+
+
+def options_path(run_dir):
+    """``run_dir/args.json``."""
+    return os.path.join(run_dir, ARGS_NAME)
+
+
+def write_options(opts, run_dir):
+    """Writes a run's resolved options to its args.json, atomically.
+
+    Args:
+        opts (dict): JSON-serialisable options.
+        run_dir (str): The out dir.
+    """
+    atomic.write_json_atomic(opts, options_path(run_dir))
+
+
+def read_options(run_dir):
+    """Reads ``run_dir/args.json``.
+
+    Raises:
+        DatasetError: It is missing or not JSON, with what to do.
+    """
+    path = options_path(run_dir)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise DatasetError(
+            'cannot read the run options {} ({}); evaluate a snapshot inside '
+            'the out dir train.py wrote, or pass --run-dir'.format(path, e))
 
 
 def snapshot_problem(path):
@@ -79,6 +127,69 @@ def latest_snapshot(out_dir):
     return newest_snapshot(out_dir)[0]
 
 
+def require_snapshot(run_dir):
+    """Path of the newest complete ``snapshot_iter_N`` in a run dir.
+
+    Raises:
+        ~faceapp.snapshots.UnsafeFileError: There is none.
+    """
+    path = latest_snapshot(run_dir)
+    if path is None:
+        raise snapshots.UnsafeFileError(
+            'no complete snapshot_iter_* in {}; train it first'.format(
+                run_dir))
+    return path
+
+
+def find_snapshot(path, log=None):
+    """Resolves a run dir or a snapshot file.
+
+    Args:
+        path (str): A run's out dir (its newest complete
+            ``snapshot_iter_N`` is used)
+            or a snapshot file inside one.
+        log (file or None): Where to say which newer snapshots were
+            skipped, one line each, with the reason.
+
+    Returns:
+        tuple of str: ``(snapshot, run_dir)``.
+
+    Raises:
+        ~faceapp.snapshots.UnsafeFileError: Nothing usable is there.
+    """
+    if os.path.isdir(path):
+        snapshot, skipped = newest_snapshot(path)
+        for line in skipped_lines(skipped, path) if log is not None else ():
+            print(line, file=log)
+        if snapshot is None:
+            raise snapshots.UnsafeFileError(
+                '{} holds no {} and no complete snapshot_iter_*{}; pass an '
+                'export or a run dir of train.py'.format(
+                    path, EXPORT_NAME,
+                    ' ({} damaged)'.format(len(skipped)) if skipped else ''))
+        return snapshot, path
+    if not os.path.isfile(path):
+        raise snapshots.UnsafeFileError('{} does not exist'.format(path))
+    return path, os.path.dirname(os.path.abspath(path))
+
+
+def has_snapshots(out_dir):
+    """Whether ``out_dir`` holds any ``snapshot_iter_*`` (even a torn one).
+    """
+    return os.path.isdir(out_dir) and any(
+        SNAPSHOT_PATTERN.match(n) for n in os.listdir(out_dir))
+
+
+def describe_newest(out_dir):
+    """``'the newest snapshot is PATH (iteration N)'`` for the newest
+    complete snapshot, or a sentence saying there is none."""
+    path = latest_snapshot(out_dir)
+    if path is None:
+        return 'no snapshot was written yet in {}'.format(out_dir)
+    return 'the newest snapshot is {} (iteration {})'.format(
+        path, snapshot_iteration(path))
+
+
 def skipped_lines(skipped, where):
     """One line per skipped file: ``skipped WHERE/NAME: REASON``."""
     return ['skipped {}: {}'.format(os.path.join(where, name), reason)
@@ -103,14 +214,12 @@ def conflicting_options(out_dir, opts):
         list of str: ``'name: old -> new'`` for each differing option that
         shapes training (empty when there is no earlier run).
     """
-    path = os.path.join(out_dir, 'args.json')
-    if not os.path.exists(path):
+    if not os.path.exists(options_path(out_dir)):
         return []
     try:
-        with open(path) as f:
-            old = json.load(f)
-    except (OSError, ValueError):
-        return ['args.json: unreadable']
+        old = read_options(out_dir)
+    except DatasetError:
+        return [ARGS_NAME + ': unreadable']
     return ['{}: {!r} -> {!r}'.format(k, old.get(k), opts.get(k))
             for k in sorted(set(old) | set(opts))
             if k not in RUN_INDEPENDENT and old.get(k) != opts.get(k)]

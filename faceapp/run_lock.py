@@ -13,7 +13,6 @@ import shutil
 import sys
 
 from datasets import atomic
-from faceapp import run_end
 from faceapp import run_files
 
 #: The lock file inside an out dir (kept between runs: removing it would let
@@ -218,13 +217,6 @@ def move_aside(out_dir, now=None):
     return target
 
 
-def has_snapshots(out_dir):
-    """Whether ``out_dir`` holds any ``snapshot_iter_*`` (even a torn one).
-    """
-    return os.path.isdir(out_dir) and any(
-        run_files.SNAPSHOT_PATTERN.match(n) for n in os.listdir(out_dir))
-
-
 def check_earlier_run(opts, writer=True):
     """Resolves ``--resume auto`` in ``opts``; refuses to restart over an
     earlier run that wrote snapshots unless ``--force``, which moves any
@@ -266,17 +258,17 @@ def check_earlier_run(opts, writer=True):
                 out, '; '.join(conflicts)))
     continues = opts['resume'] and os.path.isdir(out) and os.path.samefile(
         os.path.dirname(os.path.abspath(opts['resume'])), out)
-    earlier = has_snapshots(out) or os.path.exists(
-        os.path.join(out, 'args.json'))
+    earlier = run_files.has_snapshots(out) or os.path.exists(
+        run_files.options_path(out))
     if continues or not writer or not earlier:
         return None
     if not opts['force']:
-        if not has_snapshots(out):
+        if not run_files.has_snapshots(out):
             return None  # stopped before its first snapshot: nothing lost
         raise ValueError(
             '--out {} holds snapshots of an earlier run; {}. Pass --resume '
             'auto to continue it, --force to move it aside into {}<time>/ '
             'and start afresh, or choose another --out'.format(
-                out, run_end.newest_snapshot(out),
+                out, run_files.describe_newest(out),
                 os.path.join(out, PREVIOUS_PREFIX)))
     return move_aside(out)

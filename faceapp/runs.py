@@ -1,10 +1,10 @@
 """Rebuilding a run's datasets and models from its resolved options.
 
 ``train.py`` writes every resolved option to ``OUT/args.json``; the other
-scripts (evaluate, translate, compare) read it back through these helpers so
+scripts (evaluate, translate, compare) read it back
+(:func:`faceapp.run_files.read_options`) and rebuild with these helpers, so
 a model is always rebuilt exactly as it was trained.
 """
-import json
 import os
 
 import datasets
@@ -12,14 +12,11 @@ from datasets.folder import DatasetError
 from datasets.iterators import order
 from datasets import joint
 from datasets.loading import open_dataset
+from faceapp import run_files
 from faceapp import snapshots
 from stargan import attention
 from stargan.models import stargan as networks
 
-#: Key prefix of the generator inside a whole-trainer snapshot.
-GEN_PREFIX = 'updater/model:gen/'
-#: Key prefix of the average of G's weights (``--ema-beta``) in a snapshot.
-EMA_PREFIX = 'updater/ema/average/'
 
 
 #: ``--dataset`` spec of the project's own faces: ``synthetic`` (labels from
@@ -170,22 +167,6 @@ def make_stargan(opts, n_labels):
     return gen, dis
 
 
-def read_options(run_dir):
-    """Reads ``run_dir/args.json``.
-
-    Raises:
-        DatasetError: It is missing or not JSON, with what to do.
-    """
-    path = os.path.join(run_dir, 'args.json')
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise DatasetError(
-            'cannot read the run options {} ({}); evaluate a snapshot inside '
-            'the out dir train.py wrote, or pass --run-dir'.format(path, e))
-
-
 def load_generator(path, opts, n_labels):
     """Builds the run's generator and loads its weights safely.
 
@@ -220,10 +201,11 @@ def check_generator_kind(path, opts):
     Raises:
         ~faceapp.snapshots.UnsafeFileError: Naming the flag to pass.
     """
+    gen_prefix = run_files.GEN_PREFIXES['gen']
     saved = 'attention' if snapshots.has_key_prefix(
-        path, GEN_PREFIX + 'a_out/') else 'plain'
+        path, gen_prefix + 'a_out/') else 'plain'
     kind = opts.get('generator', 'plain')
-    if snapshots.has_key_prefix(path, GEN_PREFIX) and saved != kind:
+    if snapshots.has_key_prefix(path, gen_prefix) and saved != kind:
         raise snapshots.UnsafeFileError(
             '{} holds a --generator {} model, not --generator {}; resume '
             'it with --generator {}'.format(path, saved, kind, saved))
@@ -231,13 +213,14 @@ def check_generator_kind(path, opts):
 
 def generator_prefix(path):
     """Where :func:`load_generator` reads G in the npz at ``path``:
-    :data:`EMA_PREFIX` when present, else :data:`GEN_PREFIX` when present,
-    else the top level (a generator-only file).
+    :data:`~faceapp.run_files.EMA_PREFIX` when present, else G's entry of
+    :data:`~faceapp.run_files.GEN_PREFIXES` when present, else the top
+    level (a generator-only file).
 
     Raises:
         ~faceapp.snapshots.UnsafeFileError: Not a readable npz.
     """
-    for prefix in (EMA_PREFIX, GEN_PREFIX):
+    for prefix in (run_files.EMA_PREFIX, run_files.GEN_PREFIXES['gen']):
         if snapshots.has_key_prefix(path, prefix):
             return prefix
     return ''

@@ -98,12 +98,14 @@ def score_stargan(gen, train, test, n_test, names, options, device,
     return result, data
 
 
-def score_cyclegan(model, train, test, n_test, names, options, device,
-                   inception=None):
-    """Scores a CycleGAN pair in both directions between its two domains,
-    as compare.py scores them, overall and per direction, by the judge a
+def score_pairwise(model, train, test, n_test, names, options, device,
+                   inception=None, name='cyclegan'):
+    """Scores every direction between the domains a model learned (a
+    CycleGAN run's two, a compare.py StarGAN run's chosen ones) as
+    compare.py scores them, overall and per direction, by the judge a
     StarGAN run of the dataset gets (arguments as :func:`score_stargan`;
-    ``model`` from :func:`faceapp.compare_models.load_cyclegan`).
+    ``model`` a model description of :mod:`faceapp.compare_models`,
+    ``name`` the run's ``model`` option, for the result).
 
     Returns:
         tuple: ``(result dict with per_direction, EvalData)``.
@@ -122,15 +124,16 @@ def score_cyclegan(model, train, test, n_test, names, options, device,
     data = dataclasses.replace(data, inception=inception,
                                reference=(x_tr, c_tr))
     result = judged(metrics.compute(data, names), clf_acc, sizes)
-    result.update(n_test=len(x), model='cyclegan',
+    result.update(n_test=len(x), model=name,
                   per_direction=compare_eval.per_direction(
                       data, domains, src, names))
     return result, data
 
 
 def score_snapshot(snapshot, run_dir, opts, train, test, n_test, names,
-                   options, device, inception=None):
-    """Loads a run's model (one dataset; either kind) and scores it.
+                   options, device, inception=None, pairwise=False):
+    """Loads a run's model (one dataset; either kind) and scores it: a
+    CycleGAN run, or any run with ``pairwise``, by :func:`score_pairwise`.
 
     Args:
         snapshot (str): A trainer snapshot or export of the run.
@@ -140,14 +143,20 @@ def score_snapshot(snapshot, run_dir, opts, train, test, n_test, names,
         test: Its test dataset.
         n_test, names, options, device, inception: As
             :func:`score_stargan` takes them.
+        pairwise (bool): Score a StarGAN run between its chosen domains
+            as compare.py does (a run compare.py trained).
 
     Returns:
         tuple: ``(result dict, EvalData)``.
     """
-    if opts.get('model') == 'cyclegan':
-        model = compare_models.load_cyclegan([run_dir], device, snapshot)
-        return score_cyclegan(model, train, test, n_test, names, options,
-                              device, inception)
+    cyclegan = opts.get('model') == 'cyclegan'
+    if cyclegan or pairwise:
+        model = compare_models.load_cyclegan([run_dir], device, snapshot) \
+            if cyclegan else compare_models.load_stargan(run_dir, device,
+                                                         snapshot)
+        return score_pairwise(model, train, test, n_test, names, options,
+                              device, inception,
+                              opts.get('model', 'stargan'))
     gen = runs.load_generator(snapshot, opts, len(train.label_names))
     gen.to_device(device)
     return score_stargan(gen, train, test, n_test, names, options, device,

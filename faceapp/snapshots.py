@@ -1,6 +1,5 @@
 """Reading and writing model and trainer files without pickle."""
 import os
-import zipfile
 
 import numpy
 
@@ -29,13 +28,35 @@ def read_arrays(path):
     """
     if not os.path.isfile(path):
         raise UnsafeFileError('{} does not exist'.format(path))
+    # Reading every array up front refuses object arrays before any of
+    # them is used.
+    return _read_npz(path, lambda npz: {key: npz[key] for key in npz.files})
+
+
+def npz_keys(path):
+    """The array names of an ``.npz``, read with ``allow_pickle=False``
+    (no array is read).
+
+    Args:
+        path (str): The file.
+
+    Returns:
+        list of str: The keys, e.g. ``'updater/model:gen/c_in/W'``.
+
+    Raises:
+        UnsafeFileError: The file is missing or not a readable npz archive.
+    """
+    return _read_npz(path, lambda npz: list(npz.files))
+
+
+def _read_npz(path, read):
+    """``read(npz)`` of the archive at ``path``: the one place that opens
+    model and trainer files and says in plain words why one cannot be
+    read."""
     try:
         with numpy.load(path, allow_pickle=False) as npz:
-            # Reading every array up front refuses object arrays before
-            # any of them is used.
-            return {key: npz[key] for key in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError,
-            AttributeError) as e:
+            return read(npz)
+    except npz_files.READ_ERRORS as e:
         raise UnsafeFileError('{} {}'.format(
             path, npz_files.load_problem(path, e))) from e
 
@@ -160,9 +181,4 @@ def has_key_prefix(path, prefix):
     Raises:
         UnsafeFileError: The file is not a readable npz archive.
     """
-    try:
-        with numpy.load(path, allow_pickle=False) as npz:
-            return any(k.startswith(prefix) for k in npz.files)
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
-        raise UnsafeFileError('{} {}'.format(
-            path, npz_files.load_problem(path, e))) from e
+    return any(k.startswith(prefix) for k in npz_keys(path))

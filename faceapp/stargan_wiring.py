@@ -1,5 +1,6 @@
-"""StarGAN's Trainer: models, optimizers, updater and extensions from the
-resolved options of ``train.py``.
+"""StarGAN's parts of a Trainer (see :mod:`faceapp.wiring`): models,
+optimizers, updater and extensions from the resolved options of
+``train.py``.
 
 Works for one dataset and for several at once (the paper's mask vector,
 ``train`` a :class:`datasets.joint.JointDataset`): then sample grids give
@@ -9,8 +10,6 @@ each dataset's labels with its own classifier.
 import numpy
 
 import chainer
-from chainer import training
-from chainer.training import extensions as E
 
 from datasets.iterators import prefetch
 from datasets.iterators import shard
@@ -44,29 +43,28 @@ def make_iterator(train, opts, comm=None):
     if comm is None:
         it = runs.make_iterator(train, opts)
     else:
+        # CycleGAN runs have no n_critic (None): one step per batch.
         it = shard.make_shard_iterator(train, opts['batch_size'],
                                        opts['seed'], comm.rank, comm.size,
-                                       opts.get('n_critic', 1))
+                                       opts.get('n_critic') or 1)
     depth = opts.get('prefetch', 0)
     return prefetch.PrefetchIterator(it, depth) if depth else it
 
 
-def make_stargan_trainer(opts, train, test, device, stop_trigger=None,
-                         comm=None):
-    """Wires models, optimizers, updater and extensions into a Trainer.
+def build(opts, train, test, device, comm=None):
+    """StarGAN's parts of a Trainer (see :mod:`faceapp.wiring`): models,
+    optimizers, updater, and the evaluation, reports and sample grid.
 
     Args:
         opts (dict): Resolved options of ``train.py``.
         train: Labelled training dataset (a JointDataset for several).
         test: Labelled test dataset (sample grids and evaluation).
         device (chainer.backend.Device): Where models and batches live.
-        stop_trigger: Overrides ``(opts['iterations'], 'iteration')``.
         comm: A ChainerMN communicator for data-parallel training (see
-            :mod:`extensions.multinode`); only process 0 gets writers.
+            :mod:`extensions.multinode`).
 
     Returns:
-        ~chainer.training.Trainer: Its snapshot extension is named
-        ``'snapshot'`` (process 0).
+        dict: The parts :func:`faceapp.wiring.make_trainer` adds.
     """
     gen, dis = MODELS[opts['model']](opts, len(train.label_names))
     gen.to_device(device)
@@ -85,36 +83,22 @@ def make_stargan_trainer(opts, train, test, device, stop_trigger=None,
         # (and a plain generator, which ignores them).
         lambda_mask=opts.get('lambda_mask', attention.LAMBDA_MASK),
         lambda_mask_tv=opts.get('lambda_mask_tv', attention.LAMBDA_MASK_TV))
-    n = opts['iterations']
-    trainer = training.Trainer(updater, stop_trigger or (n, 'iteration'),
-                               out=opts['out'])
-    for opt, lr in ((gen_opt, opts['g_lr']), (dis_opt, opts['d_lr'])):
-        trainer.extend(E.LinearShift('alpha', (lr, 0.),
-                                     (opts['decay_start'], n), opt))
     shown = updater.inference_generator()  # the average, when kept
-    if opts['eval_interval']:
-        add_evaluation(trainer, opts, train, test, shown, device, comm)
-    if multinode.is_writer(comm):
-        add_writers(trainer, opts, train, test, shown, device)
-    return trainer
-
-
-def add_writers(trainer, opts, train, test, gen, device):
-    """Logs, plots, progress, sample grids and snapshots (process 0)."""
-    n = opts['iterations']
     is_joint = isinstance(train, joint.JointDataset)
-    reporting.add_reports(trainer, opts['log_interval'], n,
-                          print_keys(test) if is_joint
-                          else reporting.PRINT_KEYS)
-    add_sample_grid(trainer, opts, train, test, gen, device)
-    trainer.extend(E.snapshot(filename='snapshot_iter_{.updater.iteration}',
-                              n_retains=opts['keep_snapshots']),
-                   trigger=reporting.every(opts['snapshot_interval'], n),
-                   name='snapshot')
-    plots = reporting.EVAL_PLOTS if not is_joint else {
+    evaluating = bool(opts['eval_interval'])
+    eval_plots = reporting.EVAL_PLOTS if not is_joint else {
         'eval_target_accuracy.png': joint_eval.scalar_keys(test.layout)}
-    if opts['eval_interval']:
-        reporting.add_plots(trainer, plots, opts['log_interval'], n)
+    return dict(
+        updater=updater,
+        schedules=[(None, gen_opt, opts['g_lr']),
+                   (None, dis_opt, opts['d_lr'])],
+        evaluation=(lambda trainer: add_evaluation(
+            trainer, opts, train, test, shown, device, comm))
+        if evaluating else None,
+        print_keys=print_keys(test) if is_joint else reporting.PRINT_KEYS,
+        plots=reporting.PLOTS,
+        grid=lambda: sample_grid(opts, train, test, shown, device),
+        eval_plots=eval_plots if evaluating else {})
 
 
 def print_keys(test):
@@ -143,17 +127,13 @@ def sample_inputs(test, n, seed):
     return numpy.concatenate(xs), numpy.concatenate(cs)
 
 
-def add_sample_grid(trainer, opts, train, test, gen, device):
-    """Sample grids every ``sample_interval`` and before training."""
+def sample_grid(opts, train, test, gen, device):
+    """The sample-grid extension: fixed test faces, every target domain."""
     x, c = sample_inputs(test, opts['n_samples'], opts['seed'])
     columns = train.layout.edit_targets \
         if isinstance(train, joint.JointDataset) else None
-    trainer.extend(SampleGrid(gen, x, c, train.label_names,
-                              runs.group_sizes(train), device,
-                              edit_targets=columns),
-                   trigger=reporting.every(opts['sample_interval'],
-                                           opts['iterations']),
-                   call_before_training=True)
+    return SampleGrid(gen, x, c, train.label_names, runs.group_sizes(train),
+                      device, edit_targets=columns)
 
 
 def add_evaluation(trainer, opts, train, test, gen, device, comm=None):

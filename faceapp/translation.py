@@ -13,7 +13,6 @@ import sys
 import numpy
 from PIL import Image
 
-import chainer
 
 from datasets import atomic
 from datasets.image_files import DatasetError
@@ -25,6 +24,7 @@ from faceapp import outputs
 from faceapp.translation_files import output_paths
 from stargan.conv import functions as conv
 from stargan import editing
+from stargan.forward import forward_in_batches
 
 #: What to make of each picture: ``kind`` is ``'target'``, ``'all'`` or
 #: ``'interpolate'``; ``labels`` float32 ``(K, L)``; ``captions`` K strings;
@@ -59,18 +59,14 @@ class Translator(object):
         Returns:
             numpy.ndarray: uint8 ``(N, S, S, 3)``.
         """
-        out = []
-        with conv.translating():
-            for i in range(0, len(crops), self.batch_size):
-                x = numpy.stack([transforms.to_chw_float(c) for c in
-                                 crops[i:i + self.batch_size]])
-                c = numpy.asarray(labels[i:i + self.batch_size],
-                                  dtype=numpy.float32)
-                y = self.generator(self.device.send(x), self.device.send(c))
-                out.append(images.to_uint8(
-                    chainer.backend.CpuDevice().send(y.array)))
-        return numpy.concatenate(out) if out else numpy.zeros(
-            (0,) + tuple(crops.shape[1:]), numpy.uint8)
+        if not len(crops):
+            return numpy.zeros((0,) + tuple(crops.shape[1:]), numpy.uint8)
+        return forward_in_batches(
+            self.generator, (crops, labels), self.device, self.batch_size,
+            prepare=lambda x, c: (
+                numpy.stack([transforms.to_chw_float(i) for i in x]),
+                numpy.asarray(c, dtype=numpy.float32)),
+            finish=images.to_uint8, context=conv.translating())
 
 
 class FaceBoxes(object):
@@ -104,7 +100,8 @@ class FaceBoxes(object):
         return boxes[:1] if self.largest else boxes
 
 
-def edit_pictures(pictures, labels, translator, size, feather):
+def edit_pictures(pictures, labels, translator, size, feather,
+                  upscale=None):
     """Translates every face of every picture to every label.
 
     Args:
@@ -113,20 +110,27 @@ def edit_pictures(pictures, labels, translator, size, feather):
         translator (Translator): The model.
         size (int): The model's image side S.
         feather (float): Fade width as a fraction of the box side.
+        upscale (callable or None): ``upscale(patches, sides)``, e.g. a
+            :class:`faceapp.sr_export.Upscaler`: enlarges the translated
+            faces before each is resized to its box side; None: bicubic
+            from the model's size.
 
     Returns:
         list of list of numpy.ndarray: Per picture, K uint8 ``(H, W, 3)``
         edited pictures (the picture itself where it has no box).
     """
-    crops, index = [], []
+    crops, index, sides = [], [], []
     for p, (img, boxes) in enumerate(pictures):
         for box in boxes:
             crop = transforms.resize(transforms.crop_box(img, box), size)
             for k in range(len(labels)):
                 crops.append(crop)
                 index.append((p, k))
+                sides.append(box[2] - box[0])
     out = translator(numpy.asarray(crops, dtype=numpy.uint8).reshape(
         (-1, size, size, 3)), labels[[k for _, k in index]])
+    if upscale is not None:
+        out = upscale(out, sides)
     edited = [[img] * len(labels) for img, _ in pictures]
     seen = collections.Counter()
     for (p, k), patch in zip(index, out):
@@ -213,7 +217,8 @@ def _open_picture(path, outputs, finder, keep_unmatched, log, inputs):
 
 
 def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
-        keep_unmatched=False, batch_size=16, progress=None, log=None):
+        keep_unmatched=False, batch_size=16, progress=None, log=None,
+        upscale=None):
     """Translates pictures and writes the results under ``out_dir``.
 
     Pictures are read ``batch_size`` at a time so that the generator sees
@@ -234,6 +239,7 @@ def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
         batch_size (int): Pictures read at a time.
         progress (callable or None): ``progress(done, total)``.
         log (file or None): Where problems are reported; default stderr.
+        upscale (callable or None): As in :func:`edit_pictures`.
 
     Returns:
         tuple: ``(written paths, failure messages)``.
@@ -258,7 +264,7 @@ def run(inputs, out_dir, plan, finder, translator, size, feather=0.12,
                 continue
             chunk.append((img, boxes, stem))
         edited = edit_pictures([(i, b) for i, b, _ in chunk], plan.labels,
-                               translator, size, feather)
+                               translator, size, feather, upscale)
         with outputs.write_errors(out_dir):
             for (img, _, stem), outs in zip(chunk, edited):
                 written += write_outputs(plan, img, outs,

@@ -17,6 +17,22 @@ def cyclegan_run(tmp_path_factory):
     return out
 
 
+#: A tiny x2 super-resolution run on synthetic faces (16 -> 32 px).
+SR_ARGS = ['--image-size', '16', '--scale', '2', '--n-train', '100',
+           '--n-test', '20', '--iterations', '80', '--log-interval', '10',
+           '--channels', '16', '--seed', '0']
+
+
+@pytest.fixture(scope='session')
+def sr_run(tmp_path_factory):
+    """A tiny trained train_sr.py run dir (see :data:`SR_ARGS`); read it
+    only."""
+    import train_sr
+    out = str(tmp_path_factory.mktemp('sr'))
+    assert train_sr.main(SR_ARGS + ['--out', out]) == 0
+    return out
+
+
 @pytest.fixture(scope='session')
 def synthetic_judge():
     """A domain classifier trained on real 32 px synthetic faces.

@@ -100,6 +100,21 @@ def test_formulations_repeat_and_expand(capsys):
     assert 'per-sample' in bench.FORMULATIONS
 
 
+def test_a_formulation_holds_for_its_block_only():
+    from stargan.conv import choice as conv_choice
+
+    def current():
+        return tuple(conv_choice.setting(k)
+                     for k in ('formulation', 'layout', 'instance_norm'))
+    before = current()
+    with bench.use_formulation('im2col'):
+        assert current() == ('im2col', 'sample', 'composite')
+        with bench.use_formulation('per-sample'):
+            assert current() == ('auto', 'sample', 'fused')
+        assert current() == ('im2col', 'sample', 'composite')
+    assert current() == before == ('auto', 'auto', 'fused')
+
+
 class _ConvShapes(chainer.FunctionHook):
     """Records (in, out, k, stride, pad, size) of every Conv2D applied."""
 
@@ -137,3 +152,21 @@ def test_inference_versus_needs_a_torch_python_and_times_ours(capsys):
     figures = inference_versus.ours(batch=2, n_labels=3, rounds=1)
     assert set(figures) == set(inference_versus.KEYS)
     assert all(v > 0 for v in figures.values())
+
+
+def test_onnx_against_chainer_prints_and_returns_documented_keys(capsys):
+    rows = bench.main(['--preset', 'tiny', '--onnx', '--steps', '1',
+                       '--batch-size', '4', '--json'])
+    printed = [json.loads(line) for line in
+               capsys.readouterr().out.splitlines()]
+    assert printed == rows and len(rows) == 1
+    r = rows[0]
+    assert set(r) == set(bench.ONNX_KEYS)
+    assert r['preset'] == 'tiny' and r['batch'] == 4
+    for key in ('chainer_ms_per_image', 'onnx_ms_per_image',
+                'chainer_single_ms', 'onnx_single_ms'):
+        assert r[key] > 0, key
+    # float32, different summation orders, outputs in [-1, 1].
+    assert r['max_abs_difference'] <= 1e-4
+    bench.main(['--preset', 'tiny', '--onnx', '--steps', '1'])
+    assert 'onnxruntime' in capsys.readouterr().out

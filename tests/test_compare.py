@@ -11,6 +11,7 @@ import compare
 from faceapp import compare as compare_lib
 from faceapp import compare_eval
 from faceapp import compare_report
+from faceapp import options
 
 
 def _argv(tmp, out, *extra):
@@ -110,13 +111,24 @@ def test_pairs_and_directions_for_k_domains():
     assert len(compare_eval.directions(d)) == 12  # k(k-1) generators
 
 
-def test_the_argv_given_to_train_is_explicit():
+def test_the_options_given_to_training_are_explicit():
     cfg = dict(pack_test=0.1, preset='small', image_size=32, batch_size=16,
-               iterations=100, seed=3, gpu=-1, log_interval=10, n_samples=4)
-    argv = compare_lib.stargan_argv(cfg, 'p.npz', 'out')
-    pairs = dict(zip(argv[::2], argv[1::2]))
-    assert pairs['--dataset'] == 'p.npz' and pairs['--iterations'] == '100'
-    assert pairs['--batch-size'] == '16' and pairs['--eval-interval'] == '0'
+               iterations=100, seed=3, gpu=-1, log_interval=10, n_samples=4,
+               gan_loss='vanilla', label_noise=0.1, kernel_size=5,
+               embedding_dis=True, perceptual_net=None)
+    opts = compare_lib.stargan_options(cfg, 'p.npz', 'out')
+    assert opts['dataset'] == 'p.npz' and opts['iterations'] == 100
+    assert opts['batch_size'] == 16 and opts['eval_interval'] == 0
+    assert opts['test_fraction'] == 0.1 and opts['force'] is False
+    pair = compare_lib.cyclegan_options(cfg, 'p.npz', ('a', 'b'), 'o')
+    assert pair['model'] == 'cyclegan' and pair['domains'] == ['a', 'b']
+    assert (pair['gan_loss'], pair['kernel_size'], pair['batch_size']) == (
+        'vanilla', 5, 16)
+    # Every key is one of train.py's options (no typo trains silently),
+    # plus the data the comparison judges the run on, for evaluate.py.
+    assert set(pair) - {'eval_data'} <= set(options.defaults())
+    assert pair['eval_data'] == opts['eval_data'] == {
+        k: cfg.get(k) for k in compare_eval.BASE_KEYS}
 
 
 def test_better_column_follows_the_metric_direction():
@@ -146,9 +158,9 @@ def test_impossible_budgets_and_fractions_are_refused(tmp_path, capsys, flag,
 def test_an_unusable_out_is_refused_before_training(tmp_path, refused,
                                                     failing_writes,
                                                     monkeypatch):
-    def no_training(argv):
+    def no_training(opts):
         raise AssertionError('trained before checking --out')
-    monkeypatch.setattr(compare.training, 'main', no_training)
+    monkeypatch.setattr(compare_lib.training, 'run', no_training)
     taken = tmp_path / 'taken'
     taken.write_text('mine')
     for out in (taken, taken / 'cmp'):
@@ -203,9 +215,9 @@ def test_running_again_on_the_same_out_is_refused_naming_force(
         trained, refused, monkeypatch):
     tmp, out = trained
 
-    def no_training(argv):
+    def no_training(opts):
         raise AssertionError('trained over an earlier comparison')
-    monkeypatch.setattr(compare.training, 'main', no_training)
+    monkeypatch.setattr(compare_lib.training, 'run', no_training)
     line = refused(compare.main, _argv(tmp, out))
     assert 'holds an earlier comparison' in line and '--force' in line
     assert os.path.join(str(out), 'stargan') in line
@@ -213,7 +225,7 @@ def test_running_again_on_the_same_out_is_refused_naming_force(
     cfg = dict(pack_test=0.1, preset='tiny', image_size=32, batch_size=4,
                iterations=3, seed=0, gpu=-1, log_interval=3, n_samples=2,
                force=True)
-    assert compare_lib.stargan_argv(cfg, 'p.npz', 'o')[-1] == '--force'
+    assert compare_lib.stargan_options(cfg, 'p.npz', 'o')['force'] is True
 
 
 def test_report_and_evaluate_agree_on_a_given_cyclegan_run(tmp_path):
@@ -232,14 +244,49 @@ def test_report_and_evaluate_agree_on_a_given_cyclegan_run(tmp_path):
                           '5', '--cache-dir', str(tmp_path / 'cache'),
                           '--out', str(tmp_path / 'eval')]) == 0
     report = json.load(open(str(tmp_path / 'cmp' / 'comparison.json')))
-    cycle = report['models']['CycleGAN']
     own = json.load(open(str(tmp_path / 'eval' / 'metrics.json')))
-    assert set(own['per_direction']) == set(cycle['per_direction']) == {
+    _assert_same_scores(own, report['models']['CycleGAN'])
+
+
+def _assert_same_scores(own, model):
+    """evaluate.py's metrics.json ``own`` and compare.py's scores of one
+    model agree number for number."""
+    assert set(own['per_direction']) == set(model['per_direction']) == {
         'smile>sad', 'sad>smile'}
-    for direction, scores in cycle['per_direction'].items():
+    for direction, scores in model['per_direction'].items():
         for key in ('target_accuracy', 'reconstruction_l1',
                     'frechet_distance', 'ground_truth_l1'):
             assert own['per_direction'][direction][key] == scores[key], (
                 direction, key)
     for key in ('target_accuracy', 'reconstruction_l1'):
-        assert own[key] == cycle['overall'][key]
+        assert own[key] == model['overall'][key]
+
+
+def test_report_and_evaluate_agree_on_the_runs_compare_trained(
+        trained, tmp_path, capsys):
+    # The runs learned from the comparison's pack; evaluate.py judges them
+    # on the images compare.py did (args.json's eval_data), not the pack's.
+    import evaluate
+    tmp, out = trained
+    report = json.load(open(str(out / 'comparison.json')))['models']
+    runs = {'StarGAN': out / 'stargan',
+            'CycleGAN': out / 'cyclegan' / 'smile_sad'}
+    for name, run in runs.items():
+        assert json.load(open(str(run / 'args.json')))['eval_data'][
+            'n_test'] == 20
+        capsys.readouterr()
+        assert evaluate.main([str(run), '--n-test', '10',
+                              '--classifier-iterations', '5', '--cache-dir',
+                              str(tmp / 'cache'), '--out',
+                              str(tmp_path / name)]) == 0
+        assert 'eval_data in args.json' in capsys.readouterr().out
+        own = json.load(open(str(tmp_path / name / 'metrics.json')))
+        _assert_same_scores(own, report[name])
+    # --own-split: the run's own held-out images, a part of the pack.
+    assert evaluate.main([str(runs['CycleGAN']), '--own-split', '--n-test',
+                          '10', '--classifier-iterations', '5', '--cache-dir',
+                          str(tmp / 'cache'), '--out',
+                          str(tmp_path / 'own')]) == 0
+    assert 'eval_data' not in capsys.readouterr().out
+    own = json.load(open(str(tmp_path / 'own' / 'metrics.json')))
+    assert own['per_direction'] != report['CycleGAN']['per_direction']

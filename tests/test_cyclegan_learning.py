@@ -13,6 +13,7 @@ import pytest
 import train
 from faceapp import compare_models
 from faceapp import cyclegan_wiring
+from faceapp import run_files
 from faceapp import runs
 from faceapp import scoring
 
@@ -41,13 +42,13 @@ def _untrained(opts):
 def test_a_short_cyclegan_run_moves_faces_to_the_other_domain(tmp_path):
     out = str(tmp_path / 'run')
     assert train.main(OPTIONS + ['--out', out]) == 0
-    opts = runs.read_options(out)
+    opts = run_files.read_options(out)
     train_set, test_set = runs.make_datasets(opts)
     judge = scoring.JudgeOptions(str(tmp_path / 'cache'), 300)
     cpu = chainer.get_device('@numpy')
 
     def score(model):
-        return scoring.score_cyclegan(model, train_set, test_set, N_TEST,
+        return scoring.score_pairwise(model, train_set, test_set, N_TEST,
                                       ['target_accuracy'], judge,
                                       cpu)[0]
 

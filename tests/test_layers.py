@@ -16,7 +16,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LAYERS = ('stargan', 'datasets', 'updaters', 'extensions', 'faceapp',
           'benchmarks')
-SCRIPTS = ('train', 'evaluate', 'translate', 'prepare', 'compare', 'bench')
+SCRIPTS = ('train', 'evaluate', 'translate', 'prepare', 'compare', 'bench',
+           'demo', 'train_sr')
 #: Runs in a Python with torch instead of this project (imports ``timing``
 #: from its own folder, nothing of ours).
 STANDALONE = {'benchmarks/torch_reference.py'}

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import train
-from faceapp import model_loading
+from faceapp import run_files
 from faceapp import runs
 from faceapp import scoring
 
@@ -47,7 +47,7 @@ def test_a_short_train_py_run_comes_closer_to_the_true_translation(
         tmp_path):
     out = str(tmp_path / 'run')
     assert train.main(OPTIONS + ['--out', out]) == 0
-    opts = runs.read_options(out)
+    opts = run_files.read_options(out)
     train_set, test_set = runs.make_datasets(opts)
     judge = scoring.JudgeOptions(str(tmp_path / 'cache'), 300)
 
@@ -56,7 +56,7 @@ def test_a_short_train_py_run_comes_closer_to_the_true_translation(
                                      METRICS, judge,
                                      chainer.get_device('@numpy'))[0]
 
-    snapshot, _ = model_loading.find_snapshot(out)
+    snapshot, _ = run_files.find_snapshot(out)
     trained = score(runs.load_generator(snapshot, opts,
                                         len(train_set.label_names)))
     np.random.seed(opts['seed'])  # the initial weights train.py starts from

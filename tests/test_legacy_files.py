@@ -18,9 +18,10 @@ from datasets import transforms
 from faceapp import cyclegan_wiring
 from faceapp import export
 from faceapp import model_loading
+from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
-from faceapp import training
+from faceapp import wiring
 
 LEGACY = os.path.join(os.path.dirname(__file__), 'data', 'legacy')
 
@@ -40,8 +41,8 @@ def _extension_names(path):
 def _load_trainer(name, tmp_path):
     opts = _options(name, tmp_path)
     train_data, test_data = runs.make_datasets(opts)
-    trainer, _, _ = training.make_trainer(opts, train_data, test_data,
-                                          chainer.get_device('@numpy'))
+    trainer, _, _ = wiring.make_trainer(opts, train_data, test_data,
+                                        chainer.get_device('@numpy'))
     path = os.path.join(LEGACY, name + '_snapshot_iter_2')
     snapshots.load_npz(path, trainer)  # strict: every key has a target
     return trainer, path, opts
@@ -59,7 +60,8 @@ def test_stargan_snapshot_resumes_with_every_extension_state(tmp_path):
     assert trainer.updater.iteration == 2
     # A renamed extension would silently start from fresh state on resume.
     assert _extension_names(path) <= set(trainer._extensions)
-    _assert_params_equal(trainer.updater.generator, path, runs.GEN_PREFIX)
+    _assert_params_equal(trainer.updater.generator, path,
+                         run_files.GEN_PREFIXES['gen'])
 
 
 def test_cyclegan_snapshot_resumes_and_its_generators_load(tmp_path):
@@ -68,7 +70,7 @@ def test_cyclegan_snapshot_resumes_and_its_generators_load(tmp_path):
     assert _extension_names(path) <= set(trainer._extensions)
     gen_ab, gen_ba = cyclegan_wiring.load_generators(path, opts)
     for gen, name in ((gen_ab, 'gen_ab'), (gen_ba, 'gen_ba')):
-        _assert_params_equal(gen, path, cyclegan_wiring.GEN_PREFIXES[name])
+        _assert_params_equal(gen, path, run_files.GEN_PREFIXES[name])
 
 
 def test_generator_export_loads(tmp_path):

@@ -11,7 +11,7 @@ import chainer
 
 from faceapp import export
 from faceapp import model_loading
-from faceapp import runs
+from faceapp import run_files
 from faceapp import translation
 from stargan import attention
 import train
@@ -45,7 +45,7 @@ def test_the_run_exports_and_reloads_an_attention_generator(run):
     with np.load(snap) as f:  # the average of the mask head, too
         np.testing.assert_array_equal(
             from_snapshot.a_out.W.array,
-            f[runs.EMA_PREFIX + 'a_out/W'])
+            f[run_files.EMA_PREFIX + 'a_out/W'])
     log = _last_log(run)
     assert 0 < log['gen/loss_mask'] < 1 and log['gen/loss_mask_tv'] > 0
 

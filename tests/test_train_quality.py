@@ -11,8 +11,10 @@ import chainer
 
 from faceapp import export
 from faceapp import model_loading
+from faceapp import options
+from faceapp import run_files
 from faceapp import runs
-from faceapp import training
+from faceapp import wiring
 import train
 import translate
 
@@ -36,8 +38,8 @@ def run(tmp_path_factory):
 
 def test_the_export_holds_the_average_not_the_last_g(run):
     snap = os.path.join(run, 'snapshot_iter_4')
-    avg = _arrays(snap, runs.EMA_PREFIX)
-    raw = _arrays(snap, runs.GEN_PREFIX)
+    avg = _arrays(snap, run_files.EMA_PREFIX)
+    raw = _arrays(snap, run_files.GEN_PREFIXES['gen'])
     exported = _arrays(os.path.join(run, export.EXPORT_NAME), '')
     config = json.loads(str(exported.pop(export.CONFIG_KEY)))
     assert config['weights'] == 'ema' and config['ema_beta'] == 0.999
@@ -53,7 +55,7 @@ def test_beta_zero_exports_the_last_g_and_keeps_no_average(tmp_path):
     assert train.main(TINY + ['--ema-beta', '0', '--out', out]) == 0
     snap = os.path.join(out, 'snapshot_iter_4')
     assert not _arrays(snap, 'updater/ema/')
-    raw = _arrays(snap, runs.GEN_PREFIX)
+    raw = _arrays(snap, run_files.GEN_PREFIXES['gen'])
     exported = _arrays(os.path.join(out, export.EXPORT_NAME), '')
     assert json.loads(str(exported.pop(export.CONFIG_KEY)))['weights'] == \
         'last'
@@ -70,18 +72,18 @@ def test_a_run_without_an_average_resumes_with_one(tmp_path):
                               '--resume', 'auto']) == 0
     snap = os.path.join(out, 'snapshot_iter_6')
     assert int(np.load(snap)['updater/ema/updates']) == 2
-    avg = _arrays(snap, runs.EMA_PREFIX)
-    raw = _arrays(snap, runs.GEN_PREFIX)
+    avg = _arrays(snap, run_files.EMA_PREFIX)
+    raw = _arrays(snap, run_files.GEN_PREFIXES['gen'])
     assert set(avg) == set(raw)
 
 
 def test_grids_and_evaluation_show_the_average(tmp_path):
     parser, args = train.parse_args(TINY[:-6] + [
         '--eval-interval', '2', '--out', str(tmp_path)])
-    opts = training.resolve(args)
+    opts = options.resolve(vars(args))
     data = runs.make_datasets(opts)
-    trainer, _, _ = training.make_trainer(opts, *data,
-                                          chainer.get_device('@numpy'))
+    trainer, _, _ = wiring.make_trainer(opts, *data,
+                                        chainer.get_device('@numpy'))
     average = trainer.updater.ema.average
     assert average is not trainer.updater.generator
     assert trainer.get_extension('SampleGrid').generator is average
@@ -92,7 +94,7 @@ def test_translate_from_a_snapshot_uses_the_average(run, tmp_path):
     snap = os.path.join(run, 'snapshot_iter_4')
     gen, config = model_loading.load_model(snap)
     assert config['weights'] == 'ema'
-    avg = _arrays(snap, runs.EMA_PREFIX)
+    avg = _arrays(snap, run_files.EMA_PREFIX)
     for name, p in gen.namedparams():
         np.testing.assert_array_equal(p.array, avg[name.lstrip('/')])
     crop = np.random.RandomState(0).randint(0, 256, (32, 32, 3)).astype(

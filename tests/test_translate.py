@@ -7,11 +7,13 @@ import pytest
 
 import chainer
 
+from datasets import image_grid
 from datasets.image_files import read_image
 from datasets.preparation import faces
 from datasets import transforms
 from faceapp import export
 from faceapp import translation
+from stargan.conv import functions as conv
 from stargan.labels import specs as label_specs
 from stargan.models import stargan as networks
 import translate
@@ -371,3 +373,25 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_file(
     written = os.listdir(str(out))
     assert len(written) == 1 and not written[0].startswith('.')
     Image.open(str(out / written[0])).load()  # complete
+
+
+@pytest.mark.parametrize('batch_size', [1, 3, 5])
+def test_translator_equals_its_loop_before_forward_in_batches(model,
+                                                              batch_size):
+    gen = model[1]
+    rng = np.random.RandomState(2)
+    crops = rng.randint(0, 256, (5, 32, 32, 3)).astype(np.uint8)
+    labels = np.eye(5, dtype=np.float32)[[0, 1, 2, 3, 4]]
+    device, cpu = chainer.get_device('@numpy'), chainer.backend.CpuDevice()
+    out = []
+    with conv.translating():
+        for i in range(0, 5, batch_size):
+            x = np.stack([transforms.to_chw_float(c)
+                          for c in crops[i:i + batch_size]])
+            y = gen(device.send(x), device.send(labels[i:i + batch_size]))
+            out.append(image_grid.to_uint8(cpu.send(y.array)))
+    got = translation.Translator(gen, device, batch_size)(crops, labels)
+    assert got.dtype == np.uint8 and got.tobytes() == \
+        np.concatenate(out).tobytes()
+    assert translation.Translator(gen, device)(crops[:0], labels[:0]).shape \
+        == (0, 32, 32, 3)

@@ -1,5 +1,6 @@
 """The convolution engine: functions, links, the formulation choice, GEMM,
 Winograd, CPU threads."""
+from stargan.conv.choice import settings  # NOQA
 from stargan.conv.functions import convolution_2d  # NOQA
 from stargan.conv.functions import deconvolution_2d  # NOQA
 from stargan.conv.functions import keep_filter_transforms  # NOQA

@@ -18,7 +18,7 @@ order of derivative is available:
 
 Each builds its im2col buffer channel-major, so that one GEMM spans a chunk
 of samples with no transposed copy of the buffer (:mod:`stargan.conv.gemm`,
-:data:`stargan.conv.choice.LAYOUT`), and processes the batch in chunks so
+:func:`stargan.conv.choice.settings`), and processes the batch in chunks so
 the buffer stays bounded (a 7x7 convolution of 64 channels at 128 px would
 otherwise need gigabytes).
 On CuPy, ``convolution_2d``/``deconvolution_2d`` hand over to chainer's own

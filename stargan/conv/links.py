@@ -10,13 +10,9 @@ import chainer.functions as F
 from chainer import initializers
 import chainer.links as L
 
+from stargan.conv import choice as conv_choice
 from stargan.conv import functions as conv
 from stargan.conv import label_conv
-
-#: ``'fused'``: :func:`instance_normalization` runs the :class:`InstanceNorm`
-#: node; ``'composite'``: the chain of chainer functions used before, kept
-#: for comparisons (``bench.py --formulation both``).
-INSTANCE_NORM = 'fused'
 
 
 def frozen_parameters():
@@ -209,8 +205,10 @@ class InstanceNorm(function_node.FunctionNode):
 def instance_normalization(x, gamma, beta, eps=1e-5):
     """Normalises each sample's channels over their spatial positions.
 
-    Computed by the fused :class:`InstanceNorm` node; any order of
-    derivative works.
+    Computed by the fused :class:`InstanceNorm` node (or, inside
+    ``stargan.conv.choice.settings(instance_norm='composite')``, by
+    :func:`instance_normalization_composite`); any order of derivative
+    works.
 
     Args:
         x (~chainer.Variable): float32 ``(N, C, H, W)``.
@@ -221,11 +219,8 @@ def instance_normalization(x, gamma, beta, eps=1e-5):
     Returns:
         ~chainer.Variable: float32 ``(N, C, H, W)``.
     """
-    if INSTANCE_NORM == 'composite':
+    if conv_choice.setting('instance_norm') == 'composite':
         return instance_normalization_composite(x, gamma, beta, eps)
-    if INSTANCE_NORM != 'fused':
-        raise ValueError('links.INSTANCE_NORM must be fused or composite, '
-                         'not {!r}'.format(INSTANCE_NORM))
     y, = InstanceNorm(eps).apply((x, gamma, beta))
     return y
 

@@ -1,5 +1,5 @@
 """Per-sample GEMMs for :mod:`stargan.conv.functions`
-(``conv_choice.LAYOUT = 'sample'``).
+(the ``'sample'`` layout of :func:`stargan.conv.choice.settings`).
 
 chainer's im2col and col2im with one GEMM per sample: used where a sample
 has enough output positions for its GEMM to run near the BLAS peak, and

@@ -7,6 +7,7 @@ import numpy
 import chainer
 
 from stargan.conv import cpu_threads
+from stargan.forward import forward_in_batches
 from stargan.labels import groups as label_utils
 
 
@@ -57,14 +58,8 @@ class EvalData:
 
 
 def _run(generator, x, c, device, batch_size):
-    out = []
-    with chainer.using_config('train', False), chainer.no_backprop_mode(), \
-            cpu_threads.splitting():
-        for s in range(0, len(x), batch_size):
-            y = generator(device.send(x[s:s + batch_size]),
-                          device.send(c[s:s + batch_size]))
-            out.append(chainer.backend.CpuDevice().send(y.array))
-    return numpy.concatenate(out)
+    return forward_in_batches(generator, (x, c), device, batch_size,
+                              context=cpu_threads.splitting())
 
 
 def translate_everything(generator, x, c_org, group_sizes, device='@numpy',

@@ -1,5 +1,5 @@
-"""Networks: StarGAN, the CycleGAN baseline and the judging domain
-classifier."""
+"""Networks: StarGAN, the CycleGAN baseline, the judging domain classifier
+and the super-resolution network of translate.py --upscale."""
 from stargan.models.stargan import Discriminator  # NOQA
 from stargan.models.stargan import Generator  # NOQA
 from stargan.models.stargan import ResidualBlock  # NOQA
@@ -7,3 +7,4 @@ from stargan.models.cyclegan import EmbeddingDiscriminator  # NOQA
 from stargan.models.cyclegan import PatchDiscriminator  # NOQA
 from stargan.models.cyclegan import ResnetGenerator  # NOQA
 from stargan.models.classifier import DomainClassifier  # NOQA
+from stargan.models.sr import SuperResolution  # NOQA

@@ -12,6 +12,7 @@ from chainer import initializers
 import chainer.links as L
 
 from stargan.conv import links
+from stargan.forward import forward_in_batches
 from stargan.labels import groups as label_utils
 from stargan.losses import stargan as losses
 
@@ -118,14 +119,8 @@ def predict(classifier, images, batch_size=64, features=False):
     Returns:
         numpy.ndarray: float32 ``(N, L)`` logits or ``(N, F)`` features.
     """
-    device = classifier.device
     fn = classifier.features if features else classifier
-    out = []
-    with chainer.using_config('train', False), chainer.no_backprop_mode():
-        for s in range(0, len(images), batch_size):
-            y = fn(device.send(images[s:s + batch_size]))
-            out.append(chainer.backend.CpuDevice().send(y.array))
-    return numpy.concatenate(out)
+    return forward_in_batches(fn, (images,), classifier.device, batch_size)
 
 
 def accuracy(classifier, images, labels, group_sizes):

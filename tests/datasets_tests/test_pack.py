@@ -144,11 +144,14 @@ def test_inconsistent_packs_are_refused(tmp_path, arrays, match):
         PackDataset(_raw(tmp_path, **arrays))
 
 
-@pytest.mark.parametrize('content', [b'', b'not a zip', 'pickle'])
+@pytest.mark.parametrize('content', [b'', b'not a zip', 'pickle', 'npy'])
 def test_files_that_are_not_packs(tmp_path, content):
     path = tmp_path / 'bad.npz'
     if content == 'pickle':
         content = pickle.dumps({'images': 1})
+    elif content == 'npy':  # one array, which numpy.load returns as such
+        np.save(str(tmp_path / 'one.npy'), np.zeros(3, np.uint8))
+        content = (tmp_path / 'one.npy').read_bytes()
     path.write_bytes(content)
     with pytest.raises(DatasetError, match='bad.npz'):
         PackDataset(str(path))

@@ -2,6 +2,7 @@ import os
 
 import numpy as np
 from PIL import Image
+import pytest
 
 import chainer
 from chainer import testing
@@ -9,6 +10,8 @@ from chainer import testing
 from datasets import image_grid as images
 from extensions.samples import SampleGrid
 from extensions.samples import translate_all
+from stargan import attention
+from stargan.labels import groups as label_utils
 
 
 class ShiftGenerator(chainer.Link):
@@ -28,6 +31,30 @@ def test_translate_all_covers_every_target_for_every_input():
     assert out.shape == (3, 4, 3, 8, 8)
     for k in range(4):
         np.testing.assert_allclose(out[:, k], k / 10)
+
+
+@pytest.mark.parametrize('batch_size', [1, 3, 5])
+def test_translate_all_equals_its_loop_before_forward_in_batches(batch_size):
+    rng = np.random.RandomState(1)
+    x = rng.uniform(-1, 1, (5, 3, 16, 16)).astype(np.float32)
+    c = np.eye(3, dtype=np.float32)[[0, 1, 2, 2, 0]]
+    gen = attention.AttentionGenerator(3, conv_dim=8, n_res=1)
+    device, cpu = chainer.get_device('@numpy'), chainer.backend.CpuDevice()
+    columns = label_utils.edit_targets(c, [3])
+    outs = np.empty((5, len(columns), 3, 16, 16), np.float32)
+    masks = np.empty((5, len(columns), 1, 16, 16), np.float32)
+    with chainer.using_config('train', False), chainer.no_backprop_mode():
+        for k, (_, c_trg) in enumerate(columns):
+            for s in range(0, 5, batch_size):
+                y, a = attention.with_mask(
+                    gen, device.send(x[s:s + batch_size]),
+                    device.send(c_trg[s:s + batch_size]))
+                outs[s:s + batch_size, k] = cpu.send(y.array)
+                masks[s:s + batch_size, k] = cpu.send(a.array)
+    _, got, got_masks = translate_all(gen, x, c, [3], device, batch_size,
+                                      with_masks=True)
+    assert got.tobytes() == outs.tobytes()
+    assert got_masks.tobytes() == masks.tobytes()
 
 
 def test_sample_grid_writes_labelled_png(tmp_path):

@@ -9,7 +9,7 @@ import chainer
 import datasets
 from faceapp import export
 from faceapp import model_loading
-from faceapp import runs
+from faceapp import run_files
 from faceapp.snapshots import UnsafeFileError
 from stargan.models import stargan as networks
 
@@ -122,7 +122,7 @@ def _fake_run(tmp_path):
     run.mkdir()
     (run / 'args.json').write_text(json.dumps(opts))
     gen = tiny_generator()
-    arrays = {runs.GEN_PREFIX + k: v for k, v in
+    arrays = {run_files.GEN_PREFIXES['gen'] + k: v for k, v in
               _arrays(gen, {}).items() if k != export.CONFIG_KEY}
     np.savez(str(run / 'snapshot_iter_5'), **arrays)
     os.rename(str(run / 'snapshot_iter_5.npz'), str(run / 'snapshot_iter_5'))

@@ -1,7 +1,18 @@
 """Fixtures of the stargan package's tests."""
+import contextlib
+
 import pytest
 
+from stargan.conv import choice as conv_choice
 from stargan.conv import cpu_threads
+
+
+@pytest.fixture
+def conv_settings():
+    """``conv_settings(**kw)`` enters ``stargan.conv.choice.settings(**kw)``
+    for the rest of the test (later calls nest inside earlier ones)."""
+    with contextlib.ExitStack() as stack:
+        yield lambda **kw: stack.enter_context(conv_choice.settings(**kw))
 
 
 @pytest.fixture

@@ -27,11 +27,10 @@ def _rand(rng, *shape):
 @pytest.mark.parametrize('hw, k, s, p', CASES + [((9, 8), 4, 2, 2),
                                                  ((3, 5), 3, 2, 1)])
 def test_convolution_by_row_blocks_matches_chainer(
-        monkeypatch, two_threads, layout, hw, k, s, p):
+        conv_settings, two_threads, layout, hw, k, s, p):
     # Inside cpu_threads.splitting (translation), im2col convolutions run
     # by blocks of output rows on two threads.
-    monkeypatch.setattr(conv_choice, 'LAYOUT', layout)
-    monkeypatch.setattr(conv_choice, 'FORMULATION', 'im2col')
+    conv_settings(layout=layout, formulation='im2col')
     rng = np.random.default_rng(0)
     x, W = _rand(rng, 2, 3, *hw), _rand(rng, 4, 3, k, k)
     with cpu_threads.splitting():
@@ -45,10 +44,10 @@ def test_convolution_by_row_blocks_matches_chainer(
 @pytest.mark.parametrize('hw, k, s, p', [((4, 4), 4, 2, 1), ((3, 5), 3, 2, 1),
                                          ((5, 4), 4, 3, 0)])
 def test_deconvolution_by_channel_blocks_matches_chainer(
-        monkeypatch, two_threads, layout, hw, k, s, p):
+        conv_settings, two_threads, layout, hw, k, s, p):
     # Inside cpu_threads.splitting, strided transposed convolutions run by
     # blocks of output channels on two threads.
-    monkeypatch.setattr(conv_choice, 'LAYOUT', layout)
+    conv_settings(layout=layout)
     rng = np.random.default_rng(1)
     x, W = _rand(rng, 2, 3, *hw), _rand(rng, 3, 5, k, k)
     ref = F.deconvolution_2d(x, W, None, s, p).array
@@ -123,8 +122,9 @@ def _three_outputs(x, W):
 
 
 @pytest.mark.parametrize('layout', ['batch', 'sample'])
-def test_chunked_batch_equals_whole_batch(monkeypatch, layout):
-    monkeypatch.setattr(conv_choice, 'LAYOUT', layout)
+def test_chunked_batch_equals_whole_batch(monkeypatch, conv_settings,
+                                          layout):
+    conv_settings(layout=layout)
     rng = np.random.default_rng(3)
     x, W = _rand(rng, 5, 3, 8, 8), _rand(rng, 4, 3, 4, 4)
     whole = _three_outputs(x, W)
@@ -207,10 +207,10 @@ FORMULATION_CASES = [  # (in_hw, ksize, stride, pad)
 @pytest.fixture(params=[('im2col', 'batch'), ('im2col', 'sample'),
                         ('swapped', 'batch'), ('auto', 'batch'),
                         ('auto', 'sample')], ids='-'.join)
-def formulation(request, monkeypatch):
-    monkeypatch.setattr(conv_choice, 'FORMULATION', request.param[0])
-    monkeypatch.setattr(conv_choice, 'LAYOUT', request.param[1])
-    return request.param
+def formulation(request):
+    with conv_choice.settings(formulation=request.param[0],
+                              layout=request.param[1]):
+        yield request.param
 
 
 def _assert_matches_chainer(rng, x, W, s, p):
@@ -296,24 +296,30 @@ def test_auto_picks_the_smaller_buffer():
                                    (1, 1), (1, 1), (32, 32))
 
 
-def test_im2col_formulation_is_the_previous_one(monkeypatch):
-    monkeypatch.setattr(conv_choice, 'FORMULATION', 'im2col')
+def test_im2col_formulation_is_the_previous_one():
     x, W, y = (16, 64, 128, 128), (3, 64, 7, 7), (16, 3, 128, 128)
-    assert not conv_choice.conv_uses_shift(x, W, (1, 1), (3, 3))
-    assert not conv_choice.deconv_uses_im2col(y, W, (1, 1), (3, 3), (128, 128))
-    assert not conv_choice.grad_w_uses_shift(x, y, (1, 1), (3, 3), (7, 7))
-    monkeypatch.setattr(conv_choice, 'FORMULATION', 'fastest')
-    with pytest.raises(ValueError, match='FORMULATION'):
-        conv_choice.conv_uses_shift(x, W, (1, 1), (3, 3))
+    with conv_choice.settings(formulation='im2col'):
+        assert not conv_choice.conv_uses_shift(x, W, (1, 1), (3, 3))
+        assert not conv_choice.deconv_uses_im2col(y, W, (1, 1), (3, 3),
+                                                  (128, 128))
+        assert not conv_choice.grad_w_uses_shift(x, y, (1, 1), (3, 3), (7, 7))
+    with pytest.raises(ValueError, match="formulation .*'fastest'"):
+        with conv_choice.settings(formulation='fastest'):
+            pass
 
 
-def test_unknown_layout_is_named(monkeypatch):
-    monkeypatch.setattr(conv_choice, 'LAYOUT', 'diagonal')
-    with pytest.raises(ValueError, match='LAYOUT'):
-        conv.convolution_2d(np.zeros((1, 2, 4, 4)), np.zeros((3, 2, 3, 3)))
+def test_unknown_layout_is_named():
+    with pytest.raises(ValueError, match="layout .*'diagonal'"):
+        with conv_choice.settings(layout='diagonal'):
+            pass
+    # Set by hand, as chainer.using_config allows: named when read.
+    with chainer.using_config('stargan_conv_layout', 'diagonal'):
+        with pytest.raises(ValueError, match="layout .*'diagonal'"):
+            conv.convolution_2d(np.zeros((1, 2, 4, 4)),
+                                np.zeros((3, 2, 3, 3)))
 
 
-def test_batch_layout_matches_sample_layout_on_deep_layers(monkeypatch):
+def test_batch_layout_matches_sample_layout_on_deep_layers():
     # A discriminator's deep layers: 2x2 and 1x1 outputs, many channels,
     # where the batch layout's one GEMM replaces a GEMM per sample.
     rng = np.random.default_rng(10)
@@ -322,17 +328,17 @@ def test_batch_layout_matches_sample_layout_on_deep_layers(monkeypatch):
         x, W = _rand(rng, 5, 12, *hw), _rand(rng, 16, 12, k, k)
         got = {}
         for layout in ('batch', 'sample'):
-            monkeypatch.setattr(conv_choice, 'LAYOUT', layout)
             xv, Wv = chainer.Variable(x.copy()), chainer.Variable(W.copy())
-            y = conv.convolution_2d(xv, Wv, None, s, p)
-            F.sum(y * y).backward()
+            with conv_choice.settings(layout=layout):
+                y = conv.convolution_2d(xv, Wv, None, s, p)
+                F.sum(y * y).backward()
             got[layout] = (y.array, xv.grad, Wv.grad)
         for a, b in zip(got['batch'], got['sample']):
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-10)
 
 
-def test_shift_paths_chunked_equal_whole_batch(monkeypatch):
-    monkeypatch.setattr(conv_choice, 'FORMULATION', 'swapped')
+def test_shift_paths_chunked_equal_whole_batch(monkeypatch, conv_settings):
+    conv_settings(formulation='swapped')
     rng = np.random.default_rng(8)
     x, W = _rand(rng, 5, 3, 8, 8), _rand(rng, 2, 3, 3, 3)
 
@@ -352,9 +358,9 @@ def test_shift_paths_chunked_equal_whole_batch(monkeypatch):
 @pytest.mark.skipif(not chainer.backends.cuda.available,
                     reason='needs CuPy with CUDA')
 @pytest.mark.parametrize('hw, k, s, p', FORMULATION_CASES)
-def test_swapped_paths_on_gpu_match_cudnn(monkeypatch, hw, k, s, p):
+def test_swapped_paths_on_gpu_match_cudnn(conv_settings, hw, k, s, p):
     import cupy
-    monkeypatch.setattr(conv_choice, 'FORMULATION', 'swapped')
+    conv_settings(formulation='swapped')
     rng = np.random.default_rng(9)
     x, W = (cupy.asarray(_rand(rng, 2, 4, *hw)),
             cupy.asarray(_rand(rng, 1, 4, k, k)))
@@ -370,7 +376,7 @@ def test_swapped_paths_on_gpu_match_cudnn(monkeypatch, hw, k, s, p):
     cupy.testing.assert_allclose(Wo.grad, Ws.grad, rtol=1e-8, atol=1e-8)
 
 
-def test_auto_layout_batches_only_small_outputs(monkeypatch):
+def test_auto_layout_batches_only_small_outputs(monkeypatch, conv_settings):
     calls = []
 
     def spied(layout):
@@ -383,8 +389,7 @@ def test_auto_layout_batches_only_small_outputs(monkeypatch):
 
     for layout in ('batch', 'sample'):
         monkeypatch.setitem(conv_choice._IM2COL, layout, spied(layout))
-    monkeypatch.setattr(conv_choice, 'LAYOUT', 'auto')
-    monkeypatch.setattr(conv_choice, 'BATCH_BELOW', 20)
+    conv_settings(layout='auto', batch_below=20)
     rng = np.random.default_rng(11)
     W = chainer.Variable(_rand(rng, 4, 3, 3, 3))
     for hw, expected in (((5, 5), 'sample'),   # 25 positions
@@ -415,8 +420,8 @@ def test_winograd_choice_on_the_paper_networks():
 
 
 @pytest.mark.parametrize('hw, p', [((6, 5), 1), ((9, 8), 1), ((4, 4), 0)])
-def test_winograd_nodes_match_chainer_to_second_order(monkeypatch, hw, p):
-    monkeypatch.setattr(conv_choice, 'WINOGRAD_MIN_CHANNELS', 1)
+def test_winograd_nodes_match_chainer_to_second_order(conv_settings, hw, p):
+    conv_settings(winograd_min_channels=1)
     rng = np.random.default_rng(12)
     x, W = _rand(rng, 2, 3, *hw), _rand(rng, 4, 3, 3, 3)
     assert conv_choice.conv_uses_winograd(x.shape, W.shape, (1, 1))
@@ -434,10 +439,9 @@ def test_winograd_nodes_match_chainer_to_second_order(monkeypatch, hw, p):
 @pytest.mark.skipif(not chainer.backends.cuda.available,
                     reason='needs CuPy with CUDA')
 @pytest.mark.parametrize('layout', ['batch', 'sample'])
-def test_winograd_and_layouts_on_gpu_match_cudnn(monkeypatch, layout):
+def test_winograd_and_layouts_on_gpu_match_cudnn(conv_settings, layout):
     import cupy
-    monkeypatch.setattr(conv_choice, 'WINOGRAD_MIN_CHANNELS', 1)
-    monkeypatch.setattr(conv_choice, 'LAYOUT', layout)
+    conv_settings(winograd_min_channels=1, layout=layout)
     rng = np.random.default_rng(14)
     for k, s, p in ((3, 1, 1), (4, 2, 1), (7, 1, 3)):
         x = cupy.asarray(_rand(rng, 2, 4, 9, 8))
