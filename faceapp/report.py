@@ -20,8 +20,9 @@ HEADLINE = [
     ('kernel_distance', 'kernel (KID-style) distance, same features (lower '
      'is better)'),
     ('identity_score', 'mean distance in classifier features between each '
-     'source and its translation: low keeps the face, only its domain '
-     'changes (lower keeps more)'),
+     'source and its translation: 0 changes nothing, a colour-only change '
+     'stays low; a real change of domain moves these features too, so read '
+     'it with target_accuracy'),
     ('reconstruction_l1', 'L1 of G(G(x, c_trg), c_org) vs x, pixels in '
      '[-1, 1] (lower is better)'),
     ('ground_truth_l1', 'L1 against the true target rendering (lower is '
