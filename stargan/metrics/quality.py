@@ -8,8 +8,10 @@ the real test images of a domain, as many training images as there are
 translations): a perfect generator would score about that, so
 ``distance / floor`` reads as "how many times the noise level". The
 *identity score* is how far a translation moved in a classifier's features
-from its own source image: a change of colour only keeps it low, a
-generator that paints a new face per label (or noise) makes it large.
+from its own source image: 0 for no change, low for a change of colour
+only. In a domain classifier's features a real change of domain moves it
+too (they mostly encode the domain), so it is read beside the target
+accuracy.
 """
 import numpy
 
