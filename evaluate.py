@@ -1,6 +1,7 @@
 #!/usr/bin/env python
 """Measure a trained StarGAN or CycleGAN offline: target-domain accuracy,
-feature distances, reconstruction error and (on synthetic faces) error
+feature distances (the Frechet distance with its real-vs-real floor), an
+identity score, reconstruction error and (on synthetic faces) error
 against the ground truth; a CycleGAN run in both directions of its pair. A
 run compare.py trained is scored as compare.py scored it, on the same images.
 
@@ -20,14 +21,10 @@ os.environ.setdefault('MPLBACKEND', 'Agg')
 from faceapp import devices  # NOQA: E402
 devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 
-import numpy  # NOQA: E402
-
 from datasets import atomic  # NOQA: E402
 from datasets.folder import DatasetError  # NOQA: E402
-from extensions import evaluation  # NOQA: E402
 from extensions import joint_eval  # NOQA: E402
 from faceapp import compare_eval  # NOQA: E402
-from faceapp import compare_models  # NOQA: E402
 from faceapp import inception  # NOQA: E402
 from faceapp import judging  # NOQA: E402
 from faceapp import outputs  # NOQA: E402
@@ -35,8 +32,8 @@ from faceapp import report  # NOQA: E402
 from faceapp import run_files  # NOQA: E402
 from faceapp import run_lock  # NOQA: E402
 from faceapp import runs  # NOQA: E402
+from faceapp import scoring  # NOQA: E402
 from faceapp import snapshots  # NOQA: E402
-from stargan.labels import groups as label_utils  # NOQA: E402
 from stargan import metrics  # NOQA: E402
 
 
@@ -74,37 +71,16 @@ def parse_args(argv=None):
     return p, p.parse_args(argv)
 
 
-def _ground_truth(dataset):
-    if not hasattr(dataset, 'render_label'):
-        return None
-    return lambda rows, labels: numpy.stack(
-        [dataset.render_label(int(i), c) for i, c in zip(rows, labels)])
+def _judge_options(args):
+    return scoring.JudgeOptions(args.cache_dir, args.classifier_iterations,
+                                args.seed)
 
 
-def _judge(args, x_tr, c_tr, sizes, x, c, device):
-    """The judge (trained, showing progress, or cached) and its accuracy on
-    the real test images ``x``."""
-    return judging.get_classifier(
-        x_tr, c_tr, sizes, x, c, args.cache_dir, args.classifier_iterations,
-        seed=args.seed, device=device, callback=judging.judge_progress())
-
-
-def _judged(result, accuracy, sizes):
-    """Adds the judge's accuracy on real test images, the chance level and
-    (for a judge too close to chance) the warning to a result."""
-    result.update(classifier_accuracy_real=accuracy,
-                  classifier_chance=label_utils.chance_accuracy(sizes))
-    warning = judging.judge_warning(accuracy, sizes)
-    if warning:
-        result['judge_warning'] = warning
-    return result
-
-
-def _measure(args, data, device):
+def _inception(args, device):
+    """The user's Inception-style network, when asked for, else None."""
     if args.inception and 'inception_fid' in args.metrics:
-        data.inception = inception.load_feature_network(args.inception,
-                                                        device)
-    return metrics.compute(data, args.metrics)
+        return inception.load_feature_network(args.inception, device)
+    return None
 
 
 def locate(args):
@@ -126,26 +102,17 @@ def run(args):
         compare_data(base)
     device = devices.get_device(args.gpu)
     device.use()  # --gpu 1: CuPy's own arrays go there too
-    cyclegan = opts.get('model') == 'cyclegan'
-    if cyclegan or base is not None:  # as compare.py scores it
-        model = compare_models.load_cyclegan([run_dir], device, snapshot) \
-            if cyclegan else compare_models.load_stargan(run_dir, device,
-                                                         snapshot)
-        return run_pairwise(args, model, opts.get('model', 'stargan'),
-                            snapshot, train, test, device, out)
-    gen = runs.load_generator(snapshot, opts, len(train.label_names))
-    gen.to_device(device)
     if runs.is_joint(opts):
+        gen = runs.load_generator(snapshot, opts, len(train.label_names))
+        gen.to_device(device)
         return run_joint(args, snapshot, train, test, gen, device, out)
-    sizes = runs.group_sizes(train)
-    x_tr, c_tr = evaluation.dataset_arrays(train)
-    x, c = evaluation.dataset_arrays(test, args.n_test)
-    clf, clf_acc = _judge(args, x_tr, c_tr, sizes, x, c, device)
-    data = evaluation.make_eval_data(gen, clf, x, c, sizes,
-                                     train.label_names, device,
-                                     _ground_truth(test))
-    result = _judged(_measure(args, data, device), clf_acc, sizes)
-    result.update(n_test=len(x), snapshot=os.path.abspath(snapshot))
+    # One dataset: a StarGAN run, or every direction of a CycleGAN run or
+    # of a run compare.py trained, as compare.py scores them.
+    result, data = scoring.score_snapshot(
+        snapshot, run_dir, opts, train, test, args.n_test, args.metrics,
+        _judge_options(args), device, _inception(args, device),
+        pairwise=base is not None)
+    result.update(snapshot=os.path.abspath(snapshot))
     with outputs.writing(out) as staging:
         report.write_report(staging, result, data, train.label_names)
     return result
@@ -163,37 +130,6 @@ def compare_data(base):
             compare_eval.open_base(base, 'test'))
 
 
-def run_pairwise(args, model, name, snapshot, train, test, device, out):
-    """Every direction between the domains ``model`` learned (a CycleGAN
-    run's two, a compare.py StarGAN run's chosen ones), scored as
-    compare.py scores them (target accuracy, distances, reconstruction
-    through the cycle, ground truth on synthetic faces), overall and per
-    direction, by the same judge a StarGAN run of the dataset gets.
-
-    Args:
-        model (dict): A model description of :mod:`faceapp.compare_models`.
-        name (str): The run's ``model`` option, for the result.
-    """
-    domains = list(model['trained_on'])
-    sizes = runs.group_sizes(train)
-    x_tr, c_tr = evaluation.dataset_arrays(train)
-    x_j, c_j = evaluation.dataset_arrays(test, args.n_test)
-    clf, clf_acc = _judge(args, x_tr, c_tr, sizes, x_j, c_j, device)
-    idx, x, c, src = compare_eval.eval_set(test, domains, args.n_test)
-    fake, rec = compare_eval.translations(model, x, c, test.label_names,
-                                          src, domains)
-    data = compare_eval.make_eval_data(fake, rec, x, c, src, domains, test,
-                                       clf, compare_eval.eval_truth(test,
-                                                                    idx))
-    result = _judged(_measure(args, data, device), clf_acc, sizes)
-    result.update(n_test=len(x), snapshot=os.path.abspath(snapshot),
-                  model=name, per_direction=compare_eval.per_direction(
-                      data, domains, src, args.metrics))
-    with outputs.writing(out) as staging:
-        report.write_report(staging, result, data, train.label_names)
-    return result
-
-
 def run_joint(args, snapshot, train, test, gen, device, out):
     """Several datasets: a report per dataset in OUT/<dataset>/ (its own
     images, judged by its own classifier) plus ``cross_accuracy``, the other
@@ -206,12 +142,14 @@ def run_joint(args, snapshot, train, test, gen, device, out):
             x_tr, c_tr = joint_eval.part_arrays(train, k)
             x, c = joint_eval.part_arrays(test, k, args.n_test)
             sizes = train.layout.dataset_group_sizes[k]
-            clf, clf_acc = _judge(args, x_tr, c_tr, sizes, x, c, device)
+            clf, clf_acc = scoring.judge(x_tr, c_tr, sizes, x, c,
+                                         _judge_options(args), device)
             result, data = joint_eval.evaluate_dataset(
                 gen, test, k, clf, args.n_test, device,
                 [m for m in args.metrics if m != 'inception_fid'],
-                _ground_truth(test.datasets[k]))
-            result = _judged(result, clf_acc, sizes)
+                scoring.ground_truth(test.datasets[k]),
+                reference=(x_tr, c_tr))
+            result = scoring.judged(result, clf_acc, sizes)
             result.update(n_test=len(x))
             report.write_report(os.path.join(staging, name), result, data,
                                 test.datasets[k].label_names)

@@ -50,7 +50,7 @@ def part_arrays(joint, k, limit=None):
 
 def evaluate_dataset(generator, test, k, judge, n_test, device,
                      names=evaluation.TRAINING_METRICS, ground_truth=None,
-                     shard=(0, 1)):
+                     shard=(0, 1), reference=None):
     """Measures translations into dataset ``k``'s labels.
 
     Args:
@@ -65,6 +65,9 @@ def evaluate_dataset(generator, test, k, judge, n_test, device,
             :class:`stargan.metrics.EvalData`).
         shard (tuple of int): ``(rank, n)``: use every n-th image from
             ``rank`` (a process's share in data-parallel training).
+        reference (tuple or None): ``k``'s real training images and labels,
+            for the floor of the Frechet distance (see
+            :class:`stargan.metrics.EvalData`).
 
     Returns:
         tuple: ``(result dict, EvalData of k's own images)``; the result
@@ -78,6 +81,7 @@ def evaluate_dataset(generator, test, k, judge, n_test, device,
     x, c = (a[rank::n] for a in part_arrays(test, k, n_test))
     data = evaluation.make_eval_data(gen_k, judge, x, c, sizes, label_names,
                                      device, ground_truth)
+    data.reference = reference
     result = metrics.compute(data, names)
     others = [j for j in range(layout.n_datasets) if j != k]
     if others:

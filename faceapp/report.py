@@ -12,8 +12,17 @@ HEADLINE = [
      '(higher is better)'),
     ('frechet_distance', 'Frechet distance to real target-domain images in '
      'classifier features (lower is better)'),
+    ('frechet_floor', 'the same distance between two real samples of the '
+     'target domains (training vs test images, as many as the translations): '
+     'what a perfect generator would score'),
+    ('frechet_ratio', 'Frechet distance / its floor (1 is the floor; lower '
+     'is better)'),
     ('kernel_distance', 'kernel (KID-style) distance, same features (lower '
      'is better)'),
+    ('identity_score', 'mean distance in classifier features between each '
+     'source and its translation: 0 changes nothing, a colour-only change '
+     'stays low; a real change of domain moves these features too, so read '
+     'it with target_accuracy'),
     ('reconstruction_l1', 'L1 of G(G(x, c_trg), c_org) vs x, pixels in '
      '[-1, 1] (lower is better)'),
     ('ground_truth_l1', 'L1 against the true target rendering (lower is '
@@ -27,9 +36,21 @@ HEADLINE = [
 ]
 
 
+def _value(result, key):
+    """A headline number as text; the Frechet distance with its floor and
+    their ratio, so it can be read: ``3.1000 (floor 1.2000, 2.58x)``."""
+    text = '{:.4f}'.format(result[key])
+    if key == 'frechet_distance' and 'frechet_floor' in result:
+        text += ' (floor {:.4f}{})'.format(
+            result['frechet_floor'], ', {:.2f}x'.format(
+                result['frechet_ratio']) if 'frechet_ratio' in result
+            else '')
+    return text
+
+
 def summary(result):
     """A few lines of text with the headline numbers."""
-    lines = ['{:<26} {:.4f}'.format(k, result[k]) for k, _ in HEADLINE
+    lines = ['{:<26} {}'.format(k, _value(result, k)) for k, _ in HEADLINE
              if k in result]
     lines += ['{:<26} skipped: {}'.format(k, why)
               for k, why in result.get('skipped', {}).items()]
@@ -58,7 +79,7 @@ def markdown(result, label_names):
         result.get('snapshot'), result.get('n_test')), '']
     if 'judge_warning' in result:
         parts += ['**{}**'.format(result['judge_warning']), '']
-    parts.append(_table([[k, '{:.4f}'.format(result[k]), why]
+    parts.append(_table([[k, _value(result, k), why]
                          for k, why in HEADLINE if k in result],
                         ['metric', 'value', 'meaning']))
     for name, why in result.get('skipped', {}).items():
@@ -71,14 +92,30 @@ def markdown(result, label_names):
         parts += ['', '## Per direction', '', _direction_table(
             result['per_direction'])]
     if 'frechet_distance_per_domain' in result:
-        fd = result['frechet_distance_per_domain']
-        kid = result['kernel_distance_per_domain']
-        parts += ['', '## Distances per target domain', '', _table(
-            [[d, '{:.4f}'.format(fd[d]), '{:.5f}'.format(kid[d])]
-             for d in fd], ['domain', 'Frechet', 'kernel'])]
+        parts += ['', '## Distances per target domain', '',
+                  _domain_table(result)]
     parts += ['', '## Figures', '', '![translations](translations.png)', '',
               '![per domain](per_domain.png)', '']
     return '\n'.join(parts)
+
+
+def _number(value, digits=4):
+    return '' if value is None else '{:.{}f}'.format(value, digits)
+
+
+def _domain_table(result):
+    """Frechet (with floor and ratio, where known), kernel distance and
+    identity score per target domain."""
+    fd = result['frechet_distance_per_domain']
+    kid = result['kernel_distance_per_domain']
+    floor = result.get('frechet_floor_per_domain', {})
+    ratio = result.get('frechet_ratio_per_domain', {})
+    ident = result.get('identity_score_per_target', {})
+    return _table([[d, _number(fd[d]), _number(floor.get(d)),
+                    _number(ratio.get(d), 2), _number(kid[d], 5),
+                    _number(ident.get(d))] for d in fd],
+                  ['domain', 'Frechet', 'floor', 'ratio', 'kernel',
+                   'identity'])
 
 
 def _direction_table(per):

@@ -29,12 +29,23 @@ def test_report_for_a_synthetic_run(run_dir, tmp_path):
     for key in ('target_accuracy', 'frechet_distance', 'kernel_distance',
                 'kernel_distance_std', 'reconstruction_l1',
                 'ground_truth_l1', 'ground_truth_psnr',
-                'classifier_accuracy_real'):
+                'classifier_accuracy_real', 'frechet_floor',
+                'frechet_ratio', 'identity_score'):
         assert np.isfinite(result[key]), key
+    assert result['frechet_ratio'] == pytest.approx(
+        result['frechet_distance'] / result['frechet_floor'])
+    assert set(result['frechet_floor_per_domain']) == set(
+        result['frechet_distance_per_domain'])
+    assert set(result['identity_score_per_target']) == set(
+        result['target_accuracy_per_target'])
     assert set(result['target_accuracy_table']) <= {
         'neutral', 'smile', 'sad', 'surprised', 'angry'}
     report = open(os.path.join(out, 'report.md')).read()
     assert '| target_accuracy |' in report and 'source \\ target' in report
+    assert '| identity_score |' in report and '| domain | Frechet | floor' \
+        in report
+    assert '(floor {:.4f}, {:.2f}x)'.format(
+        result['frechet_floor'], result['frechet_ratio']) in report
     # Deterministic for a seed (the cached judge is reused).
     assert evaluate.main(argv) == 0
     assert json.load(open(os.path.join(out, 'metrics.json'))) == result
@@ -223,12 +234,14 @@ def test_report_for_a_cyclegan_run(cyclegan_run, tmp_path):
     for scores in [result] + list(result['per_direction'].values()):
         assert 0 <= scores['target_accuracy'] <= 1
         for key in ('frechet_distance', 'kernel_distance',
-                    'reconstruction_l1', 'ground_truth_l1'):
+                    'reconstruction_l1', 'ground_truth_l1', 'frechet_floor',
+                    'frechet_ratio', 'identity_score'):
             assert np.isfinite(scores[key]), key
     assert 0 <= result['classifier_accuracy_real'] <= 1
     assert set(result['target_accuracy_table']) == {'smile', 'sad'}
     report = open(str(out / 'report.md')).read()
     assert 'smile>sad' in report and '| target_accuracy |' in report
+    assert '| identity_score |' in report and 'frechet_floor' in report
     # The run dir itself: its newest snapshot.
     assert evaluate.main([cyclegan_run] + argv[1:]) == 0
     newest = json.load(open(str(out / 'metrics.json')))

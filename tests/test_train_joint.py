@@ -98,6 +98,7 @@ def test_evaluate_writes_a_report_per_dataset(run_dir, tmp_path):
         assert 0 <= part['cross_accuracy'] <= 1
         assert 0 <= part['target_accuracy'] <= 1
         assert 'ground_truth_l1' in part  # synthetic faces have a truth
+        assert part['identity_score'] > 0
         assert os.path.exists(os.path.join(out, name, 'report.md'))
 
 

@@ -36,6 +36,10 @@ class EvalData:
             identity in a domain (synthetic data only).
         inception (callable or None): images -> ``(M, F)`` features of a
             pretrained network the user supplied (Inception-style FID).
+        reference (tuple or None): ``(x float32 (M, 3, S, S), c float32
+            (M, L))``: real training images and labels, for the
+            real-vs-real floor of the Frechet distance (see
+            :mod:`stargan.metrics.quality`); None: no floor.
     """
     x: numpy.ndarray
     c_org: numpy.ndarray
@@ -50,6 +54,7 @@ class EvalData:
     features: Callable
     ground_truth: Optional[Callable] = None
     inception: Optional[Callable] = None
+    reference: Optional[tuple] = None
 
 
 def _run(generator, x, c, device, batch_size):

@@ -3,6 +3,7 @@ import numpy
 
 from stargan.labels import groups as label_utils
 from stargan.metrics import distances
+from stargan.metrics import quality
 
 #: ``name -> function(EvalData) -> dict``.
 METRICS = {}
@@ -92,7 +93,9 @@ def target_accuracy(data):
 
 
 def _domains(data):
-    """Yields ``(name, reals, fakes)`` per target domain value."""
+    """Yields ``(name, j, v, reals, fakes)`` per target domain value: label
+    ``j`` set to ``v``, its real test images and the translations into it.
+    """
     for k, j in enumerate(data.targets):
         _, size = _group_of(j, data.group_sizes)
         for v in ((1.,) if size > 1 else (1., 0.)):
@@ -100,7 +103,21 @@ def _domains(data):
             fakes = data.fake[k][data.changed[k] & (data.c_trg[k][:, j] == v)]
             name = data.label_names[j] if v else 'not ' + data.label_names[j]
             if len(reals) >= 2 and len(fakes) >= 2:
-                yield name, reals, fakes
+                yield name, j, v, reals, fakes
+
+
+def _reference(data, j, v, count):
+    """As many real training images with label ``j`` at ``v`` as ``count``
+    (fewer where the training set has fewer), or None (no floor)."""
+    if data.reference is None:
+        return None
+    x_ref, c_ref = data.reference
+    rows = quality.reference_rows(c_ref[:, j] == v, count)
+    return x_ref[rows] if len(rows) >= 2 else None
+
+
+def _mean(values):
+    return float(numpy.mean(list(values)))
 
 
 @register('feature_distances')
@@ -109,20 +126,61 @@ def feature_distances(data):
     domain and translations into it, in the classifier's features.
 
     Returns ``frechet_distance`` and ``kernel_distance`` (means over
-    domains), ``kernel_distance_std`` and per-domain dicts.
+    domains), ``kernel_distance_std`` and per-domain dicts. With training
+    images (``data.reference``) also the real-vs-real floor (training vs
+    test images of the domain, as many as the translations compared):
+    ``frechet_floor`` (mean over domains), ``frechet_ratio`` (mean distance
+    over mean floor) and their per-domain dicts.
     """
-    fd, kid, kid_std = {}, {}, {}
-    for name, reals, fakes in _domains(data):
+    fd, kid, kid_std, floor, ratio = {}, {}, {}, {}, {}
+    for name, j, v, reals, fakes in _domains(data):
         f_real, f_fake = data.features(reals), data.features(fakes)
         fd[name] = distances.frechet_distance_of_features(f_real, f_fake)
         kid[name], kid_std[name] = distances.kernel_distance(f_real, f_fake)
+        ref = _reference(data, j, v, len(fakes))
+        if ref is not None:
+            one = quality.frechet_with_floor(f_real, f_fake,
+                                             data.features(ref))
+            floor[name], ratio[name] = one['floor'], one['ratio']
     if not fd:
         return {'skipped': 'too few test images per domain (need 2+)'}
-    return {'frechet_distance': float(numpy.mean(list(fd.values()))),
-            'kernel_distance': float(numpy.mean(list(kid.values()))),
-            'kernel_distance_std': float(numpy.mean(list(kid_std.values()))),
-            'frechet_distance_per_domain': fd,
-            'kernel_distance_per_domain': kid}
+    out = {'frechet_distance': _mean(fd.values()),
+           'kernel_distance': _mean(kid.values()),
+           'kernel_distance_std': _mean(kid_std.values()),
+           'frechet_distance_per_domain': fd,
+           'kernel_distance_per_domain': kid}
+    if floor:
+        out.update(frechet_floor=_mean(floor.values()),
+                   frechet_floor_per_domain=floor,
+                   frechet_ratio_per_domain=ratio)
+        if out['frechet_floor'] > 0:
+            out['frechet_ratio'] = (_mean(fd[d] for d in floor)
+                                    / out['frechet_floor'])
+    return out
+
+
+@register('identity')
+def identity(data):
+    """How far translations moved from their sources in the classifier's
+    penultimate features (:func:`stargan.metrics.quality.identity_score`).
+
+    Returns ``identity_score`` (mean over all translations) and
+    ``identity_score_per_target``.
+    """
+    f_src = data.features(data.x)
+    per_target, total = {}, []
+    for k, j in enumerate(data.targets):
+        rows = data.changed[k]
+        if not rows.any():
+            continue
+        d = quality.identity_distances(f_src[rows],
+                                       data.features(data.fake[k][rows]))
+        per_target[data.label_names[j]] = float(d.mean())
+        total.append(d)
+    if not total:
+        return {'skipped': 'no translation changed a label'}
+    return {'identity_score': float(numpy.concatenate(total).mean()),
+            'identity_score_per_target': per_target}
 
 
 @register('reconstruction')

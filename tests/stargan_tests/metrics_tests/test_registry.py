@@ -91,3 +91,55 @@ def test_feature_distances_rank_translators(synthetic_judge, test_set):
 def test_unknown_metric_is_named():
     with pytest.raises(ValueError, match='nope'):
         metrics.compute(None, ['nope'])
+
+
+def _with_reference(data, judge_set):
+    import dataclasses
+    return dataclasses.replace(data, reference=judge_set)
+
+
+@pytest.fixture(scope='module')
+def train_set():
+    return evaluation.dataset_arrays(
+        datasets.SyntheticFaceDataset(200, 32, 'train', seed=2))
+
+
+def test_the_floor_reads_the_frechet_distance(synthetic_judge, test_set,
+                                              train_set):
+    ds, x, c = test_set
+    good = metrics.compute(_with_reference(_data(
+        synthetic_judge, RenderTranslator(ds), x, c), train_set),
+        ['feature_distances'])
+    noise = metrics.compute(_with_reference(_data(
+        synthetic_judge,
+        lambda v, _: chainer.Variable(np.tanh(
+            np.random.RandomState(0).randn(*v.shape)).astype(np.float32)),
+        x, c), train_set), ['feature_distances'])
+    # The floor depends on the real images only, not on the translator.
+    assert good['frechet_floor'] == noise['frechet_floor'] > 0
+    assert set(good['frechet_floor_per_domain']) == set(datasets.EXPRESSIONS)
+    # Renderings are real faces of the target: about the floor's level.
+    print(good["frechet_ratio"], noise["frechet_ratio"])
+    assert good["frechet_ratio"] < 2 < 5 < noise["frechet_ratio"]
+    assert noise['frechet_ratio'] == pytest.approx(
+        noise['frechet_distance'] / noise['frechet_floor'])
+
+
+def test_no_floor_without_training_images(synthetic_judge, test_set):
+    _, x, c = test_set
+    result = metrics.compute(_data(synthetic_judge, _identity, x, c),
+                             ['feature_distances'])
+    assert 'frechet_floor' not in result and 'frechet_distance' in result
+
+
+def test_identity_score_of_the_identity_map_is_zero(synthetic_judge,
+                                                    test_set):
+    ds, x, c = test_set
+    same = metrics.compute(_data(synthetic_judge, _identity, x, c),
+                           ['identity'])
+    assert same['identity_score'] == 0
+    assert set(same['identity_score_per_target']) == set(
+        datasets.EXPRESSIONS)
+    moved = metrics.compute(_data(synthetic_judge, RenderTranslator(ds), x,
+                                  c), ['identity'])
+    assert moved['identity_score'] > 0
