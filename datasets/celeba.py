@@ -10,7 +10,7 @@ import numpy
 
 from datasets import folder
 from datasets.image_files import DatasetError
-from datasets.image_files import LabeledImageDataset
+from datasets.labeled_images import LabeledImageDataset
 
 ATTR_FILE = 'list_attr_celeba.txt'
 IMAGE_DIRS = ('images', 'img_align_celeba')
