@@ -27,6 +27,7 @@ from faceapp import demo
 from faceapp import demo_server
 from faceapp import model_loading
 from faceapp.snapshots import UnsafeFileError
+from faceapp import translate_options
 
 DEFAULT_PORT = 8000
 
@@ -45,12 +46,8 @@ def parse_args(argv=None):
     p.add_argument('--cascade', metavar='PATH', help=(
         'OpenCV cascade XML to detect faces with (default: the Haar '
         'frontal-face cascade, for photos)'))
-    p.add_argument('--min-face', type=int, default=32,
-                   help='smallest face side in pixels (default: 32)')
-    p.add_argument('--batch-size', type=int, default=16,
-                   help='faces per generator pass (default: 16)')
-    p.add_argument('--gpu', type=int, default=-1,
-                   help='GPU id (needs CuPy and CUDA); -1: CPU (default)')
+    translate_options.add_min_face_option(p)
+    translate_options.add_device_options(p)
     p.add_argument('--quiet', action='store_true',
                    help='do not log each request on stderr')
     args = p.parse_args(argv)

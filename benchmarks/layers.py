@@ -2,7 +2,8 @@
 
 Each convolution layer of a preset's generator or discriminator is timed
 as its three nodes (forward, input gradient, filter gradient) under two
-layer formulations of :func:`bench.use_formulation`, interleaved.
+layer formulations of :func:`benchmarks.step_times.use_formulation`,
+interleaved.
 """
 import numpy
 
@@ -127,9 +128,10 @@ def compare_layers(layers, batch, steps, device, time_interleaved,
         batch (int): Batch size.
         steps (int): Timed rounds (medians are reported).
         device: A chainer device.
-        time_interleaved (callable): ``bench._time_interleaved``.
+        time_interleaved (callable):
+            :func:`benchmarks.step_times.time_interleaved`.
         formulations (pair of str): ``(before, after)`` names for
-            ``bench.use_formulation``.
+            :func:`~benchmarks.step_times.use_formulation`.
 
     Returns:
         list of dict: One per layer and operation, with the keys of

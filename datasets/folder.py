@@ -9,6 +9,7 @@ from datasets.image_files import BadImageWarning  # NOQA: F401 (re-export)
 from datasets.image_files import DatasetError
 from datasets.image_files import IMAGE_EXTENSIONS
 from datasets.image_files import read_image  # NOQA: F401 (re-export)
+from datasets.labeled_images import LabeledImageDataset
 
 SPLITS = ('train', 'test', 'all')
 
@@ -142,7 +143,7 @@ def split_files(files, split, test_fraction, seed):
     return [files[i] for i in sorted(picked)]
 
 
-class FolderDataset(image_files.LabeledImageDataset):
+class FolderDataset(LabeledImageDataset):
     """Single-label images from a folder per domain.
 
     ============== ================ ======== ==========================

@@ -2,6 +2,7 @@
 import os
 
 from datasets import celeba
+from datasets import celeba_lists
 from datasets import folder
 from datasets import pack
 from datasets.image_files import DatasetError
@@ -32,7 +33,7 @@ def dataset_kind(path):
                            .format(path))
     if not os.path.isdir(path):
         raise DatasetError('dataset {} does not exist'.format(path))
-    if os.path.isfile(os.path.join(path, celeba.ATTR_FILE)):
+    if os.path.isfile(os.path.join(path, celeba_lists.ATTR_FILE)):
         return 'celeba', path
     if os.path.isfile(os.path.join(path, PACK_NAME)):
         return 'pack', os.path.join(path, PACK_NAME)
@@ -79,8 +80,8 @@ def open_dataset(path, size, split, attrs=None, test_fraction=0.1, seed=0,
                   skip_bad=skip_bad)
     if kind == 'celeba':
         if not attrs:
-            names = celeba.read_attribute_names(
-                os.path.join(where, celeba.ATTR_FILE))
+            names = celeba_lists.read_attribute_names(
+                os.path.join(where, celeba_lists.ATTR_FILE))
             raise DatasetError(
                 '{} is a CelebA-style dataset: choose attributes (e.g. '
                 'Black_Hair Blond_Hair Brown_Hair Male Young) from: {}'

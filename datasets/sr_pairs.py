@@ -12,7 +12,7 @@ import numpy
 from datasets import folder
 from datasets.image_files import DatasetError
 from datasets.image_files import IMAGE_EXTENSIONS
-from datasets.image_files import LabeledImageDataset
+from datasets.labeled_images import LabeledImageDataset
 from datasets import transforms
 
 

@@ -29,6 +29,7 @@ import chainer
 from chainer import serializers
 
 from faceapp import export
+from faceapp import runs
 from faceapp import snapshots
 from faceapp.snapshots import UnsafeFileError
 from stargan.models import cyclegan
@@ -54,7 +55,7 @@ def config_from_options(opts):
         'kind': MODEL, 'preset': opts.get('preset'), 'domains': [a, b],
         'directions': directions(a, b),
         'label_names': [a, b], 'attribute_groups': [['domain', [a, b]]],
-        'face_margin': export.face_margin(opts)}
+        'face_margin': runs.face_margin(opts)}
     config.update((k, int(opts.get(k, 3))) for k in _INT_KEYS)
     return config
 

@@ -39,9 +39,7 @@ datasets          only for a model trained on several datasets:
 Every array is read with ``allow_pickle=False`` and checked against the
 config before anything is loaded.
 """
-import glob
 import json
-import os
 
 import numpy
 
@@ -60,8 +58,8 @@ CONFIG_KEY = 'export_config'
 #: Name ``train.py`` gives the export in its out dir (a run-directory rule,
 #: kept in :mod:`faceapp.run_files`).
 EXPORT_NAME = run_files.EXPORT_NAME
-#: prepare.py's default ``--margin``: the crops the runs are trained on.
-DEFAULT_FACE_MARGIN = 0.25
+#: prepare.py's default ``--margin`` (kept in :mod:`faceapp.runs`).
+DEFAULT_FACE_MARGIN = runs.DEFAULT_FACE_MARGIN
 _INT_KEYS = ('image_size', 'g_conv_dim', 'g_res')
 
 
@@ -85,7 +83,7 @@ def config_from_options(opts, train_dataset):
         'label_names': [str(n) for n in train_dataset.label_names],
         'attribute_groups': [[str(g), [str(v) for v in values]]
                              for g, values in train_dataset.attribute_groups],
-        'face_margin': face_margin(opts),
+        'face_margin': runs.face_margin(opts),
         'generator': opts.get('generator', 'plain'),
         'upsample': opts.get('upsample', 'deconv')}
     config.update((k, int(opts[k])) for k in _INT_KEYS)
@@ -110,26 +108,6 @@ def weights_note(ema_beta):
     """
     return {'weights': 'ema' if ema_beta else 'last',
             'ema_beta': float(ema_beta or 0.)}
-
-
-def face_margin(opts):
-    """prepare.py's margin for the first dataset of a run's options
-    ``opts`` it wrote, else its default."""
-    for dataset in runs.dataset_specs(opts):
-        if runs.is_synthetic(dataset):
-            continue
-        # prepare.py writes its report beside the folders or the pack, or
-        # in each domain folder when each was prepared on its own.
-        folder = dataset if os.path.isdir(dataset) else os.path.dirname(
-            dataset)
-        for report in [os.path.join(folder, 'prepare_report.json')] + sorted(
-                glob.glob(os.path.join(folder, '*', 'prepare_report.json'))):
-            try:
-                with open(report) as f:
-                    return float(json.load(f)['options']['margin'])
-            except (OSError, ValueError, KeyError, TypeError):
-                pass
-    return DEFAULT_FACE_MARGIN
 
 
 def export_generator(path, generator, config):

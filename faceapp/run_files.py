@@ -18,6 +18,8 @@ ARGS_NAME = 'args.json'
 EXPORT_NAME = 'generator.npz'
 #: Trainer snapshots are ``snapshot_iter_<iteration>`` in the out dir.
 SNAPSHOT_PATTERN = re.compile(r'^snapshot_iter_(\d+)$')
+#: ``chainer.training.extensions.snapshot``'s ``filename`` that writes them.
+SNAPSHOT_TEMPLATE = 'snapshot_iter_{.updater.iteration}'
 
 #: Key prefix of each generator inside a whole-trainer snapshot: StarGAN's
 #: ``gen``, CycleGAN's ``gen_ab`` and ``gen_ba``.

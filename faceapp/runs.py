@@ -5,6 +5,8 @@ scripts (evaluate, translate, compare) read it back
 (:func:`faceapp.run_files.read_options`) and rebuild with these helpers, so
 a model is always rebuilt exactly as it was trained.
 """
+import glob
+import json
 import os
 
 import datasets
@@ -22,6 +24,8 @@ from stargan.models import stargan as networks
 #: ``--dataset`` spec of the project's own faces: ``synthetic`` (labels from
 #: ``--attributes``) or ``synthetic:GROUP[+GROUP]``, e.g. ``synthetic:hair``.
 SYNTHETIC = 'synthetic'
+#: prepare.py's default ``--margin``: the crops the runs are trained on.
+DEFAULT_FACE_MARGIN = 0.25
 
 
 def dataset_specs(opts):
@@ -40,6 +44,26 @@ def is_joint(opts):
 def is_synthetic(spec):
     """Whether a ``--dataset`` value names the project's own faces."""
     return _synthetic_groups(spec) is not None
+
+
+def face_margin(opts):
+    """prepare.py's margin for the first dataset of a run's options
+    ``opts`` it wrote, else its default."""
+    for dataset in dataset_specs(opts):
+        if is_synthetic(dataset):
+            continue
+        # prepare.py writes its report beside the folders or the pack, or
+        # in each domain folder when each was prepared on its own.
+        folder = dataset if os.path.isdir(dataset) else os.path.dirname(
+            dataset)
+        for report in [os.path.join(folder, 'prepare_report.json')] + sorted(
+                glob.glob(os.path.join(folder, '*', 'prepare_report.json'))):
+            try:
+                with open(report) as f:
+                    return float(json.load(f)['options']['margin'])
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+    return DEFAULT_FACE_MARGIN
 
 
 def uses_photos(opts):

@@ -48,27 +48,9 @@ def build_parser(description):
                        help='Adam learning rate; decays linearly to 0 over '
                        'the second half')
     run = p.add_argument_group('run')
-    run.add_argument('--gpu', type=int, default=-1,
-                     help='GPU id (needs CuPy and CUDA); -1 trains on CPU')
-    run.add_argument('--seed', type=int, default=0, help='random seed')
-    train_options.add_deterministic_option(run)
-    run.add_argument('--out', default='result_sr', help='output directory')
-    run.add_argument('--log-interval', type=int, default=50,
-                     help='iterations between log lines')
-    run.add_argument('--sample-interval', type=int, default=None, help=(
-        'iterations between sample grids (default: iterations / 10)'))
-    run.add_argument('--snapshot-interval', type=int, default=None, help=(
-        'iterations between trainer snapshots (default: iterations / 4)'))
-    run.add_argument('--n-samples', type=int, default=6,
-                     help='held-out faces (rows) in each sample grid')
-    run.add_argument('--resume', default=None, metavar='SNAPSHOT', help=(
-        'continue from a trainer snapshot file, or "auto" for the newest '
-        'complete one in --out, exactly'))
-    run.add_argument('--force', action='store_true', help=(
-        'start afresh in an --out that holds an earlier run: its files are '
-        'moved into --out/previous-<UTC time>/ first'))
-    run.add_argument('--keep-snapshots', type=int, default=3,
-                     help='how many trainer snapshots to keep')
+    train_options.add_run_options(run, 'result_sr', log_interval=50,
+                                  n_samples=6, rows='held-out faces',
+                                  restored=', exactly')
     return p
 
 

@@ -27,6 +27,7 @@ from faceapp import sr_export
 from faceapp import sr_options
 from faceapp import stargan_wiring
 from faceapp import training as train_runs
+from faceapp import wiring
 from stargan.models import sr
 from updaters import SuperResolutionUpdater
 
@@ -100,10 +101,7 @@ def make_trainer(opts, train, test, device):
     trainer.extend(SuperResolutionGrid(net, low, high, device),
                    trigger=reporting.every(opts['sample_interval'], n),
                    call_before_training=True)
-    trainer.extend(E.snapshot(filename='snapshot_iter_{.updater.iteration}',
-                              n_retains=opts['keep_snapshots']),
-                   trigger=reporting.every(opts['snapshot_interval'], n),
-                   name='snapshot')
+    wiring.add_snapshot(trainer, opts)
     trainer.extend(safety.DivergenceGuard(
         prefixes=('sr/',), check_interval=safety.check_interval(
             opts['log_interval'], opts['snapshot_interval'],

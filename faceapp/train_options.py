@@ -114,28 +114,8 @@ def build_parser(description):
     train.add_argument('--beta2', type=float, default=0.999,
                        help='Adam beta2')
     run = p.add_argument_group('run')
-    run.add_argument('--gpu', type=int, default=-1,
-                     help='GPU id (needs CuPy and CUDA); -1 trains on CPU')
-    run.add_argument('--seed', type=int, default=0, help='random seed')
-    add_deterministic_option(run)
-    run.add_argument('--out', default='result', help='output directory')
-    run.add_argument('--log-interval', type=int, default=10,
-                     help='iterations between log lines')
-    run.add_argument('--sample-interval', type=int, default=None, help=(
-        'iterations between sample grids (default: iterations / 10)'))
-    run.add_argument('--snapshot-interval', type=int, default=None, help=(
-        'iterations between trainer snapshots (default: iterations / 4)'))
-    run.add_argument('--n-samples', type=int, default=8,
-                     help='test faces (rows) in each sample grid')
-    run.add_argument('--resume', default=None, metavar='SNAPSHOT', help=(
-        'continue from a trainer snapshot file, or "auto" for the newest '
-        'complete one in --out; models, optimizers, data order, learning '
-        'rates and random streams are restored exactly'))
-    run.add_argument('--force', action='store_true', help=(
-        'start afresh in an --out that holds an earlier run: its files are '
-        'moved into --out/previous-<UTC time>/ first'))
-    run.add_argument('--keep-snapshots', type=int, default=3,
-                     help='how many trainer snapshots to keep')
+    add_run_options(run, 'result', log_interval=10, n_samples=8,
+                    rows='test faces', restored=RESTORED)
     run.add_argument('--communicator', default=None,
                      choices=sorted(multinode.COMMUNICATORS), help=(
                          'train data-parallel over MPI processes started by '
@@ -155,6 +135,50 @@ def build_parser(description):
                     help='test images translated at each evaluation')
     add_judge_options(ev)
     return p
+
+
+#: How train.py's ``--resume`` help ends: what a resumed run gets back.
+RESTORED = ('; models, optimizers, data order, learning rates and random '
+            'streams are restored exactly')
+
+
+def add_run_options(group, default_out, log_interval, n_samples, rows,
+                    restored):
+    """The flags of a training run and its folder, shared by ``train.py``
+    and ``train_sr.py``: ``--gpu``, ``--seed``, ``--deterministic``,
+    ``--out``, the intervals, ``--n-samples``, ``--resume``, ``--force``
+    and ``--keep-snapshots``, in that order.
+
+    Args:
+        group: The argparse group to add them to.
+        default_out (str): Default of ``--out``.
+        log_interval (int): Default of ``--log-interval``.
+        n_samples (int): Default of ``--n-samples``.
+        rows (str): What the rows of a sample grid are, e.g. 'test faces'.
+        restored (str): How the help of ``--resume`` ends.
+    """
+    group.add_argument('--gpu', type=int, default=-1,
+                       help='GPU id (needs CuPy and CUDA); -1 trains on CPU')
+    group.add_argument('--seed', type=int, default=0, help='random seed')
+    add_deterministic_option(group)
+    group.add_argument('--out', default=default_out,
+                       help='output directory')
+    group.add_argument('--log-interval', type=int, default=log_interval,
+                       help='iterations between log lines')
+    group.add_argument('--sample-interval', type=int, default=None, help=(
+        'iterations between sample grids (default: iterations / 10)'))
+    group.add_argument('--snapshot-interval', type=int, default=None, help=(
+        'iterations between trainer snapshots (default: iterations / 4)'))
+    group.add_argument('--n-samples', type=int, default=n_samples,
+                       help=rows + ' (rows) in each sample grid')
+    group.add_argument('--resume', default=None, metavar='SNAPSHOT', help=(
+        'continue from a trainer snapshot file, or "auto" for the newest '
+        'complete one in --out' + restored))
+    group.add_argument('--force', action='store_true', help=(
+        'start afresh in an --out that holds an earlier run: its files are '
+        'moved into --out/previous-<UTC time>/ first'))
+    group.add_argument('--keep-snapshots', type=int, default=3,
+                       help='how many trainer snapshots to keep')
 
 
 def add_judge_options(group):

@@ -23,6 +23,7 @@ from extensions import rescue
 from extensions import safety
 from faceapp import cyclegan_wiring
 from faceapp import reporting
+from faceapp import run_files
 from faceapp import runs
 from faceapp import stargan_wiring
 
@@ -71,6 +72,17 @@ def make_trainer(opts, train, test, device, comm=None):
         else None
 
 
+def add_snapshot(trainer, opts):
+    """The trainer snapshot every ``snapshot_interval`` (and at the end),
+    keeping the last ``keep_snapshots``; named ``snapshot``, the name the
+    end-of-run rescue and ``--resume`` find it by."""
+    trainer.extend(E.snapshot(filename=run_files.SNAPSHOT_TEMPLATE,
+                              n_retains=opts['keep_snapshots']),
+                   trigger=reporting.every(opts['snapshot_interval'],
+                                           opts['iterations']),
+                   name='snapshot')
+
+
 def add_writers(trainer, opts, parts):
     """Logs, plots, progress, sample grids and snapshots (process 0)."""
     n = opts['iterations']
@@ -79,10 +91,7 @@ def add_writers(trainer, opts, parts):
     trainer.extend(parts['grid'](),
                    trigger=reporting.every(opts['sample_interval'], n),
                    call_before_training=True)
-    trainer.extend(E.snapshot(filename='snapshot_iter_{.updater.iteration}',
-                              n_retains=opts['keep_snapshots']),
-                   trigger=reporting.every(opts['snapshot_interval'], n),
-                   name='snapshot')
+    add_snapshot(trainer, opts)
     if parts['eval_plots']:
         reporting.add_plots(trainer, parts['eval_plots'],
                             opts['log_interval'], n)

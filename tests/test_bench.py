@@ -5,6 +5,7 @@ import pytest
 
 import chainer
 
+from benchmarks import step_times
 import bench
 
 
@@ -97,7 +98,7 @@ def test_formulations_repeat_and_expand(capsys):
                        'per-sample', '--formulation', 'both', '--json'])
     assert [r['formulation'] for r in rows] == ['per-sample', 'im2col',
                                                 'auto']
-    assert 'per-sample' in bench.FORMULATIONS
+    assert 'per-sample' in step_times.FORMULATIONS
 
 
 def test_a_formulation_holds_for_its_block_only():
@@ -107,9 +108,9 @@ def test_a_formulation_holds_for_its_block_only():
         return tuple(conv_choice.setting(k)
                      for k in ('formulation', 'layout', 'instance_norm'))
     before = current()
-    with bench.use_formulation('im2col'):
+    with step_times.use_formulation('im2col'):
         assert current() == ('im2col', 'sample', 'composite')
-        with bench.use_formulation('per-sample'):
+        with step_times.use_formulation('per-sample'):
             assert current() == ('auto', 'sample', 'fused')
         assert current() == ('im2col', 'sample', 'composite')
     assert current() == before == ('auto', 'auto', 'fused')

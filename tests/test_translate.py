@@ -12,6 +12,7 @@ from datasets.image_files import read_image
 from datasets.preparation import faces
 from datasets import transforms
 from faceapp import export
+from faceapp import translate_options
 from faceapp import translation
 from stargan.conv import functions as conv
 from stargan.labels import specs as label_specs
@@ -184,7 +185,8 @@ def test_interpolation_strip_and_gif_end_at_plain_translations(
     _, args = translate.parse_args(common + ['--model', model[0],
                                              '--source', 'neutral',
                                              '--interpolate', 'smile'])
-    plan = translate.make_plan(label_specs.LabelLayout([['e', NAMES]]), args)
+    plan = translate_options.make_plan(
+        label_specs.LabelLayout([['e', NAMES]]), args)
     img = read_image(crop)
     frames = translation.edit_pictures(
         [(img, translation.FaceBoxes()(img))], plan.labels,

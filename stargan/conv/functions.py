@@ -54,6 +54,7 @@ from chainer.utils import conv as conv_utils
 from stargan.conv import choice as conv_choice
 from stargan.conv import cpu_threads
 from stargan.conv import gemm as conv_gemm
+from stargan.conv import shift
 from stargan.conv import winograd
 
 _pair = conv_gemm.pair
@@ -68,7 +69,7 @@ def conv_array(x, W, stride, pad, inference=False):
     """``conv(x, W)`` on arrays, as :class:`Conv2D` computes it (numpy or
     CuPy; ``inference`` may keep Winograd filter transforms)."""
     if conv_choice.conv_uses_shift(x.shape, W.shape, stride, pad):
-        return conv_gemm.conv_shift(x, W, stride, pad)
+        return shift.conv_shift(x, W, stride, pad)
     if conv_choice.conv_uses_winograd(x.shape, W.shape, stride):
         return winograd.conv(x, W, pad, reuse_filter=inference)
     out = _conv_outsize(x.shape[2:], W.shape[2:], stride, pad)
@@ -122,7 +123,7 @@ def _by_channel_blocks(deconv_fn, x, W, stride, pad, outsize):
 
 def _grad_w_forward(x, gy, stride, pad, ksize):
     if conv_choice.grad_w_uses_shift(x.shape, gy.shape, stride, pad, ksize):
-        return conv_gemm.grad_w_shift(x, gy, stride, pad, ksize)
+        return shift.grad_w_shift(x, gy, stride, pad, ksize)
     w_shape = (gy.shape[1], x.shape[1]) + tuple(ksize)
     if conv_choice.conv_uses_winograd(x.shape, w_shape, stride):
         return winograd.grad_w(x, gy, pad)

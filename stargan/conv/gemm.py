@@ -11,8 +11,8 @@ transpose in x, and its filter gradient, in several ways:
   whole filter (134 MB for the paper's last layer) once per sample, and its
   filter gradient needs a ``(N, O, C * kh * kw)`` temporary (2 GB) to sum
   over the batch. (:mod:`stargan.conv.per_sample` has the sample layout.)
-* *shift*: GEMM on the padded input first, then a shift-and-add over the
-  kernel offsets on the output side.
+* *shift* (:mod:`stargan.conv.shift`): GEMM on the padded input first,
+  then a shift-and-add over the kernel offsets on the output side.
 
 :mod:`stargan.conv.functions` picks among them (and
 :mod:`stargan.conv.winograd`). All bound their temporary buffers by
@@ -103,7 +103,7 @@ def padded(x, pad, size, channel_major=False):
     return out
 
 
-def _offsets(ksize, stride, out_hw):
+def offsets(ksize, stride, out_hw):
     """``(u, v, rows, cols)`` for every kernel offset: the strided slices of
     the padded input that offset ``(u, v)`` reads."""
     sh, sw = span(stride[0], out_hw[0]), span(stride[1], out_hw[1])
@@ -120,7 +120,7 @@ def _columns(x, ksize, stride, pad, out_hw):
                   channel_major=True)
     col = xp.empty((x.shape[1],) + tuple(ksize) + (x.shape[0],)
                    + tuple(out_hw), dtype=x.dtype)
-    for u, v, rows, cols in _offsets(ksize, stride, out_hw):
+    for u, v, rows, cols in offsets(ksize, stride, out_hw):
         col[:, u, v] = xpad[:, :, rows, cols]
     return col.reshape(col.shape[0] * ksize[0] * ksize[1], -1)
 
@@ -244,34 +244,6 @@ def grad_w_im2col(x, gy, stride, pad, ksize):
     return gw.reshape(out_c, x.shape[1], *ksize)
 
 
-def conv_shift(x, W, stride, pad):
-    """Convolution as GEMM on the padded input, then shift-and-add.
-
-    ``Q[o, u, v] = sum_c W[o, c, u, v] * x_pad[c]`` for every kernel offset
-    ``(u, v)``, then ``y[o] = sum_{u, v} Q[o, u, v][u::s, v::s]``; the
-    buffer Q holds ``O * kh * kw`` values per padded input position.
-    Shapes as in :func:`conv_im2col`.
-    """
-    xp = backend.get_array_module(x)
-    n, c = x.shape[:2]
-    out_c, _, kh, kw = W.shape
-    oh, ow = conv_outsize(x.shape[2:], (kh, kw), stride, pad)
-    hn, wn = read_size((kh, kw), stride, (oh, ow))
-    w_mat = W.transpose(0, 2, 3, 1).reshape(out_c * kh * kw, c)
-    y = xp.empty((n, out_c, oh, ow), dtype=x.dtype)
-    for s in chunks(n, w_mat.shape[0] * hn * wn, xp):
-        xpad = padded(x[s], pad, (hn, wn), channel_major=True)
-        q = cpu_threads.matmul(w_mat, xpad.reshape(c, -1)).reshape(
-            out_c, kh, kw, xpad.shape[1], hn, wn)
-        offsets = _offsets((kh, kw), stride, (oh, ow))
-        _, _, rows, cols = next(offsets)
-        acc = q[:, 0, 0, :, rows, cols].copy()
-        for u, v, rows, cols in offsets:
-            acc += q[:, u, v, :, rows, cols]
-        y[s] = acc.transpose(1, 0, 2, 3)
-    return y
-
-
 def deconv_by_conv(x, W, pad, outsize, conv_fn=conv_im2col):
     """Stride-1 transposed convolution as a convolution of the input.
 
@@ -288,32 +260,3 @@ def deconv_by_conv(x, W, pad, outsize, conv_fn=conv_im2col):
     size = (outsize[0] + kh - 1, outsize[1] + kw - 1)
     # The padded copy is as small as x; conv_fn chunks the big buffer.
     return conv_fn(padded(x, q, size), w_flip, (1, 1), (0, 0))
-
-
-def grad_w_shift(x, gy, stride, pad, ksize):
-    """Filter gradient as shifted copies of gy times the padded input.
-
-    gy is scattered into ``kh * kw`` zero canvases of the padded input's
-    size, canvas ``(u, v)`` holding ``gy`` at rows ``u + s * i`` and columns
-    ``v + s * j``; then ``gW[o, c, u, v] = <canvas[o, u, v], x_pad[c]>`` is
-    one GEMM over the batch and all positions. The canvases hold
-    ``O * kh * kw`` values per padded input position. Shapes as in
-    :func:`grad_w_im2col`.
-    """
-    xp = backend.get_array_module(x)
-    n, c = x.shape[:2]
-    out_c, oh, ow = gy.shape[1:]
-    kh, kw = ksize
-    hn, wn = read_size(ksize, stride, (oh, ow))
-    gw = xp.zeros((out_c * kh * kw, c), dtype=x.dtype)
-    for s in chunks(n, out_c * kh * kw * hn * wn, xp):
-        canvas = xp.zeros((out_c, kh, kw, s.stop - s.start, hn, wn),
-                          dtype=x.dtype)
-        gy_t = gy[s].transpose(1, 0, 2, 3)
-        for u, v, rows, cols in _offsets(ksize, stride, (oh, ow)):
-            canvas[:, u, v, :, rows, cols] = gy_t
-        xpad = padded(x[s], pad, (hn, wn), channel_major=True)
-        gw += xp.matmul(canvas.reshape(gw.shape[0], -1),
-                        xpad.reshape(c, -1).T)
-    return xp.ascontiguousarray(
-        gw.reshape(out_c, kh, kw, c).transpose(0, 3, 1, 2))

@@ -5,6 +5,7 @@ import pytest
 from PIL import Image
 
 from datasets import celeba
+from datasets import celeba_lists
 from datasets.celeba import CelebADataset
 from datasets.image_files import BadImageWarning, DatasetError
 
@@ -37,7 +38,7 @@ def _write_celeba(root, rows=ROWS, image_dir='img_align_celeba', size=(24,
         img = rng.randint(0, 256, size[::-1] + (3,)).astype(np.uint8)
         Image.fromarray(img).save(str(images / name))
         lines.append(name + '  ' + ' '.join('{:2d}'.format(v) for v in row))
-    (root / celeba.ATTR_FILE).write_text('\n'.join(lines) + '\n')
+    (root / celeba_lists.ATTR_FILE).write_text('\n'.join(lines) + '\n')
     return root
 
 
@@ -136,7 +137,7 @@ def test_too_small_to_crop_names_the_file(tmp_path):
 
 
 def _rewrite_row(root, index, text):
-    path = root / celeba.ATTR_FILE
+    path = root / celeba_lists.ATTR_FILE
     lines = path.read_text().splitlines()
     lines[index + 2] = text
     path.write_text('\n'.join(lines) + '\n')
@@ -156,7 +157,7 @@ def test_malformed_rows_are_named(tmp_path, row, match):
 
 def test_truncated_list_and_bad_header(tmp_path):
     root = _write_celeba(tmp_path)
-    path = root / celeba.ATTR_FILE
+    path = root / celeba_lists.ATTR_FILE
     path.write_text('\n'.join(path.read_text().splitlines()[:-2]))
     with pytest.raises(DatasetError, match='declares 10 images.*8 rows'):
         _open(root, 'Male')

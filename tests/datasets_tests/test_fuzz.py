@@ -10,7 +10,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from datasets import celeba
+from datasets import celeba_lists
 from datasets.image_files import DatasetError
 from datasets.image_files import read_image
 
@@ -76,7 +76,7 @@ def test_attribute_files(rows, header):
         with os.fdopen(fd, 'w', encoding='utf-8') as f:
             f.write(text)
         try:
-            names, files, values = celeba.read_attribute_file(path)
+            names, files, values = celeba_lists.read_attribute_file(path)
         except DatasetError:
             return
         assert len(files) == len(values)
@@ -93,7 +93,7 @@ def test_attribute_files_of_random_bytes(data):
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
         try:
-            celeba.read_attribute_file(path)
+            celeba_lists.read_attribute_file(path)
         except DatasetError:
             pass
     finally:
