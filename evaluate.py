@@ -50,20 +50,23 @@ def parse_args(argv=None):
         'given run dir, or the snapshot\'s folder'))
     p.add_argument('--out', default=None,
                    help='where to write the report (default: RUN_DIR/eval)')
-    p.add_argument('--n-test', type=int, default=200,
-                   help='test images translated to every other domain')
+    p.add_argument('--n-test', type=int, default=None, help=(
+        'test images translated to every other domain (default: 200; for '
+        'a run compare.py trained, the --n-eval it judged with)'))
     p.add_argument('--metrics', nargs='+', default=list(metrics.METRICS),
                    choices=list(metrics.METRICS), help='what to measure')
-    p.add_argument('--classifier-iterations', type=int, default=600,
-                   help='training steps of the judging classifier')
+    p.add_argument('--classifier-iterations', type=int, default=None,
+                   help='training steps of the judging classifier (default: '
+                   '600; for a run compare.py trained, its value)')
     p.add_argument('--cache-dir', default=judging.default_cache_dir(),
                    help='where trained judging classifiers are kept')
     p.add_argument('--inception', default=None, metavar='PATH', help=(
         'GoogLeNet (Inception v1) weights in chainer npz form for an '
         'Inception-style FID; without it that metric is skipped'))
     p.add_argument('--gpu', type=int, default=-1, help='GPU id; -1: CPU')
-    p.add_argument('--seed', type=int, default=0,
-                   help='classifier training seed')
+    p.add_argument('--seed', type=int, default=None, help=(
+        'classifier training seed (default: 0; for a run compare.py '
+        'trained, its seed)'))
     p.add_argument('--own-split', action='store_true', help=(
         'for a run compare.py trained: evaluate on the run\'s own held-out '
         'images (part of the comparison\'s training pack) instead of the '
@@ -98,6 +101,7 @@ def run(args):
     run_lock.tidy(out)  # temporary files of a killed evaluation
     opts = run_files.read_options(run_dir)
     base = None if args.own_split else opts.get('eval_data')
+    fill_judging_defaults(args, base or {})
     train, test = runs.make_datasets(opts) if base is None else \
         compare_data(base)
     device = devices.get_device(args.gpu)
@@ -116,6 +120,23 @@ def run(args):
     with outputs.writing(out) as staging:
         report.write_report(staging, result, data, train.label_names)
     return result
+
+
+#: evaluate.py's own defaults of the flags a comparison also sets.
+JUDGING_DEFAULTS = {'n_test': 200, 'classifier_iterations': 600, 'seed': 0}
+
+
+def fill_judging_defaults(args, base):
+    """Fills the judging flags not given: as compare.py judged the run
+    (``base``: its ``eval_data``, holding ``n_eval``,
+    ``classifier_iterations`` and ``seed`` since they were recorded), else
+    :data:`JUDGING_DEFAULTS`; so both give the same numbers by default."""
+    given = {'n_test': base.get('n_eval'),
+             'classifier_iterations': base.get('classifier_iterations'),
+             'seed': base.get('seed')}
+    for key, default in JUDGING_DEFAULTS.items():
+        if getattr(args, key) is None:
+            setattr(args, key, default if given[key] is None else given[key])
 
 
 def compare_data(base):
@@ -163,7 +184,7 @@ def run_joint(args, snapshot, train, test, gen, device, out):
 
 def main(argv=None):
     parser, args = parse_args(argv)
-    if args.n_test < 2:
+    if args.n_test is not None and args.n_test < 2:
         parser.error('--n-test must be at least 2, got {}'.format(
             args.n_test))
     try:

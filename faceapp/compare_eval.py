@@ -38,10 +38,17 @@ BASE_KEYS = ('dataset', 'attrs', 'attributes', 'n_train', 'n_test',
              'image_size', 'test_fraction', 'seed')
 
 
+#: How the comparison judges (recorded with the data, so that evaluate.py
+#: judges a run compare.py trained the same way by default; ``seed`` is in
+#: :data:`BASE_KEYS`).
+JUDGE_KEYS = ('n_eval', 'classifier_iterations')
+
+
 def base_data(cfg):
     """The comparison's evaluation data as a plain dict of
-    :data:`BASE_KEYS`, for :func:`open_base` (and a run's args.json)."""
-    return {k: cfg.get(k) for k in BASE_KEYS}
+    :data:`BASE_KEYS` and :data:`JUDGE_KEYS`, for :func:`open_base` (and a
+    run's args.json)."""
+    return {k: cfg.get(k) for k in BASE_KEYS + JUDGE_KEYS}
 
 
 def open_base(cfg, split):

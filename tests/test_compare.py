@@ -128,7 +128,8 @@ def test_the_options_given_to_training_are_explicit():
     # plus the data the comparison judges the run on, for evaluate.py.
     assert set(pair) - {'eval_data'} <= set(options.defaults())
     assert pair['eval_data'] == opts['eval_data'] == {
-        k: cfg.get(k) for k in compare_eval.BASE_KEYS}
+        k: cfg.get(k)
+        for k in compare_eval.BASE_KEYS + compare_eval.JUDGE_KEYS}
 
 
 def test_better_column_follows_the_metric_direction():
@@ -272,13 +273,13 @@ def test_report_and_evaluate_agree_on_the_runs_compare_trained(
     runs = {'StarGAN': out / 'stargan',
             'CycleGAN': out / 'cyclegan' / 'smile_sad'}
     for name, run in runs.items():
-        assert json.load(open(str(run / 'args.json')))['eval_data'][
-            'n_test'] == 20
+        eval_data = json.load(open(str(run / 'args.json')))['eval_data']
+        assert (eval_data['n_test'], eval_data['n_eval'],
+                eval_data['classifier_iterations']) == (20, 10, 5)
         capsys.readouterr()
-        assert evaluate.main([str(run), '--n-test', '10',
-                              '--classifier-iterations', '5', '--cache-dir',
-                              str(tmp / 'cache'), '--out',
-                              str(tmp_path / name)]) == 0
+        # No judging flags: evaluate.py takes compare's from eval_data.
+        assert evaluate.main([str(run), '--cache-dir', str(tmp / 'cache'),
+                              '--out', str(tmp_path / name)]) == 0
         assert 'eval_data in args.json' in capsys.readouterr().out
         own = json.load(open(str(tmp_path / name / 'metrics.json')))
         _assert_same_scores(own, report[name])
