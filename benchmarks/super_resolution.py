@@ -67,9 +67,9 @@ def table(rows):
     """Markdown lines of ``(model, faces, n, results)`` rows."""
     lines = ['| model | faces | n | bicubic PSNR | SR PSNR | bicubic SSIM '
              '| SR SSIM |', '|---|---|---|---|---|---|---|']
-    for name, faces, n, r in rows:
+    for name, source, n, r in rows:
         lines.append('| {} | {} | {} | {:.2f} dB | {:.2f} dB | {:.4f} | '
-                     '{:.4f} |'.format(name, faces, n, r['bicubic'][0],
+                     '{:.4f} |'.format(name, source, n, r['bicubic'][0],
                                        r['sr'][0], r['bicubic'][1],
                                        r['sr'][1]))
     return lines
