@@ -18,18 +18,38 @@ class JudgeStopped(Exception):
     """A stop was requested while the judge trained; nothing was cached."""
 
 
+def dataset_rows(dataset, limit=None):
+    """The rows :func:`dataset_arrays` takes: all of them, or ``limit``
+    rows spread evenly over the dataset.
+
+    Folder datasets list their images domain by domain, so the first
+    ``limit`` rows would hold one or two domains only; evenly spread rows
+    give every domain its share.
+
+    Args:
+        dataset: Anything with ``len``.
+        limit (int or None): How many rows (None: all).
+
+    Returns:
+        numpy.ndarray: int64 ``(min(limit, len(dataset)),)``, increasing.
+    """
+    total = len(dataset)
+    n = total if limit is None else min(limit, total)
+    return (numpy.arange(n, dtype=numpy.int64) * total) // max(n, 1)
+
+
 def dataset_arrays(dataset, limit=None):
     """Stacks a dataset's examples into arrays.
 
     Args:
         dataset: Yields ``(image (3, S, S), label (L,))``.
-        limit (int): Take at most this many (the first ones).
+        limit (int): Take at most this many, spread evenly over the
+            dataset (:func:`dataset_rows`).
 
     Returns:
         tuple: float32 images ``(N, 3, S, S)``, labels ``(N, L)``.
     """
-    n = len(dataset) if limit is None else min(limit, len(dataset))
-    xs, cs = zip(*(dataset[i] for i in range(n)))
+    xs, cs = zip(*(dataset[int(i)] for i in dataset_rows(dataset, limit)))
     return (numpy.stack(xs).astype(numpy.float32),
             numpy.stack(cs).astype(numpy.float32))
 

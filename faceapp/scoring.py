@@ -29,13 +29,14 @@ class JudgeOptions:
     seed: int = 0
 
 
-def ground_truth(dataset):
-    """``(rows, labels) -> images``: the true renderings of test rows in
-    other domains (synthetic faces only; None otherwise)."""
+def ground_truth(dataset, rows):
+    """``(positions, labels) -> images``: the true renderings, in other
+    domains, of the test images at those positions of the evaluated
+    ``rows`` of ``dataset`` (synthetic faces only; None otherwise)."""
     if not hasattr(dataset, 'render_label'):
         return None
-    return lambda rows, labels: numpy.stack(
-        [dataset.render_label(int(i), c) for i, c in zip(rows, labels)])
+    return lambda pos, labels: numpy.stack(
+        [dataset.render_label(int(rows[i]), c) for i, c in zip(pos, labels)])
 
 
 def judge(x_tr, c_tr, sizes, x, c, options, device):
@@ -69,7 +70,8 @@ def judged(result, accuracy, sizes):
 
 def score_stargan(gen, train, test, n_test, names, options, device,
                   inception=None):
-    """Scores a StarGAN generator on the first ``n_test`` test images.
+    """Scores a StarGAN generator on ``n_test`` test images (spread evenly
+    over the test set, so that every domain has its share).
 
     Args:
         gen (callable): ``G(x, c)`` on ``device``.
@@ -88,9 +90,9 @@ def score_stargan(gen, train, test, n_test, names, options, device,
     x_tr, c_tr = evaluation.dataset_arrays(train)
     x, c = evaluation.dataset_arrays(test, n_test)
     clf, clf_acc = judge(x_tr, c_tr, sizes, x, c, options, device)
+    truth = ground_truth(test, evaluation.dataset_rows(test, n_test))
     data = evaluation.make_eval_data(gen, clf, x, c, sizes,
-                                     train.label_names, device,
-                                     ground_truth(test))
+                                     train.label_names, device, truth)
     data = dataclasses.replace(data, inception=inception,
                                reference=(x_tr, c_tr))
     result = judged(metrics.compute(data, names), clf_acc, sizes)
