@@ -92,7 +92,7 @@ def build_parser():
         'iterations of every run (default: each preset\'s own)'))
     budget.add_argument('--minutes', type=positive_float, default=None,
                         help='wall-clock budget of every run\'s training')
-    p.add_argument('--probe-iterations', type=int, default=20, help=(
+    p.add_argument('--probe-iterations', type=int, default=100, help=(
         'with --minutes: iterations timed to estimate the speed'))
     p.add_argument('--out', default='quality_runs',
                    help='runs go to OUT/NAME; the table to OUT/quality.md')
@@ -123,9 +123,17 @@ def train_run(options, out):
 
 def seconds_per_iteration(log_path):
     """Training seconds per iteration from a LogReport file (the loop's
-    own clock, without setup)."""
+    own clock, without setup).
+
+    The first quarter of the entries (warm-up: first allocations, the
+    prefetch thread filling up) and the last one (whose iteration also
+    draws the sample grid and writes the snapshot) are left out, so the
+    figure is the steady speed a long run sees.
+    """
     with open(log_path) as f:
         log = json.load(f)
+    if len(log) >= 6:
+        log = log[len(log) // 4:-1]
     if len(log) < 2:
         raise ValueError('{}: too few log entries to time iterations; '
                          'raise --probe-iterations'.format(log_path))
@@ -144,7 +152,9 @@ def probe_iterations(options, minutes, probe, root):
     folder = tempfile.mkdtemp(prefix='.probe-', dir=root)
     try:
         code, _ = train_run(options + [
-            '--iterations', str(probe), '--log-interval', '1',
+            '--iterations', str(probe),
+            # A log line every iteration would time the log's own plots.
+            '--log-interval', str(max(1, probe // 10)),
             '--snapshot-interval', str(probe), '--sample-interval',
             str(probe)], os.path.join(folder, 'run'))
         if code:

@@ -85,3 +85,14 @@ def test_help_names_the_module():
     with pytest.raises(SystemExit) as e:
         quality.main(['--help'])
     assert e.value.code == 0
+
+
+def test_the_speed_leaves_out_the_warm_up_and_the_last_iteration(tmp_path):
+    # 0.1 s per iteration in steady state; the first two entries are slow
+    # (warm-up) and the last one also draws the grid and the snapshot.
+    times = [5.0, 9.0] + [9.0 + 0.1 * k for k in range(1, 9)] + [30.0]
+    log = [{'iteration': i + 1, 'elapsed_time': t}
+           for i, t in enumerate(times)]
+    path = tmp_path / 'log'
+    path.write_text(json.dumps(log))
+    assert quality.seconds_per_iteration(str(path)) == pytest.approx(0.1)
