@@ -7,6 +7,7 @@ import argparse
 from faceapp import arg_types
 from stargan import attention
 from stargan import augment
+from stargan.losses import stargan as losses
 from stargan.models import stargan as networks
 
 
@@ -60,7 +61,23 @@ def add_quality_arguments(parser):
                        'not for those), e.g. translation,cutout. For '
                        'small datasets; the default stays none until it is '
                        'measured'))
+    add_adversarial_arguments(q)
     add_generator_arguments(q)
+
+
+def add_adversarial_arguments(group):
+    """``--adversarial`` and ``--lambda-r1``."""
+    group.add_argument('--adversarial', choices=sorted(losses.ADVERSARIAL),
+                       default='wgan-gp', help=(
+        'D\'s objective. wgan-gp (the paper\'s): a WGAN critic with the '
+        'gradient penalty at interpolates of real and fake images, weight '
+        '--lambda-gp. r1 (StarGAN v2\'s): the non-saturating logistic loss '
+        'with the R1 penalty, the squared gradient of D at real images, '
+        'weight --lambda-r1; measured in docs/QUALITY.md'))
+    group.add_argument('--lambda-r1', type=arg_types.non_negative_float,
+                       default=1.0, help=(
+        'with --adversarial r1: weight gamma of the penalty gamma / 2 * '
+        'E|grad D(x)|^2 (StarGAN v2: 1)'))
 
 
 def add_generator_arguments(group):
@@ -102,7 +119,7 @@ def add_generator_arguments(group):
 
 
 def check(opts):
-    """Rejects an unknown ``--upsample``, and ``--augment``, ``--generator
+    """Rejects an unknown ``--upsample``, and ``--adversarial``, ``--augment``, ``--generator
     attention`` and ``--upsample resize`` with a model that does not use
     them (ValueError naming the flag)."""
     upsample = opts.get('upsample', 'deconv')
@@ -115,6 +132,9 @@ def check(opts):
         raise ValueError('--upsample {} works with --model stargan only; '
                          '--model {} has its own generators (leave '
                          '--upsample out)'.format(upsample, opts['model']))
+    if opts.get('adversarial', 'wgan-gp') != 'wgan-gp':
+        raise ValueError('--adversarial works with --model stargan only; '
+                         '--model {} has --gan-loss'.format(opts['model']))
     if opts.get('augment', 'none') != 'none':
         raise ValueError('--augment works with --model stargan only, not '
                          '--model {}'.format(opts['model']))

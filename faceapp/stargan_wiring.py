@@ -82,7 +82,10 @@ def build(opts, train, test, device, comm=None):
         # Runs written before the attention generator have no mask weights
         # (and a plain generator, which ignores them).
         lambda_mask=opts.get('lambda_mask', attention.LAMBDA_MASK),
-        lambda_mask_tv=opts.get('lambda_mask_tv', attention.LAMBDA_MASK_TV))
+        lambda_mask_tv=opts.get('lambda_mask_tv', attention.LAMBDA_MASK_TV),
+        # Runs written before the choice trained the paper's WGAN-GP.
+        adversarial=opts.get('adversarial', 'wgan-gp'),
+        lambda_r1=opts.get('lambda_r1', 1.))
     shown = updater.inference_generator()  # the average, when kept
     is_joint = isinstance(train, joint.JointDataset)
     evaluating = bool(opts['eval_interval'])

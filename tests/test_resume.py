@@ -166,6 +166,12 @@ def test_resume_with_augmentation_is_bitwise_identical(tmp_path):
         tmp_path, ['--augment', 'color,translation,cutout'])
 
 
+def test_resume_with_the_r1_objective_is_bitwise_identical(tmp_path):
+    final = _whole_then_stopped_and_resumed(tmp_path, ['--adversarial', 'r1'])
+    with open(os.path.join(os.path.dirname(final), 'args.json')) as f:
+        assert json.load(f)['adversarial'] == 'r1'
+
+
 def test_resume_with_the_attention_generator_is_bitwise_identical(tmp_path):
     final = _whole_then_stopped_and_resumed(
         tmp_path, ['--generator', 'attention'])
@@ -186,7 +192,8 @@ def test_divergence_stops_and_keeps_the_last_good_snapshot(
         loss = wgan(real, fake)
         return loss * np.float32('nan') if calls['n'] > 12 else loss
 
-    monkeypatch.setattr(stargan_updater.losses, 'wgan_dis_loss', poisoned)
+    monkeypatch.setitem(stargan_updater.losses.ADVERSARIAL, 'wgan-gp',
+                        (poisoned, stargan_updater.losses.wgan_gen_loss))
     out = str(tmp_path / 'nan')
     assert train.main(ARGS + ['--out', out]) == 1
     assert 'dis/loss' in capsys.readouterr().err

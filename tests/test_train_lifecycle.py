@@ -175,7 +175,8 @@ def _poison_after(monkeypatch, n_calls):
         loss = wgan(real, fake)
         return loss * np.float32('nan') if calls['n'] > n_calls else loss
 
-    monkeypatch.setattr(stargan_updater.losses, 'wgan_dis_loss', poisoned)
+    monkeypatch.setitem(stargan_updater.losses.ADVERSARIAL, 'wgan-gp',
+                        (poisoned, stargan_updater.losses.wgan_gen_loss))
 
 
 @pytest.mark.parametrize('n_calls, says', [

@@ -1,5 +1,5 @@
-"""StarGAN training step: WGAN-GP critic every iteration, generator every
-``n_critic``."""
+"""StarGAN training step: the critic (WGAN-GP, or the logistic loss with
+R1) every iteration, the generator every ``n_critic``."""
 import numpy
 
 import chainer
@@ -84,6 +84,13 @@ class StarGANUpdater(training.updaters.StandardUpdater):
             (:func:`stargan.attention.mask_losses`, over the translation's
             and the reconstruction's); only with an attention generator.
         lambda_mask_tv (float): Weight of their total variation.
+        adversarial (str): A key of :data:`stargan.losses.stargan.ADVERSARIAL`:
+            ``'wgan-gp'`` (the paper's: WGAN critic, penalty
+            ``lambda_gp * E[(|grad D(x_hat)| - 1)^2]`` at interpolates) or
+            ``'r1'`` (StarGAN v2's: non-saturating logistic loss, penalty
+            ``lambda_r1 / 2 * E[|grad D(x)|^2]`` at the reals D scored).
+            Either is reported as ``dis/loss_gp``.
+        lambda_r1 (float): Weight of the R1 penalty (StarGAN v2: 1).
 
     Attributes:
         ema (~stargan.ema.ExponentialMovingAverage or None): The average.
@@ -94,7 +101,11 @@ class StarGANUpdater(training.updaters.StandardUpdater):
                  lambda_gp=10., device='@numpy', seed=0, flip=False,
                  shard=(0, 1), ema_beta=0., augment='none',
                  lambda_mask=attention.LAMBDA_MASK,
-                 lambda_mask_tv=attention.LAMBDA_MASK_TV):
+                 lambda_mask_tv=attention.LAMBDA_MASK_TV,
+                 adversarial='wgan-gp', lambda_r1=1.):
+        if adversarial not in losses.ADVERSARIAL:
+            raise ValueError('adversarial must be one of {}, got {!r}'.format(
+                sorted(losses.ADVERSARIAL), adversarial))
         super().__init__(iterator, {'gen': gen_opt, 'dis': dis_opt},
                          device=device)
         for opt in self.get_all_optimizers().values():
@@ -104,6 +115,7 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         self.n_critic = n_critic
         self.lambda_cls, self.lambda_rec = lambda_cls, lambda_rec
         self.lambda_gp = lambda_gp
+        self.adversarial, self.lambda_r1 = adversarial, lambda_r1
         self.lambda_mask, self.lambda_mask_tv = lambda_mask, lambda_mask_tv
         self.flip = flip
         self.rng = numpy.random.RandomState(seed)
@@ -172,31 +184,43 @@ class StarGANUpdater(training.updaters.StandardUpdater):
                                 for k, v in draws.items()})
 
     def dis_loss(self, x_real, c_org, c_trg, mask=None):
-        """D's objective: WGAN critic + classification of reals + GP.
+        """D's objective: adversarial loss + classification of reals +
+        gradient penalty.
 
         ``mask`` (joint training) marks the real labels that are known.
         """
         dis = self.discriminator
         x_seen = self._augmented(x_real)
+        if self.adversarial == 'r1':  # R1 differentiates D at the reals
+            x_seen = chainer.Variable(chainer.as_array(x_seen))
         src_real, cls_real = dis(x_seen)
         with chainer.no_backprop_mode():
             x_fake = self._augmented(self.generator(x_real, c_trg))
         src_fake, _ = dis(x_fake)
-        loss_adv = losses.wgan_dis_loss(src_real, src_fake)
+        loss_adv = losses.ADVERSARIAL[self.adversarial][0](src_real,
+                                                           src_fake)
         loss_cls = losses.classification_loss(cls_real, c_org,
                                               self.group_sizes, mask=mask)
-        alpha = self.input_device.send(self._mine(self.rng.uniform(
-            size=(len(x_real) * self.n_shards, 1, 1, 1))).astype(x_real.dtype))
-        x_hat = losses.interpolate(x_seen, x_fake, alpha)
-        loss_gp = losses.gradient_penalty(lambda x: dis(x)[0], x_hat)
-        loss = (loss_adv + self.lambda_cls * loss_cls
-                + self.lambda_gp * loss_gp)
+        loss_gp, weight = self._penalty(x_seen, x_fake, src_real)
+        loss = loss_adv + self.lambda_cls * loss_cls + weight * loss_gp
         chainer.report({
             'loss': loss, 'loss_real': -chainer.functions.mean(src_real),
             'loss_fake': chainer.functions.mean(src_fake),
             'loss_cls': loss_cls, 'loss_gp': loss_gp,
             'acc': self._accuracy(cls_real, c_org, mask)}, dis)
         return loss
+
+    def _penalty(self, x_seen, x_fake, src_real):
+        """The gradient penalty and its weight: R1 at the reals D scored,
+        or WGAN-GP's at interpolates of them and the fakes."""
+        if self.adversarial == 'r1':
+            return losses.r1_penalty(src_real, x_seen), self.lambda_r1 / 2
+        alpha = self.input_device.send(self._mine(self.rng.uniform(
+            size=(len(x_seen) * self.n_shards, 1, 1, 1))).astype(
+                x_fake.dtype))
+        x_hat = losses.interpolate(x_seen, x_fake, alpha)
+        return losses.gradient_penalty(
+            lambda x: self.discriminator(x)[0], x_hat), self.lambda_gp
 
     def gen_loss(self, x_real, c_org, c_trg, mask=None):
         """G's objective: fool D, be classified as c_trg, reconstruct x.
@@ -208,7 +232,7 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         with links.frozen_parameters():  # no gradients for D's parameters
             src_fake, cls_fake = self.discriminator(self._augmented(x_fake))
         x_rec, a_rec = attention.with_mask(self.generator, x_fake, c_org)
-        loss_fake = losses.wgan_gen_loss(src_fake)
+        loss_fake = losses.ADVERSARIAL[self.adversarial][1](src_fake)
         loss_cls = losses.classification_loss(cls_fake, c_trg,
                                               self.group_sizes, mask=mask)
         loss_rec = losses.reconstruction_loss(x_real, x_rec)

@@ -30,6 +30,64 @@ def wgan_gen_loss(src_fake):
     return -F.mean(src_fake)
 
 
+def logistic_dis_loss(src_real, src_fake):
+    """Non-saturating logistic loss of D (Goodfellow et al. 2014, as
+    StarGAN v2 uses it): ``E[softplus(-D(x))] + E[softplus(D(G(x)))]``.
+
+    Args:
+        src_real (~chainer.Variable): Logits of real images, any shape.
+        src_fake (~chainer.Variable): Logits of fakes, any shape.
+
+    Returns:
+        ~chainer.Variable: Scalar float32.
+    """
+    return F.mean(F.softplus(-src_real)) + F.mean(F.softplus(src_fake))
+
+
+def logistic_gen_loss(src_fake):
+    """Non-saturating generator loss: ``E[softplus(-D(G(x)))]``.
+
+    Args:
+        src_fake (~chainer.Variable): Logits of fakes, any shape.
+
+    Returns:
+        ~chainer.Variable: Scalar float32.
+    """
+    return F.mean(F.softplus(-src_fake))
+
+
+def r1_penalty(src_real, x_real):
+    """R1 penalty (Mescheder et al. 2018) ``E[||grad_x D(x)||_2^2]`` on
+    real images, without the usual factor 1/2 (the caller's weight has it).
+
+    ``D(x)`` is the mean of each image's logit map (a PatchGAN critic gives
+    a map), so the penalty does not grow with the map's size. The gradient
+    is taken with ``enable_double_backprop=True``, so the penalty can be
+    differentiated with respect to D's parameters.
+
+    Args:
+        src_real (~chainer.Variable): float32 ``(N, ...)`` logits computed
+            from ``x_real``.
+        x_real (~chainer.Variable): float32 ``(N, C, H, W)``, the input
+            ``src_real`` was computed from.
+
+    Returns:
+        ~chainer.Variable: Scalar float32.
+    """
+    n = src_real.shape[0]
+    per_image = F.mean(F.reshape(src_real, (n, -1)), axis=1)
+    grad, = chainer.grad([F.sum(per_image)], [x_real],
+                         enable_double_backprop=True)
+    return F.sum(grad * grad) / n
+
+
+#: StarGAN's adversarial objectives: name -> (D's loss, G's loss). The
+#: penalty that goes with each is the updater's: WGAN-GP's at interpolates,
+#: R1 at the reals.
+ADVERSARIAL = {'wgan-gp': (wgan_dis_loss, wgan_gen_loss),
+               'r1': (logistic_dis_loss, logistic_gen_loss)}
+
+
 def interpolate(x_real, x_fake, alpha):
     """Points on the lines between real and fake images.
 

@@ -45,6 +45,8 @@ def test_a_zero_size_is_refused_for_both_models(given, key):
                                 "got 'bilinear'"),
     (dict(CYCLEGAN, upsample='resize'), '--upsample resize works with '
      '--model stargan only'),
+    (dict(CYCLEGAN, adversarial='r1'), '--adversarial works with --model '
+     'stargan only'),
 ])
 def test_bad_options_are_one_option_error(given, message):
     with pytest.raises(options.OptionError, match=message):
@@ -54,3 +56,8 @@ def test_bad_options_are_one_option_error(given, message):
 def test_upsampling_defaults_to_the_papers_deconvolution():
     assert options.resolve({})['upsample'] == 'deconv'
     assert options.resolve(dict(upsample='resize'))['upsample'] == 'resize'
+
+
+def test_the_adversarial_loss_defaults_to_the_papers_wgan_gp():
+    assert options.resolve({})['adversarial'] == 'wgan-gp'
+    assert options.resolve({})['lambda_r1'] == 1.0

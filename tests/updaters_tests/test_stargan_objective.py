@@ -34,7 +34,7 @@ def test_train_py_and_the_updater_default_to_the_papers_weights():
     assert {k: params[k].default for k in LAMBDAS} == LAMBDAS
 
 
-def _setup(group_sizes, n=4, size=16):
+def _setup(group_sizes, n=4, size=16, **kwargs):
     c_dim = sum(group_sizes)
     with chainer.using_config('dtype', np.float64):
         np.random.seed(0)
@@ -54,7 +54,7 @@ def _setup(group_sizes, n=4, size=16):
     opts[0].setup(gen)
     opts[1].setup(dis)
     updater = StarGANUpdater(it, gen, dis, opts[0], opts[1], group_sizes,
-                             seed=3)  # the default weights
+                             seed=3, **kwargs)  # the default weights
     return updater, x, c_org, c_trg
 
 
@@ -131,3 +131,39 @@ def test_g_loss_is_the_documented_sum(group_sizes):
     assert loss == pytest.approx(-src_fake.mean() + 1. * cls + 10. * rec,
                                  rel=RTOL)
     assert min(abs(cls), 9 * rec) > 1e3 * RTOL * abs(loss)
+
+
+def _softplus(z):
+    return np.logaddexp(0, z)
+
+
+@pytest.mark.parametrize('group_sizes', [[3], [1, 1, 1]])
+def test_the_r1_objective_is_the_documented_sum(group_sizes):
+    # --adversarial r1: L_D = E[softplus(-D(x))] + E[softplus(D(G(x, c')))]
+    #   + lambda_cls * L_cls + lambda_r1 / 2 * E|grad_x mean D_src(x)|^2
+    # and G's adversarial term E[softplus(-D(G(x, c')))].
+    updater, x, c_org, c_trg = _setup(group_sizes, adversarial='r1',
+                                      lambda_r1=3.)
+    gen, dis = updater.generator, updater.discriminator
+    loss, obs = _reported(updater.dis_loss, dis, 'dis', x, c_org, c_trg)
+    src_real, cls_real = _scores(dis, x)
+    src_fake, _ = _scores(dis, gen(x, c_trg).array)
+    cells = src_real[0].size
+    grad = _input_gradient(dis, x).reshape(len(x), -1) / cells
+    r1 = (grad ** 2).sum(1).mean()
+    cls = _cls_loss(cls_real, c_org, group_sizes)
+    adv = _softplus(-src_real).mean() + _softplus(src_fake).mean()
+    assert obs['dis/loss_gp'] == pytest.approx(r1, rel=RTOL)
+    assert loss == pytest.approx(adv + 1. * cls + 1.5 * r1, rel=RTOL)
+    assert min(abs(cls), 1.4 * r1) > 1e3 * RTOL * abs(loss)
+
+    g_loss, g_obs = _reported(updater.gen_loss, gen, 'gen', x, c_org, c_trg)
+    fake = gen(x, c_trg).array
+    src_fake, cls_fake = _scores(dis, fake)
+    assert g_obs['gen/loss_fake'] == pytest.approx(
+        _softplus(-src_fake).mean(), rel=RTOL)
+
+
+def test_an_unknown_adversarial_loss_is_refused_by_name():
+    with pytest.raises(ValueError, match='adversarial'):
+        _setup([3], adversarial='hinge')

@@ -82,6 +82,68 @@ def test_gradient_penalty_is_differentiable_in_the_critics_parameters():
     np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-7)
 
 
+def test_logistic_losses_on_known_scores():
+    real = np.array([[1.], [3.]], np.float64)
+    fake = np.array([[-1.], [0.]], np.float64)
+    softplus = lambda z: np.log1p(np.exp(z))  # NOQA
+    assert float(losses.logistic_dis_loss(real, fake).array) == \
+        pytest.approx(softplus(-real).mean() + softplus(fake).mean())
+    assert float(losses.logistic_gen_loss(fake).array) == pytest.approx(
+        softplus(-fake).mean())
+
+
+def test_r1_penalty_of_a_linear_critic_is_analytic():
+    # A 2x2 logit map of one linear score per cell: the map's mean has
+    # the gradient w.mean over cells, the same for every image.
+    w = np.random.RandomState(0).randn(4, 3, 4, 4)
+    x = chainer.Variable(np.random.RandomState(1).randn(5, 3, 4, 4))
+    scores = F.reshape(F.tensordot(x, w, axes=([1, 2, 3], [1, 2, 3])),
+                       (5, 1, 2, 2))
+    r1 = losses.r1_penalty(scores, x)
+    assert float(r1.array) == pytest.approx(
+        (w.mean(axis=0) ** 2).sum(), rel=1e-9)
+
+
+def test_r1_penalty_equals_finite_difference_estimate():
+    critic, _ = _tiny_critic()
+    x = np.random.RandomState(2).uniform(-1, 1, (2, 3, 16, 16))
+    v = chainer.Variable(x)
+    r1 = losses.r1_penalty(critic(v), v)
+
+    def total(a):
+        with chainer.no_backprop_mode():
+            s = critic(a).array
+            return float(s.reshape(len(a), -1).mean(axis=1).sum())
+
+    h = 1e-5
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        up, down = x.copy(), x.copy()
+        up[idx] += h
+        down[idx] -= h
+        grad[idx] = (total(up) - total(down)) / (2 * h)
+    expected = (grad.reshape(2, -1) ** 2).sum(1).mean()
+    assert float(r1.array) == pytest.approx(expected, rel=1e-6)
+
+
+def test_r1_penalty_is_differentiable_in_the_critics_parameters():
+    critic, dis = _tiny_critic()
+    x = np.random.RandomState(3).uniform(-1, 1, (2, 3, 16, 16))
+    W1 = dis.body[0].W
+
+    def r1_value():
+        v = chainer.Variable(x)
+        return losses.r1_penalty(critic(v), v)
+
+    dis.cleargrads()
+    r1_value().backward()
+    analytic = W1.grad.copy()
+    numeric, = gradient_check.numerical_grad(
+        lambda: (r1_value().array,), (W1.array,), (np.ones((), np.float64),),
+        eps=1e-5)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-7)
+
+
 def test_classification_loss_softmax_for_single_label():
     logits = np.array([[2., 0., 0.], [0., 0., 0.]], np.float32)
     target = np.array([[1, 0, 0], [0, 1, 0]], np.float32)
