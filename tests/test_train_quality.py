@@ -136,4 +136,5 @@ def test_help_explains_both_flags(capsys):
         train.main(['--help'])
     out = ' '.join(capsys.readouterr().out.split())
     assert '--ema-beta' in out and '0 turns it off' in out
-    assert '--augment' in out and 'stays none until it is measured' in out
+    assert '--augment' in out and 'the default stays none' in out
+    assert '--adversarial' in out and 'R1 penalty' in out
