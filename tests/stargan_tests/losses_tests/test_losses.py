@@ -43,6 +43,31 @@ def _tiny_critic():
     return lambda v: dis(v)[0], dis
 
 
+def _numeric_input_gradient(total, x, h=1e-5):
+    """Central differences of the scalar ``total(x)`` at every entry."""
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(*x.shape):
+        up, down = x.copy(), x.copy()
+        up[idx] += h
+        down[idx] -= h
+        grad[idx] = (total(up) - total(down)) / (2 * h)
+    return grad
+
+
+def _numeric_parameter_check(value, dis):
+    """Backprop of ``value()`` into D's first weights matches central
+    differences (the penalty is differentiable in D's parameters)."""
+    W1 = dis.body[0].W
+    dis.cleargrads()
+    value().backward()
+    analytic = W1.grad.copy()
+    numeric, = gradient_check.numerical_grad(
+        lambda: (value().array,), (W1.array,), (np.ones((), np.float64),),
+        eps=1e-5)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-7)
+    return dis
+
+
 def test_gradient_penalty_equals_finite_difference_estimate():
     critic, _ = _tiny_critic()
     x = np.random.RandomState(2).uniform(-1, 1, (2, 3, 16, 16))
@@ -52,13 +77,7 @@ def test_gradient_penalty_equals_finite_difference_estimate():
         with chainer.no_backprop_mode():
             return float(F.sum(critic(v)).array)
 
-    h = 1e-5
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(*x.shape):
-        up, down = x.copy(), x.copy()
-        up[idx] += h
-        down[idx] -= h
-        grad[idx] = (total(up) - total(down)) / (2 * h)
+    grad = _numeric_input_gradient(total, x)
     norms = np.sqrt((grad.reshape(2, -1) ** 2).sum(1))
     expected = ((norms - 1) ** 2).mean()
     assert float(gp.array) == pytest.approx(expected, rel=1e-6)
@@ -67,19 +86,11 @@ def test_gradient_penalty_equals_finite_difference_estimate():
 def test_gradient_penalty_is_differentiable_in_the_critics_parameters():
     critic, dis = _tiny_critic()
     x = np.random.RandomState(3).uniform(-1, 1, (2, 3, 16, 16))
-    W1 = dis.body[0].W
-
-    def gp_value():
-        return losses.gradient_penalty(critic, chainer.Variable(x))
-
+    _numeric_parameter_check(
+        lambda: losses.gradient_penalty(critic, chainer.Variable(x)), dis)
     dis.cleargrads()
-    gp_value().backward()
-    analytic = W1.grad.copy()
+    losses.gradient_penalty(critic, chainer.Variable(x)).backward()
     assert dis.cls.W.grad is None or not np.any(dis.cls.W.grad)
-    numeric, = gradient_check.numerical_grad(
-        lambda: (gp_value().array,), (W1.array,), (np.ones((), np.float64),),
-        eps=1e-5)
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-7)
 
 
 def test_logistic_losses_on_known_scores():
@@ -115,13 +126,7 @@ def test_r1_penalty_equals_finite_difference_estimate():
             s = critic(a).array
             return float(s.reshape(len(a), -1).mean(axis=1).sum())
 
-    h = 1e-5
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(*x.shape):
-        up, down = x.copy(), x.copy()
-        up[idx] += h
-        down[idx] -= h
-        grad[idx] = (total(up) - total(down)) / (2 * h)
+    grad = _numeric_input_gradient(total, x)
     expected = (grad.reshape(2, -1) ** 2).sum(1).mean()
     assert float(r1.array) == pytest.approx(expected, rel=1e-6)
 
@@ -129,19 +134,12 @@ def test_r1_penalty_equals_finite_difference_estimate():
 def test_r1_penalty_is_differentiable_in_the_critics_parameters():
     critic, dis = _tiny_critic()
     x = np.random.RandomState(3).uniform(-1, 1, (2, 3, 16, 16))
-    W1 = dis.body[0].W
 
     def r1_value():
         v = chainer.Variable(x)
         return losses.r1_penalty(critic(v), v)
 
-    dis.cleargrads()
-    r1_value().backward()
-    analytic = W1.grad.copy()
-    numeric, = gradient_check.numerical_grad(
-        lambda: (r1_value().array,), (W1.array,), (np.ones((), np.float64),),
-        eps=1e-5)
-    np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-7)
+    _numeric_parameter_check(r1_value, dis)
 
 
 def test_classification_loss_softmax_for_single_label():
