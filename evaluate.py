@@ -168,7 +168,7 @@ def run_joint(args, snapshot, train, test, gen, device, out):
             result, data = joint_eval.evaluate_dataset(
                 gen, test, k, clf, args.n_test, device,
                 [m for m in args.metrics if m != 'inception_fid'],
-                scoring.ground_truth(test.datasets[k]),
+                scoring.ground_truth(test.datasets[k], args.n_test),
                 reference=(x_tr, c_tr))
             result = scoring.judged(result, clf_acc, sizes)
             result.update(n_test=len(x))

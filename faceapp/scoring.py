@@ -29,12 +29,14 @@ class JudgeOptions:
     seed: int = 0
 
 
-def ground_truth(dataset, rows):
+def ground_truth(dataset, limit=None):
     """``(positions, labels) -> images``: the true renderings, in other
-    domains, of the test images at those positions of the evaluated
-    ``rows`` of ``dataset`` (synthetic faces only; None otherwise)."""
+    domains, of the test images ``evaluation.dataset_arrays(dataset,
+    limit)`` takes, by their positions there (synthetic faces only; None
+    otherwise)."""
     if not hasattr(dataset, 'render_label'):
         return None
+    rows = evaluation.dataset_rows(dataset, limit)
     return lambda pos, labels: numpy.stack(
         [dataset.render_label(int(rows[i]), c) for i, c in zip(pos, labels)])
 
@@ -90,7 +92,7 @@ def score_stargan(gen, train, test, n_test, names, options, device,
     x_tr, c_tr = evaluation.dataset_arrays(train)
     x, c = evaluation.dataset_arrays(test, n_test)
     clf, clf_acc = judge(x_tr, c_tr, sizes, x, c, options, device)
-    truth = ground_truth(test, evaluation.dataset_rows(test, n_test))
+    truth = ground_truth(test, n_test)
     data = evaluation.make_eval_data(gen, clf, x, c, sizes,
                                      train.label_names, device, truth)
     data = dataclasses.replace(data, inception=inception,

@@ -182,7 +182,8 @@ def test_every_lambda_and_learning_rate_flag_is_checked():
     flags = [a for a in parser._actions if any(
         f.startswith('--lambda-') or f.endswith('-lr')
         for f in a.option_strings)]
-    assert len(flags) == 11  # with --lambda-mask and --lambda-mask-tv
+    # with --lambda-mask, --lambda-mask-tv and --lambda-r1
+    assert len(flags) == 12
     for action in flags:
         with pytest.raises(Exception):
             action.type('-1')

@@ -42,7 +42,7 @@ def test_ground_truth_follows_the_evaluated_rows():
     test = datasets.SyntheticFaceDataset(30, size=32, seed=5)
     rows = evaluation.dataset_rows(test, 7)
     assert rows[-1] > 6  # spread, not the first seven
-    truth = scoring.ground_truth(test, rows)
+    truth = scoring.ground_truth(test, 7)
     label = numpy.eye(len(test.label_names), dtype=numpy.float32)[[1, 2]]
     got = truth(numpy.array([0, 5]), label)
     want = numpy.stack([test.render_label(int(rows[0]), label[0]),
