@@ -146,7 +146,8 @@ def judge_for(train, test, n_test, cache_dir, iterations, seed, device,
 
     Args:
         train: Training dataset (the judge learns its real images).
-        test: Test dataset (``n_test`` of its images, spread over it, measure the judge).
+        test: Test dataset (``n_test`` of its images, spread over it,
+            measure the judge).
         n_test (int): Test images used.
         cache_dir (str): Classifier cache (None: no cache).
         iterations (int): Classifier training steps.

@@ -121,9 +121,9 @@ def add_generator_arguments(group):
 
 
 def check(opts):
-    """Rejects an unknown ``--upsample``, and ``--adversarial``, ``--augment``, ``--generator
-    attention`` and ``--upsample resize`` with a model that does not use
-    them (ValueError naming the flag)."""
+    """Rejects an unknown ``--upsample``, and ``--adversarial``,
+    ``--augment``, ``--generator attention`` and ``--upsample resize`` with
+    a model that does not use them (ValueError naming the flag)."""
     upsample = opts.get('upsample', 'deconv')
     if upsample not in networks.UPSAMPLES:
         raise ValueError('--upsample must be one of {}, got {!r}'.format(
