@@ -65,7 +65,6 @@ def _numeric_parameter_check(value, dis):
         lambda: (value().array,), (W1.array,), (np.ones((), np.float64),),
         eps=1e-5)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-7)
-    return dis
 
 
 def test_gradient_penalty_equals_finite_difference_estimate():
