@@ -16,8 +16,9 @@ preset            preset name the run used (``small``, ``paper``, ...)
 image_size        side S of the faces the generator was trained on
 g_conv_dim        generator width (channels of its first layer)
 g_res             generator residual blocks
-generator         ``'plain'`` or ``'attention'`` (:data:`stargan.attention.
-                  GENERATORS`; ``--generator``); absent means plain
+generator         ``'plain'``, ``'attention'`` or ``'recolour'``
+                  (:data:`stargan.generators.GENERATORS`;
+                  ``--generator``); absent means plain
 upsample          ``'deconv'`` or ``'resize'`` (:data:`stargan.models.
                   stargan.UPSAMPLES`; ``--upsample``); absent means deconv
 label_names       name of each label position, length L
@@ -50,7 +51,7 @@ from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
 from faceapp.snapshots import UnsafeFileError
-from stargan import attention
+from stargan import generators
 from stargan.models import stargan as networks
 
 FORMAT_VERSION = 1
@@ -162,7 +163,7 @@ def load_exported(path):
 
     Returns:
         tuple: ``(generator, config)``: a CPU
-        generator of the config's kind (:data:`stargan.attention.
+        generator of the config's kind (:data:`stargan.generators.
         GENERATORS`) and the config dict.
 
     Raises:
@@ -245,7 +246,7 @@ def check_config(config, path):
     if not ok or not isinstance(names, list) or flat != names or not names:
         raise bad('attribute_groups {!r} do not list label_names {!r} in '
                   'order'.format(groups, names))
-    for key, known, default in (('generator', attention.GENERATORS, 'plain'),
+    for key, known, default in (('generator', generators.GENERATORS, 'plain'),
                                 ('upsample', networks.UPSAMPLES, 'deconv')):
         value = config.get(key, default)
         if not isinstance(value, str) or value not in known:
@@ -258,7 +259,7 @@ def check_config(config, path):
 
 
 def _build(config):
-    return attention.GENERATORS[config.get('generator', 'plain')](
+    return generators.GENERATORS[config.get('generator', 'plain')](
         len(config['label_names']), config['g_conv_dim'], config['g_res'],
         upsample=config.get('upsample', 'deconv'))
 

@@ -6,6 +6,7 @@ import argparse
 
 from faceapp import arg_types
 from stargan import attention
+from stargan import generators
 from stargan import augment
 from stargan.losses import stargan as losses
 from stargan.models import stargan as networks
@@ -85,25 +86,28 @@ def add_adversarial_arguments(group):
 def add_generator_arguments(group):
     """``--generator``, ``--lambda-mask``, ``--lambda-mask-tv`` and
     ``--upsample``."""
-    group.add_argument('--generator', choices=sorted(attention.GENERATORS),
+    group.add_argument('--generator', choices=sorted(generators.GENERATORS),
                        default='plain', help=(
         'plain: G paints the whole output image; attention (GANimation): G '
         'paints a colour image C and a mask A in [0, 1] and outputs A * C + '
         '(1 - A) * input, so what the target does not touch is kept '
-        'exactly; sample grids then show each mask in grey under its row. '
-        'plain stays the default: measured in docs/QUALITY.md, attention '
-        'keeps skin and background but edited too little on real faces'))
+        'exactly; recolour: G keeps the input\'s pixels and moves their '
+        'colours, through affine colour maps that vary smoothly over the '
+        'image, where a mask A says, so edges and texture survive and '
+        'nothing is painted. Sample grids show each mask in grey under its '
+        'row. Measured in docs/QUALITY.md'))
     group.add_argument('--lambda-mask', type=arg_types.non_negative_float,
                        default=attention.LAMBDA_MASK, help=(
-        'with --generator attention: weight of the masks\' mean, which '
-        'pushes G to change only what it must. Too high and G learns the '
-        'identity (A = 0), against the classification loss: watch '
+        'with --generator attention or recolour: weight of the masks\' '
+        'mean, which pushes G to change only what it must. Too high and G '
+        'learns the identity (A = 0), against the classification loss: watch '
         'gen/loss_mask falling to 0 while gen/loss_cls rises (it did at '
         '0.1 in a 64 px run of docs/QUALITY.md; 0.01 is measured there too)'))
     group.add_argument('--lambda-mask-tv', type=arg_types.non_negative_float,
                        default=attention.LAMBDA_MASK_TV, help=(
-        'with --generator attention: weight of the masks\' total variation '
-        '(mean absolute difference of neighbours), for smooth masks'))
+        'with --generator attention or recolour: weight of the masks\' '
+        'total variation (mean absolute difference of neighbours), for '
+        'smooth masks'))
     group.add_argument('--upsample', choices=networks.UPSAMPLES,
                        default='deconv', help=(
         'how G doubles its feature maps, twice. deconv (the paper\'s): 4x4 '

@@ -16,7 +16,7 @@ from datasets import joint
 from datasets.loading import open_dataset
 from faceapp import run_files
 from faceapp import snapshots
-from stargan import attention
+from stargan import generators
 from stargan.models import stargan as networks
 
 
@@ -185,7 +185,7 @@ def make_stargan(opts, n_labels):
     """Returns ``(generator, discriminator)`` sized by a run's options
     (``generator``: its kind, plain for runs that predate the choice;
     ``upsample``: deconv for runs that predate it)."""
-    gen = attention.GENERATORS[opts.get('generator', 'plain')](
+    gen = generators.GENERATORS[opts.get('generator', 'plain')](
         n_labels, opts['g_conv_dim'], opts['g_res'],
         upsample=opts.get('upsample', 'deconv'))
     dis = networks.Discriminator(opts['image_size'], n_labels,
@@ -231,14 +231,24 @@ def check_generator_kind(path, opts):
     gen_prefix = run_files.GEN_PREFIXES['gen']
     if not snapshots.has_key_prefix(path, gen_prefix):
         return
-    saved = 'attention' if snapshots.has_key_prefix(
-        path, gen_prefix + 'a_out/') else 'plain'
+    saved = saved_generator_kind(path, gen_prefix)
     _refuse_other(path, 'generator', saved, opts.get('generator', 'plain'))
     # up1/W is a deconvolution's (in, out, 4, 4) or a convolution's
     # (out, in, 3, 3).
     shape = snapshots.array_shape(path, gen_prefix + 'up1/W')
     saved = 'resize' if shape and shape[-1] == 3 else 'deconv'
     _refuse_other(path, 'upsample', saved, opts.get('upsample', 'deconv'))
+
+
+def saved_generator_kind(path, gen_prefix):
+    """The ``--generator`` kind whose weights a snapshot holds under
+    ``gen_prefix``: a colour head ``t_out`` is recolour's, a mask head
+    ``a_out`` without it attention's."""
+    if snapshots.has_key_prefix(path, gen_prefix + 't_out/'):
+        return 'recolour'
+    if snapshots.has_key_prefix(path, gen_prefix + 'a_out/'):
+        return 'attention'
+    return 'plain'
 
 
 def _refuse_other(path, flag, saved, wanted):

@@ -145,8 +145,9 @@ def with_mask(generator, x, c):
     masks whatever the generator kind.
 
     Args:
-        generator (callable): A generator of :data:`GENERATORS` (or its
-            average, which is of the same class).
+        generator (callable): A generator of
+            :data:`stargan.generators.GENERATORS` (or its average, which
+            is of the same class).
         x (~chainer.Variable or array): float32 ``(N, 3, H, W)``.
         c (~chainer.Variable or array): float32 ``(N, L)``.
 
@@ -157,7 +158,3 @@ def with_mask(generator, x, c):
     paint = getattr(generator, 'forward_with_mask', None)
     return (generator(x, c), None) if paint is None else paint(x, c)
 
-
-#: ``--generator`` name -> class, built as ``cls(c_dim, conv_dim, n_res,
-#: upsample)``.
-GENERATORS = {'plain': networks.Generator, 'attention': AttentionGenerator}

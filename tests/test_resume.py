@@ -172,14 +172,17 @@ def test_resume_with_the_r1_objective_is_bitwise_identical(tmp_path):
         assert json.load(f)['adversarial'] == 'r1'
 
 
-def test_resume_with_the_attention_generator_is_bitwise_identical(tmp_path):
-    final = _whole_then_stopped_and_resumed(
-        tmp_path, ['--generator', 'attention'])
-    # The mask head is part of the model, its optimizer and its average.
+@pytest.mark.parametrize('kind, heads', [('attention', ('a_out/',)),
+                                         ('recolour', ('a_out/', 't_out/'))])
+def test_resume_with_a_masked_generator_is_bitwise_identical(tmp_path, kind,
+                                                             heads):
+    final = _whole_then_stopped_and_resumed(tmp_path, ['--generator', kind])
+    # The heads are part of the model, its optimizer and its average.
     keys = _params(final)
     for prefix in ('updater/model:gen/', 'updater/ema/average/',
                    'updater/optimizer:gen/'):
-        assert any(k.startswith(prefix + 'a_out/') for k in keys), prefix
+        for head in heads:
+            assert any(k.startswith(prefix + head) for k in keys), prefix
 
 
 def test_divergence_stops_and_keeps_the_last_good_snapshot(

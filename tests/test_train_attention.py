@@ -1,5 +1,5 @@
-"""train.py --generator attention end to end: one and several datasets,
-the export, loading from a snapshot, translate.py, refusals (of
+"""train.py --generator attention and recolour end to end: one and several
+datasets, the export, loading from a snapshot, translate.py, refusals (of
 --upsample resize too)."""
 import json
 import os
@@ -14,21 +14,27 @@ from faceapp import export
 from faceapp import model_loading
 from faceapp import run_files
 from faceapp import translation
-from stargan import attention
+from stargan import generators
 import train
 import translate
 
 TINY = ['--preset', 'tiny', '--n-train', '20', '--n-test', '5',
         '--n-samples', '2', '--log-interval', '2', '--eval-interval', '0',
-        '--n-critic', '1', '--iterations', '2', '--generator', 'attention']
+        '--n-critic', '1', '--iterations', '2']
 JOINT = ['--dataset', 'synthetic:expression', '--dataset', 'synthetic:hair']
 
 
-@pytest.fixture(scope='module')
-def run(tmp_path_factory):
-    out = str(tmp_path_factory.mktemp('attention') / 'run')
-    assert train.main(TINY + ['--out', out]) == 0
-    return out
+#: The generators with a mask.
+MASKED = ['attention', 'recolour']
+
+
+@pytest.fixture(scope='module', params=MASKED)
+def run(request, tmp_path_factory):
+    """A tiny run of each masked generator: ``(out dir, kind)``."""
+    out = str(tmp_path_factory.mktemp(request.param) / 'run')
+    assert train.main(TINY + ['--generator', request.param,
+                              '--out', out]) == 0
+    return out, request.param
 
 
 def _last_log(out):
@@ -36,13 +42,14 @@ def _last_log(out):
         return json.load(f)[-1]
 
 
-def test_the_run_exports_and_reloads_an_attention_generator(run):
+def test_the_run_exports_and_reloads_its_generator(run):
+    run, kind = run
+    cls = generators.GENERATORS[kind]
     gen, config = export.load_exported(os.path.join(run, export.EXPORT_NAME))
-    assert config['generator'] == 'attention'
-    assert isinstance(gen, attention.AttentionGenerator)
+    assert config['generator'] == kind and type(gen) is cls
     snap = os.path.join(run, 'snapshot_iter_2')
     from_snapshot, _ = model_loading.load_model(snap)
-    assert isinstance(from_snapshot, attention.AttentionGenerator)
+    assert type(from_snapshot) is cls
     with np.load(snap) as f:  # the average of the mask head, too
         np.testing.assert_array_equal(
             from_snapshot.a_out.W.array,
@@ -71,25 +78,29 @@ def translate_py_matches_the_export(run, tmp_path):
     return config
 
 
-def test_translate_py_runs_an_attention_export(run, tmp_path):
+def test_translate_py_runs_the_export(run, tmp_path):
+    run, kind = run
     assert translate_py_matches_the_export(run, tmp_path)[
-        'generator'] == 'attention'
+        'generator'] == kind
 
 
-def test_a_joint_run_trains_and_shows_the_masks(tmp_path):
+@pytest.mark.parametrize('kind', MASKED)
+def test_a_joint_run_trains_and_shows_the_masks(tmp_path, kind):
     out = str(tmp_path / 'joint')
-    assert train.main(TINY + JOINT + ['--out', out]) == 0
+    assert train.main(TINY + JOINT + ['--generator', kind,
+                                      '--out', out]) == 0
     assert 'gen/loss_mask' in _last_log(out)
     # 2 faces (one per dataset), each with its mask row; 1 + 10 domains.
     grid = Image.open(os.path.join(out, 'samples_latest.png'))
     assert grid.size == (11 * 66 + 2, 14 + 4 * 66 + 2)
     _, config = export.load_exported(os.path.join(out, export.EXPORT_NAME))
-    assert config['generator'] == 'attention' and 'datasets' in config
+    assert config['generator'] == kind and 'datasets' in config
 
 
 #: The generator options a resumed run and CycleGAN must refuse:
 #: (flag, the other value, the default).
 KINDS = [('--generator', 'attention', 'plain'),
+         ('--generator', 'recolour', 'plain'),
          ('--upsample', 'resize', 'deconv')]
 
 
@@ -97,7 +108,7 @@ KINDS = [('--generator', 'attention', 'plain'),
 @pytest.mark.parametrize('flag, other, default', KINDS)
 def test_resuming_with_the_other_generator_is_refused(
         capsys, tmp_path, flag, other, default, other_first):
-    plain = [a for a in TINY if a not in ('--generator', 'attention')]
+    plain = TINY
     first, then = ([flag, other], []) if other_first else ([], [flag, other])
     out = str(tmp_path / 'run')
     assert train.main(plain + first + ['--out', out]) == 0
@@ -129,6 +140,6 @@ def test_help_names_the_default_and_where_it_was_measured(capsys):
     with pytest.raises(SystemExit):
         train.main(['--help'])
     out = ' '.join(capsys.readouterr().out.split())
-    assert '--generator {attention,plain}' in out
-    assert 'plain stays the default: measured in docs/QUALITY.md' in out
+    assert '--generator {attention,plain,recolour}' in out
+    assert 'Measured in docs/QUALITY.md' in out
     assert '--lambda-mask' in out and '--lambda-mask-tv' in out

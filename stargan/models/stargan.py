@@ -189,10 +189,35 @@ class Generator(chainer.Chain):
         Returns:
             ~chainer.Variable: float32 ``(N, conv_dim, H, W)``.
         """
+        return self.decode(self.encode(x, c))
+
+    def encode(self, x, c):
+        """The first half of :meth:`features`: the bottleneck, after the
+        residual blocks (read by :class:`stargan.recolour.
+        RecolourGenerator`'s colour head).
+
+        Args:
+            x (~chainer.Variable or array): float32 ``(N, 3, H, W)``.
+            c (~chainer.Variable or array): float32 ``(N, L)``.
+
+        Returns:
+            ~chainer.Variable: float32 ``(N, 4 * conv_dim, H / 4, W / 4)``.
+        """
         h = F.relu(self.n_in(self.c_in(x, c)))
         h = F.relu(self.n_d1(self.down1(h)))
         h = F.relu(self.n_d2(self.down2(h)))
-        h = self.res(h)
+        return self.res(h)
+
+    def decode(self, h):
+        """The second half of :meth:`features`: the two upsamplings.
+
+        Args:
+            h (~chainer.Variable): float32 ``(N, 4 * conv_dim, H / 4,
+                W / 4)``, as :meth:`encode` returns.
+
+        Returns:
+            ~chainer.Variable: float32 ``(N, conv_dim, H, W)``.
+        """
         h = F.relu(self.n_u1(self.up1(h)))
         return F.relu(self.n_u2(self.up2(h)))
 

@@ -15,6 +15,7 @@ from faceapp import export
 from faceapp import runs
 from faceapp.snapshots import UnsafeFileError
 from stargan import attention
+from stargan import generators
 from stargan.models import stargan as networks
 
 NAMES = ['neutral', 'smile', 'sad', 'surprised', 'angry']
@@ -42,12 +43,16 @@ def _outputs(gen):
     return y.array, a.array
 
 
-def test_export_round_trip_rebuilds_the_attention_generator(tmp_path):
-    gen, path = attention.AttentionGenerator(5, 4, 1), str(tmp_path / 'g.npz')
-    export.export_generator(path, gen, _config())
+@pytest.mark.parametrize('kind', ['attention', 'recolour'])
+def test_export_round_trip_rebuilds_the_generator(tmp_path, kind):
+    cls = generators.GENERATORS[kind]
+    gen, path = cls(5, 4, 1), str(tmp_path / 'g.npz')
+    if kind == 'recolour':  # colour maps that are not all zero
+        gen.t_out.W.array[...] = np.random.RandomState(1).normal(
+            0, .1, gen.t_out.W.shape)
+    export.export_generator(path, gen, _config(generator=kind))
     loaded, config = export.load_exported(path)
-    assert isinstance(loaded, attention.AttentionGenerator)
-    assert config['generator'] == 'attention'
+    assert type(loaded) is cls and config['generator'] == kind
     for got, want in zip(_outputs(loaded), _outputs(gen)):
         np.testing.assert_array_equal(got, want)
 
@@ -61,8 +66,12 @@ def test_an_export_whose_kind_does_not_fit_its_weights_is_refused(tmp_path):
     with pytest.raises(ValueError, match='attention generator.*missing '
                        'arrays a_out/W'):
         export.export_generator(path, networks.Generator(5, 4, 1), _config())
+    with pytest.raises(ValueError, match='recolour generator.*missing '
+                       'arrays t_out/W'):
+        export.export_generator(path, attention.AttentionGenerator(5, 4, 1),
+                                _config(generator='recolour'))
     with pytest.raises(UnsafeFileError, match='generator must be one of '
-                       "attention, plain, got 'unet'"):
+                       "attention, plain, recolour, got 'unet'"):
         export.export_generator(path, networks.Generator(5, 4, 1),
                                 _config(generator='unet'))
 

@@ -12,7 +12,7 @@ import chainer
 from faceapp import onnx_export
 from faceapp import onnx_model
 from faceapp.snapshots import UnsafeFileError
-from stargan import attention
+from stargan import generators
 from stargan.conv import functions as conv
 from stargan.models import stargan as networks
 
@@ -35,7 +35,7 @@ def _config(generator='plain', upsample='deconv'):
 def _generator(kind, upsample='deconv'):
     """A random generator whose normalisations and biases are not the
     identity (ONNX's InstanceNormalization must apply them)."""
-    gen = attention.GENERATORS[kind](len(NAMES), 4, 1, upsample)
+    gen = generators.GENERATORS[kind](len(NAMES), 4, 1, upsample)
     rng = np.random.RandomState(3)
     for name, p in gen.namedparams():
         if not name.endswith('/W'):
@@ -51,7 +51,7 @@ def _inputs(n, seed=0):
 
 
 @pytest.mark.parametrize('upsample', networks.UPSAMPLES)
-@pytest.mark.parametrize('kind', sorted(attention.GENERATORS))
+@pytest.mark.parametrize('kind', sorted(generators.GENERATORS))
 def test_onnxruntime_translates_as_chainer_at_any_batch(tmp_path, kind,
                                                         upsample):
     gen = _generator(kind, upsample)

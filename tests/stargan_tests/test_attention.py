@@ -90,7 +90,6 @@ def test_with_mask_of_either_kind():
     assert a is None and y.shape == x.shape
     y, a = attention.with_mask(attention.AttentionGenerator(3, 4, 1), x, c)
     assert a.shape == (2, 1, 16, 16)
-    assert set(attention.GENERATORS) == {'plain', 'attention'}
 
 
 def test_gradients_reach_both_heads_and_match_finite_differences():
