@@ -131,8 +131,9 @@ def to_onnx(generator, config):
     """The ONNX model of a StarGAN generator.
 
     Args:
-        generator (~stargan.models.stargan.Generator): Plain or attention
-            generator (any device; it is not changed).
+        generator (~stargan.models.stargan.Generator): A generator of any
+            kind of :data:`stargan.generators.GENERATORS` (any device; it
+            is not changed).
         config (dict): Its export config (:mod:`faceapp.export`).
 
     Returns:

@@ -168,4 +168,3 @@ class RecolourGenerator(networks.Generator):
         mask = F.sigmoid(self.a_out(self.decode(bottleneck)))
         k = spread(self.colour_maps(bottleneck))
         return attention.compose(x, recolour(x, k), mask), mask
-
