@@ -27,9 +27,16 @@ pytestmark = pytest.mark.slow
 #: reached 0.164-0.201, around the identity map's level.
 OPTIONS = ['--preset', 'small', '--dataset', 'synthetic:hair',
            '--n-train', '300', '--n-test', '50', '--n-samples', '2',
-           '--generator', 'attention', '--n-critic', '1',
+           '--n-critic', '1',
            '--g-lr', '1e-3', '--d-lr', '1e-3', '--lambda-mask', '0.01',
            '--iterations', '250', '--eval-interval', '0']
+#: How far below an untrained G's ground-truth L1 a trained one must be.
+#: An untrained attention G paints noise; an untrained recolour G is the
+#: identity map (its colour head starts at zero), so its bar is the
+#: identity's. Measured for recolour (seeds 0, 1, 2): trained 0.141 /
+#: 0.140 / 0.166 against the identity's 0.183 / 0.185 / 0.195, target
+#: accuracy 0.61 / 0.58 / 0.52 against 0.
+UNTRAINED_BAR = {'attention': 0.6, 'recolour': 0.9}
 N_TEST = 50
 METRICS = ['target_accuracy', 'ground_truth']
 
@@ -43,10 +50,11 @@ def _identity(x, c):
     return chainer.Variable(x.copy())
 
 
+@pytest.mark.parametrize('kind', ['attention', 'recolour'])
 def test_a_short_train_py_run_comes_closer_to_the_true_translation(
-        tmp_path):
+        tmp_path, kind):
     out = str(tmp_path / 'run')
-    assert train.main(OPTIONS + ['--out', out]) == 0
+    assert train.main(OPTIONS + ['--generator', kind, '--out', out]) == 0
     opts = run_files.read_options(out)
     train_set, test_set = runs.make_datasets(opts)
     judge = scoring.JudgeOptions(str(tmp_path / 'cache'), 300)
@@ -71,5 +79,6 @@ def test_a_short_train_py_run_comes_closer_to_the_true_translation(
               trained['classifier_accuracy_real']))
     assert trained['classifier_accuracy_real'] > 0.9
     assert trained['ground_truth_l1'] < 0.9 * identity['ground_truth_l1']
-    assert trained['ground_truth_l1'] < 0.6 * untrained['ground_truth_l1']
+    assert trained['ground_truth_l1'] < UNTRAINED_BAR[kind] * \
+        untrained['ground_truth_l1']
     assert trained['target_accuracy'] > untrained['target_accuracy'] + 0.2
