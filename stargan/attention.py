@@ -98,12 +98,13 @@ def mask_losses(masks):
             'loss_mask_tv': sum(mask_tv_loss(a) for a in masks) / n}
 
 
-class AttentionGenerator(networks.Generator):
-    """:class:`~stargan.models.stargan.Generator` with a second, mask head.
+class MaskedGenerator(networks.Generator):
+    """:class:`~stargan.models.stargan.Generator` with a mask head: the
+    base of the generators whose result a mask places.
 
-    The trunk is the plain generator's (same layers and parameter names, so
-    ``c_out`` is the colour head); ``a_out``, a conv7x7 to one channel with
-    a bias, followed by a sigmoid, is the mask head.
+    ``a_out``, a conv7x7 from the trunk's last features to one channel with
+    a bias, followed by a sigmoid, is the mask head (:meth:`mask`).
+    Subclasses define :meth:`forward_with_mask`.
 
     Args:
         c_dim (int): Length L of the label vector.
@@ -123,8 +124,13 @@ class AttentionGenerator(networks.Generator):
         :meth:`stargan.models.stargan.Generator.forward`'s."""
         return self.forward_with_mask(x, c)[0]
 
+    def mask(self, h):
+        """The mask of the trunk's features ``h`` (float32 ``(N, conv_dim,
+        H, W)``): float32 ``(N, 1, H, W)`` in [0, 1]."""
+        return F.sigmoid(self.a_out(h))
+
     def forward_with_mask(self, x, c):
-        """The translation (see :func:`compose`) and the mask that made it.
+        """The translation and the mask that placed it.
 
         Args:
             x (~chainer.Variable or array): float32 ``(N, 3, H, W)`` in
@@ -135,8 +141,22 @@ class AttentionGenerator(networks.Generator):
             tuple: float32 ``(N, 3, H, W)`` translations in [-1, 1] and
             float32 ``(N, 1, H, W)`` masks in [0, 1] (Variables).
         """
+        raise NotImplementedError
+
+
+class AttentionGenerator(MaskedGenerator):
+    """A :class:`MaskedGenerator` that paints where its mask says.
+
+    The trunk is the plain generator's (same layers and parameter names, so
+    ``c_out`` is the colour head); the result is :func:`compose` of the
+    input, the painted colour and the mask.
+    """
+
+    def forward_with_mask(self, x, c):
+        """:meth:`MaskedGenerator.forward_with_mask`: the painted colour
+        composed with the input (:func:`compose`)."""
         h = self.features(x, c)
-        mask = F.sigmoid(self.a_out(h))
+        mask = self.mask(h)
         return compose(x, F.tanh(self.c_out(h)), mask), mask
 
 

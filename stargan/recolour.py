@@ -26,7 +26,6 @@ import numpy
 from stargan import attention
 from stargan.conv import functions as conv
 from stargan.conv import links
-from stargan.models import stargan as networks
 
 #: Channels of the colour head: the 3x3 matrix M row by row (``M[c, j]`` is
 #: channel ``3 * c + j``), then the offset t (channels 9, 10, 11).
@@ -106,22 +105,14 @@ def recolour(x, k):
     return F.clip(F.concat(channels, axis=1), -1., 1.)
 
 
-class RecolourGenerator(networks.Generator):
-    """:class:`~stargan.models.stargan.Generator`'s trunk with a colour
-    head on its bottleneck and a mask head on its last features.
+class RecolourGenerator(attention.MaskedGenerator):
+    """A :class:`~stargan.attention.MaskedGenerator` that recolours where
+    its mask says, with a colour head on its bottleneck.
 
-    Parameter names are the plain generator's, less its output layer
-    ``c_out``; ``t_out`` (conv3x3 from the bottleneck to 12 channels, zero
-    at the start) is the colour head, ``a_out`` (conv7x7 to one channel,
-    then a sigmoid) the mask head, as in :class:`stargan.attention.
-    AttentionGenerator`.
-
-    Args:
-        c_dim (int): Length L of the label vector.
-        conv_dim (int): Channels of the first layer.
-        n_res (int): Residual blocks at the bottleneck.
-        upsample (str): The trunk's upsampling (see
-            :data:`stargan.models.stargan.UPSAMPLES`).
+    Parameter names are the attention generator's, less the painting layer
+    ``c_out``, plus ``t_out`` (conv3x3 from the bottleneck to 12 channels,
+    zero at the start): the colour head. Built with the arguments of
+    :class:`~stargan.attention.MaskedGenerator`.
     """
 
     def __init__(self, c_dim, conv_dim=64, n_res=6, upsample='deconv'):
@@ -130,12 +121,6 @@ class RecolourGenerator(networks.Generator):
         with self.init_scope():
             self.t_out = links.Convolution2D(4 * conv_dim, N_COEFFICIENTS,
                                              3, 1, 1, initialW=0)
-            self.a_out = links.Convolution2D(conv_dim, 1, 7, 1, 3)
-
-    def forward(self, x, c):
-        """The translation alone: ``forward_with_mask(x, c)[0]``, shaped as
-        :meth:`stargan.models.stargan.Generator.forward`'s."""
-        return self.forward_with_mask(x, c)[0]
 
     def colour_maps(self, bottleneck):
         """The affine maps at the bottleneck's cells, bounded: each entry of
@@ -153,18 +138,10 @@ class RecolourGenerator(networks.Generator):
                          MAX_OFFSET * F.tanh(raw[:, 9:])], axis=1)
 
     def forward_with_mask(self, x, c):
-        """The translation and the mask that placed it.
-
-        Args:
-            x (~chainer.Variable or array): float32 ``(N, 3, H, W)`` in
-                [-1, 1]; H and W divisible by 4.
-            c (~chainer.Variable or array): float32 ``(N, L)`` targets.
-
-        Returns:
-            tuple: float32 ``(N, 3, H, W)`` translations in [-1, 1] and
-            float32 ``(N, 1, H, W)`` masks in [0, 1] (Variables).
-        """
+        """:meth:`~stargan.attention.MaskedGenerator.forward_with_mask`:
+        the input's colours through the spread maps, composed with the
+        input where the mask says."""
         bottleneck = self.encode(x, c)
-        mask = F.sigmoid(self.a_out(self.decode(bottleneck)))
+        mask = self.mask(self.decode(bottleneck))
         k = spread(self.colour_maps(bottleneck))
         return attention.compose(x, recolour(x, k), mask), mask
