@@ -16,6 +16,7 @@ Examples:
   python demo.py --model cyclegan_run --cascade lbpcascade_animeface.xml
 """
 import argparse
+import signal
 import sys
 
 from faceapp import devices
@@ -78,6 +79,10 @@ def main(argv=None):
                          args.port, e.strerror or e))
     print('Demo of {} on http://127.0.0.1:{}/ (Ctrl-C stops it)'.format(
         args.model, server.server_port), flush=True)
+    # A program started as a background job of a shell without job control
+    # (`cmd &` in a script, nohup) inherits SIGINT ignored; Ctrl-C and
+    # `kill -INT` must stop the server all the same, as they stop train.py.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

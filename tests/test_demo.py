@@ -71,13 +71,21 @@ def test_help_describes_the_page(capsys):
         assert words in out
 
 
-def test_ctrl_c_stops_the_server_without_a_traceback(tmp_path):
+def _ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+# 'ignored': as a background job of a shell without job control starts it
+# (`demo.py &` in a script, a CI runner's nohup), SIGINT arrives ignored.
+@pytest.mark.parametrize('start', [None, _ignore_sigint],
+                         ids=['default', 'ignored'])
+def test_ctrl_c_stops_the_server_without_a_traceback(tmp_path, start):
     path = _export(tmp_path)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     proc = subprocess.Popen(
         [sys.executable, os.path.join(root, 'demo.py'), '--model', path,
          '--port', '0', '--quiet'], cwd=root, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, universal_newlines=True)
+        stderr=subprocess.PIPE, universal_newlines=True, preexec_fn=start)
     try:
         line = proc.stdout.readline()
         url = line.split(' on ')[-1].split()[0]
