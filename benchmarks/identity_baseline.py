@@ -17,7 +17,7 @@ import sys
 
 import chainer
 
-from faceapp import judging
+from benchmarks import quality
 from faceapp import report
 from faceapp import run_files
 from faceapp import runs
@@ -58,12 +58,7 @@ def main(argv=None):
         prog='python -m benchmarks.identity_baseline',
         description=__doc__.split('\n\n')[0])
     p.add_argument('run', help='a train.py run directory (its args.json)')
-    p.add_argument('--n-test', type=int, default=100,
-                   help='test images translated to every other domain')
-    p.add_argument('--classifier-iterations', type=int, default=600,
-                   help='training steps of the judging classifier')
-    p.add_argument('--cache-dir', default=judging.default_cache_dir(),
-                   help='where trained judging classifiers are kept')
+    quality.add_judge_arguments(p)
     args = p.parse_args(argv)
     if not os.path.isfile(os.path.join(args.run, 'args.json')):
         p.error('{}: no args.json there; pass a directory train.py wrote'

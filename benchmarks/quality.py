@@ -96,14 +96,19 @@ def build_parser():
         'with --minutes: iterations timed to estimate the speed'))
     p.add_argument('--out', default='quality_runs',
                    help='runs go to OUT/NAME; the table to OUT/quality.md')
+    add_judge_arguments(p)
+    p.add_argument('--gpu', type=int, default=-1, help='GPU id; -1: CPU')
+    return p
+
+
+def add_judge_arguments(p):
+    """``--n-test``, ``--classifier-iterations`` and ``--cache-dir``."""
     p.add_argument('--n-test', type=int, default=100,
                    help='test images translated to every other domain')
     p.add_argument('--classifier-iterations', type=int, default=600,
                    help='training steps of the judging classifier')
     p.add_argument('--cache-dir', default=judging.default_cache_dir(),
                    help='where trained judging classifiers are kept')
-    p.add_argument('--gpu', type=int, default=-1, help='GPU id; -1: CPU')
-    return p
 
 
 def train_run(options, out):
