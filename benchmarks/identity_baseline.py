@@ -34,18 +34,18 @@ def identity(x, c):
     return chainer.Variable(x.copy())
 
 
-def score(run_dir, n_test, judge):
-    """The identity map's scores on ``run_dir``'s test set.
+def score(opts, n_test, judge):
+    """The identity map's scores on a run's test set.
 
     Args:
-        run_dir (str): A single-dataset StarGAN run.
+        opts (dict): A single-dataset StarGAN run's options (its
+            ``args.json``).
         n_test (int): Test images (spread over the test set).
         judge (~faceapp.scoring.JudgeOptions): The judge's settings.
 
     Returns:
         dict: As :func:`faceapp.scoring.score_stargan` returns.
     """
-    opts = run_files.read_options(run_dir)
     train, test = runs.make_datasets(opts)
     result, _ = scoring.score_stargan(
         identity, train, test, n_test, METRIC_NAMES, judge,
@@ -63,12 +63,13 @@ def main(argv=None):
     if not os.path.isfile(os.path.join(args.run, 'args.json')):
         p.error('{}: no args.json there; pass a directory train.py wrote'
                 .format(args.run))
-    if run_files.read_options(args.run).get('model') != 'stargan':
+    opts = run_files.read_options(args.run)
+    if opts.get('model') != 'stargan':
         p.error('{}: not a StarGAN run; the baseline scores the StarGAN '
                 'evaluation (compare.py scores CycleGAN runs)'.format(
                     args.run))
     try:
-        result = score(args.run, args.n_test, scoring.JudgeOptions(
+        result = score(opts, args.n_test, scoring.JudgeOptions(
             args.cache_dir, args.classifier_iterations))
     except (OSError, ValueError) as e:
         p.error('{}: {}'.format(args.run, e))
