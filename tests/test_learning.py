@@ -13,6 +13,7 @@ import chainer
 import numpy as np
 import pytest
 
+from benchmarks import identity_baseline
 import train
 from faceapp import run_files
 from faceapp import runs
@@ -46,10 +47,6 @@ def test_domain_classifier_learns_synthetic_expressions(synthetic_judge):
     assert held_out_accuracy > 0.95
 
 
-def _identity(x, c):
-    return chainer.Variable(x.copy())
-
-
 @pytest.mark.parametrize('kind', ['attention', 'recolour'])
 def test_a_short_train_py_run_comes_closer_to_the_true_translation(
         tmp_path, kind):
@@ -69,7 +66,7 @@ def test_a_short_train_py_run_comes_closer_to_the_true_translation(
                                         len(train_set.label_names)))
     np.random.seed(opts['seed'])  # the initial weights train.py starts from
     untrained = score(runs.make_stargan(opts, len(train_set.label_names))[0])
-    identity = score(_identity)
+    identity = score(identity_baseline.identity)
     print('ground-truth L1: trained {:.4f}, untrained {:.4f}, identity '
           '{:.4f}; target accuracy: trained {:.3f}, untrained {:.3f} (judge '
           '{:.3f})'.format(
