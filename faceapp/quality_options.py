@@ -1,5 +1,6 @@
 """``train.py``'s options for picture quality on a small budget: the
 average of G's weights (``--ema-beta``), D's augmentation (``--augment``),
+D's objective and real/fake head (``--adversarial``, ``--dis-head``),
 the attention-mask generator (``--generator``, ``--lambda-mask``,
 ``--lambda-mask-tv``) and G's upsampling (``--upsample``)."""
 import argparse
@@ -68,8 +69,12 @@ def add_quality_arguments(parser):
     add_generator_arguments(q)
 
 
+#: ``--dis-head`` choices: D's real/fake maps.
+DIS_HEADS = ('shared', 'per-domain')
+
+
 def add_adversarial_arguments(group):
-    """``--adversarial`` and ``--lambda-r1``."""
+    """``--adversarial``, ``--lambda-r1`` and ``--dis-head``."""
     group.add_argument('--adversarial', choices=sorted(losses.ADVERSARIAL),
                        default='wgan-gp', help=(
         'D\'s objective. wgan-gp (the paper\'s): a WGAN critic with the '
@@ -81,6 +86,17 @@ def add_adversarial_arguments(group):
                        default=1.0, help=(
         'with --adversarial r1: weight gamma of the penalty gamma / 2 * '
         'E|grad D(x)|^2 (StarGAN v2: 1)'))
+    group.add_argument('--dis-head', choices=DIS_HEADS, default='shared',
+                       help=(
+        'D\'s real/fake output. shared (the paper\'s): one map judges '
+        'every image alike, and the classification head alone checks the '
+        'domain. per-domain (StarGAN v2\'s multi-task discriminator): one '
+        'map per domain, each judging whether an image is a real image of '
+        'its domain (a translation is judged by its target\'s map), so '
+        'translations are pushed to look like that domain\'s real images, '
+        'not only to be classified as it. Needs one exclusive group of '
+        'domains (a folder per domain, or one synthetic attribute); the '
+        'classification head stays. Measured in docs/QUALITY.md'))
 
 
 def add_generator_arguments(group):
@@ -125,13 +141,17 @@ def add_generator_arguments(group):
 
 
 def check(opts):
-    """Rejects an unknown ``--upsample``, and ``--adversarial``,
+    """Rejects an unknown ``--upsample`` or ``--dis-head``, and
+    ``--adversarial``, ``--dis-head per-domain``,
     ``--augment``, ``--generator attention`` and ``--upsample resize`` with
     a model that does not use them (ValueError naming the flag)."""
     upsample = opts.get('upsample', 'deconv')
     if upsample not in networks.UPSAMPLES:
         raise ValueError('--upsample must be one of {}, got {!r}'.format(
             ', '.join(networks.UPSAMPLES), upsample))
+    if opts.get('dis_head', 'shared') not in DIS_HEADS:
+        raise ValueError('--dis-head must be one of {}, got {!r}'.format(
+            ', '.join(DIS_HEADS), opts['dis_head']))
     if opts['model'] == 'stargan':
         return
     if upsample != 'deconv':
@@ -149,3 +169,22 @@ def check(opts):
                          '--model {} has its own generators (leave '
                          '--generator out)'.format(opts['generator'],
                                                    opts['model']))
+    if opts.get('dis_head', 'shared') != 'shared':
+        raise ValueError('--dis-head {} works with --model stargan only; '
+                         '--model {} has its own discriminators (leave '
+                         '--dis-head out)'.format(opts['dis_head'],
+                                                  opts['model']))
+
+
+def check_dis_head(opts, group_sizes):
+    """Refuses ``--dis-head per-domain`` unless the labels are one
+    exclusive group of two or more domains (ValueError naming the flag):
+    a map per label means a domain per label."""
+    if opts.get('dis_head', 'shared') == 'shared':
+        return
+    if len(group_sizes) != 1 or group_sizes[0] < 2:
+        raise ValueError(
+            '--dis-head per-domain needs one exclusive group of domains (a '
+            'folder per domain, or one synthetic attribute); these labels '
+            'form groups of sizes {} (use --dis-head shared)'.format(
+                list(group_sizes)))

@@ -188,8 +188,9 @@ def make_stargan(opts, n_labels):
     gen = generators.GENERATORS[opts.get('generator', 'plain')](
         n_labels, opts['g_conv_dim'], opts['g_res'],
         upsample=opts.get('upsample', 'deconv'))
-    dis = networks.Discriminator(opts['image_size'], n_labels,
-                                 opts['d_conv_dim'], opts['d_down'])
+    dis = networks.Discriminator(
+        opts['image_size'], n_labels, opts['d_conv_dim'], opts['d_down'],
+        per_domain=opts.get('dis_head', 'shared') == 'per-domain')
     return gen, dis
 
 
@@ -215,11 +216,16 @@ def load_generator(path, opts, n_labels):
     return gen
 
 
+#: Where a trainer snapshot keeps StarGAN's discriminator.
+DIS_PREFIX = 'updater/model:dis/'
+
+
 def check_generator_kind(path, opts):
     """Refuses a trainer snapshot whose generator is of another kind than
     ``opts['generator']`` builds (a plain model would load an attention
-    run's snapshot and silently drop its mask head), or of another
-    ``opts['upsample']``.
+    run's snapshot and silently drop its mask head), of another
+    ``opts['upsample']``, or whose discriminator has another
+    ``opts['dis_head']``.
 
     Args:
         path (str): A trainer snapshot.
@@ -238,6 +244,10 @@ def check_generator_kind(path, opts):
     shape = snapshots.array_shape(path, gen_prefix + 'up1/W')
     saved = 'resize' if shape and shape[-1] == 3 else 'deconv'
     _refuse_other(path, 'upsample', saved, opts.get('upsample', 'deconv'))
+    # dis/src/W is (maps, channels, 3, 3): one map, or one per domain.
+    shape = snapshots.array_shape(path, DIS_PREFIX + 'src/W')
+    saved = 'per-domain' if shape and shape[0] > 1 else 'shared'
+    _refuse_other(path, 'dis-head', saved, opts.get('dis_head', 'shared'))
 
 
 def saved_generator_kind(path, gen_prefix):

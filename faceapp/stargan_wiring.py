@@ -19,6 +19,7 @@ from extensions import joint_eval
 from extensions import multinode
 from extensions.samples import SampleGrid
 from faceapp import judging
+from faceapp import quality_options
 from faceapp import reporting
 from faceapp import runs
 from stargan import attention
@@ -66,6 +67,7 @@ def build(opts, train, test, device, comm=None):
     Returns:
         dict: The parts :func:`faceapp.wiring.make_trainer` adds.
     """
+    quality_options.check_dis_head(opts, runs.group_sizes(train))
     gen, dis = MODELS[opts['model']](opts, len(train.label_names))
     gen.to_device(device)
     dis.to_device(device)

@@ -12,6 +12,7 @@ import pytest
 
 from faceapp import run_files
 from faceapp import run_lock
+from faceapp import snapshots
 import train
 from updaters import stargan as stargan_updater
 
@@ -170,6 +171,13 @@ def test_resume_with_the_r1_objective_is_bitwise_identical(tmp_path):
     final = _whole_then_stopped_and_resumed(tmp_path, ['--adversarial', 'r1'])
     with open(os.path.join(os.path.dirname(final), 'args.json')) as f:
         assert json.load(f)['adversarial'] == 'r1'
+
+
+def test_resume_with_a_per_domain_critic_is_bitwise_identical(tmp_path):
+    final = _whole_then_stopped_and_resumed(
+        tmp_path, ['--dis-head', 'per-domain'])
+    shape = snapshots.array_shape(final, 'updater/model:dis/src/W')
+    assert shape[0] == 5  # a map per expression of the synthetic faces
 
 
 @pytest.mark.parametrize('kind, heads', [('attention', ('a_out/',)),

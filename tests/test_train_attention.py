@@ -101,7 +101,8 @@ def test_a_joint_run_trains_and_shows_the_masks(tmp_path, kind):
 #: (flag, the other value, the default).
 KINDS = [('--generator', 'attention', 'plain'),
          ('--generator', 'recolour', 'plain'),
-         ('--upsample', 'resize', 'deconv')]
+         ('--upsample', 'resize', 'deconv'),
+         ('--dis-head', 'per-domain', 'shared')]
 
 
 @pytest.mark.parametrize('other_first', [False, True])
@@ -134,6 +135,20 @@ def test_cyclegan_refuses_the_stargan_generators(capsys, tmp_path, flag,
     err = capsys.readouterr().err
     assert '{} {} works with --model stargan only'.format(flag, other) in err
     assert 'Traceback' not in err and not os.listdir(str(tmp_path))
+
+
+@pytest.mark.parametrize('labels', [['--attributes', 'expression', 'hair'],
+                                    JOINT])
+def test_a_per_domain_critic_needs_one_group_of_domains(capsys, tmp_path,
+                                                        labels):
+    out = str(tmp_path / 'run')
+    with pytest.raises(SystemExit) as e:
+        train.main(TINY + labels + ['--dis-head', 'per-domain', '--out', out])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert '--dis-head per-domain needs one exclusive group of domains' in err
+    assert 'Traceback' not in err
+    assert not os.path.exists(os.path.join(out, 'snapshot_iter_2'))
 
 
 def test_help_names_the_default_and_where_it_was_measured(capsys):

@@ -92,6 +92,10 @@ class StarGANUpdater(training.updaters.StandardUpdater):
             Either is reported as ``dis/loss_gp``.
         lambda_r1 (float): Weight of the R1 penalty (StarGAN v2: 1).
 
+    A discriminator with a real/fake map per domain (``per_domain``) has
+    each image scored on its domain's map (:func:`stargan.losses.stargan.
+    domain_scores`): reals on their own, translations on their target's.
+
     Attributes:
         ema (~stargan.ema.ExponentialMovingAverage or None): The average.
     """
@@ -194,14 +198,15 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         if self.adversarial == 'r1':  # R1 differentiates D at the reals
             x_seen = chainer.Variable(chainer.as_array(x_seen))
         src_real, cls_real = dis(x_seen)
+        src_real = losses.domain_scores(src_real, c_org)
         with chainer.no_backprop_mode():
             x_fake = self._augmented(self.generator(x_real, c_trg))
-        src_fake, _ = dis(x_fake)
+        src_fake = losses.domain_scores(dis(x_fake)[0], c_trg)
         loss_adv = losses.ADVERSARIAL[self.adversarial][0](src_real,
                                                            src_fake)
         loss_cls = losses.classification_loss(cls_real, c_org,
                                               self.group_sizes, mask=mask)
-        loss_gp, weight = self._penalty(x_seen, x_fake, src_real)
+        loss_gp, weight = self._penalty(x_seen, x_fake, src_real, c_trg)
         loss = loss_adv + self.lambda_cls * loss_cls + weight * loss_gp
         chainer.report({
             'loss': loss, 'loss_real': -chainer.functions.mean(src_real),
@@ -210,9 +215,13 @@ class StarGANUpdater(training.updaters.StandardUpdater):
             'acc': self._accuracy(cls_real, c_org, mask)}, dis)
         return loss
 
-    def _penalty(self, x_seen, x_fake, src_real):
+    def _penalty(self, x_seen, x_fake, src_real, c_trg):
         """The gradient penalty and its weight: R1 at the reals D scored,
-        or WGAN-GP's at interpolates of them and the fakes."""
+        or WGAN-GP's at interpolates of them and the fakes.
+
+        A per-domain critic's slope is constrained on the target's map:
+        that is the map whose gradient reaches G.
+        """
         if self.adversarial == 'r1':
             return losses.r1_penalty(src_real, x_seen), self.lambda_r1 / 2
         alpha = self.input_device.send(self._mine(self.rng.uniform(
@@ -220,7 +229,8 @@ class StarGANUpdater(training.updaters.StandardUpdater):
                 x_fake.dtype))
         x_hat = losses.interpolate(x_seen, x_fake, alpha)
         return losses.gradient_penalty(
-            lambda x: self.discriminator(x)[0], x_hat), self.lambda_gp
+            lambda x: losses.domain_scores(self.discriminator(x)[0], c_trg),
+            x_hat), self.lambda_gp
 
     def gen_loss(self, x_real, c_org, c_trg, mask=None):
         """G's objective: fool D, be classified as c_trg, reconstruct x.
@@ -231,6 +241,7 @@ class StarGANUpdater(training.updaters.StandardUpdater):
         x_fake, a_fake = attention.with_mask(self.generator, x_real, c_trg)
         with links.frozen_parameters():  # no gradients for D's parameters
             src_fake, cls_fake = self.discriminator(self._augmented(x_fake))
+        src_fake = losses.domain_scores(src_fake, c_trg)
         x_rec, a_rec = attention.with_mask(self.generator, x_fake, c_org)
         loss_fake = losses.ADVERSARIAL[self.adversarial][1](src_fake)
         loss_cls = losses.classification_loss(cls_fake, c_trg,

@@ -88,6 +88,27 @@ ADVERSARIAL = {'wgan-gp': (wgan_dis_loss, wgan_gen_loss),
                'r1': (logistic_dis_loss, logistic_gen_loss)}
 
 
+def domain_scores(src, c):
+    """Each image's real/fake map for its own domain.
+
+    A one-map critic scores every domain alike, so its map is returned as
+    it is. A per-domain critic (L maps) is asked how real each image looks
+    as an image of its domain (StarGAN v2): the map of the label set in
+    ``c``, taken as a masked sum, so no per-image indexing runs.
+
+    Args:
+        src (~chainer.Variable): float32 ``(N, 1 or L, H, W)`` scores.
+        c (array): float32 ``(N, L)`` one-hot domains (the image's own for
+            reals, the target for translations).
+
+    Returns:
+        ~chainer.Variable: float32 ``(N, 1, H, W)``.
+    """
+    if src.shape[1] == 1:
+        return src
+    return F.sum(src * c[:, :, None, None], axis=1, keepdims=True)
+
+
 def interpolate(x_real, x_fake, alpha):
     """Points on the lines between real and fake images.
 

@@ -229,14 +229,21 @@ class Discriminator(chainer.Chain):
     from ``conv_dim``; then a 3x3 real/fake head and a classification head
     whose kernel covers the whole remaining ``image_size / 2**n_down`` map.
 
+    The real/fake head gives one map (the paper's), or with ``per_domain``
+    one map per label, each judging realism as an image *of that domain*
+    (StarGAN v2's multi-task discriminator);
+    :func:`stargan.losses.stargan.domain_scores` picks an image's map.
+
     Args:
         image_size (int): Input height and width; divisible by 2**n_down.
         c_dim (int): Length L of the label vector.
         conv_dim (int): Channels of the first layer (64 in the paper).
         n_down (int): Stride-2 layers (6 in the paper at 128 px).
+        per_domain (bool): L real/fake maps instead of one.
     """
 
-    def __init__(self, image_size, c_dim, conv_dim=64, n_down=6):
+    def __init__(self, image_size, c_dim, conv_dim=64, n_down=6,
+                 per_domain=False):
         super().__init__()
         if image_size % (2 ** n_down) or image_size < 2 ** n_down:
             raise ValueError(
@@ -250,7 +257,8 @@ class Discriminator(chainer.Chain):
             for cin, cout in zip(chans[:-1], chans[1:]):
                 self.body.append(links.Convolution2D(cin, cout, 4, 2, 1))
                 self.body.append(functools.partial(F.leaky_relu, slope=0.01))
-            self.src = links.Convolution2D(chans[-1], 1, 3, 1, 1, nobias=True)
+            self.src = links.Convolution2D(chans[-1], c_dim if per_domain
+                                           else 1, 3, 1, 1, nobias=True)
             self.cls = links.Convolution2D(chans[-1], c_dim, k, 1, 0,
                                            nobias=True)
 
@@ -261,7 +269,7 @@ class Discriminator(chainer.Chain):
             x (~chainer.Variable or array): float32 ``(N, 3, S, S)``.
 
         Returns:
-            tuple: ``(src, cls)``: float32 ``(N, 1, S / 2**n_down,
+            tuple: ``(src, cls)``: float32 ``(N, 1 or L, S / 2**n_down,
             S / 2**n_down)`` critic scores and float32 ``(N, L)`` logits.
         """
         h = self.body(x)

@@ -47,6 +47,8 @@ def test_a_zero_size_is_refused_for_both_models(given, key):
      '--model stargan only'),
     (dict(CYCLEGAN, adversarial='r1'), '--adversarial works with --model '
      'stargan only'),
+    (dict(dis_head='conditional'), "--dis-head must be one of shared, "
+                                   "per-domain, got 'conditional'"),
 ])
 def test_bad_options_are_one_option_error(given, message):
     with pytest.raises(options.OptionError, match=message):
@@ -60,4 +62,5 @@ def test_upsampling_defaults_to_the_papers_deconvolution():
 
 def test_the_adversarial_loss_defaults_to_the_papers_wgan_gp():
     assert options.resolve({})['adversarial'] == 'wgan-gp'
+    assert options.resolve({})['dis_head'] == 'shared'
     assert options.resolve({})['lambda_r1'] == 1.0

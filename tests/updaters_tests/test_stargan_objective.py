@@ -34,12 +34,13 @@ def test_train_py_and_the_updater_default_to_the_papers_weights():
     assert {k: params[k].default for k in LAMBDAS} == LAMBDAS
 
 
-def _setup(group_sizes, n=4, size=16, **kwargs):
+def _setup(group_sizes, n=4, size=16, per_domain=False, **kwargs):
     c_dim = sum(group_sizes)
     with chainer.using_config('dtype', np.float64):
         np.random.seed(0)
         gen = networks.Generator(c_dim, conv_dim=4, n_res=1)
-        dis = networks.Discriminator(size, c_dim, conv_dim=4, n_down=3)
+        dis = networks.Discriminator(size, c_dim, conv_dim=4, n_down=3,
+                                     per_domain=per_domain)
     rng = np.random.RandomState(1)
     x = rng.uniform(-1, 1, (n, 3, size, size))
     if len(group_sizes) == 1:
@@ -161,6 +162,61 @@ def test_the_r1_objective_is_the_documented_sum(group_sizes):
     src_fake, _ = _scores(dis, gen(x, c_trg).array)
     assert g_obs['gen/loss_fake'] == pytest.approx(
         _softplus(-src_fake).mean(), rel=RTOL)
+
+
+def _own_map(src, c):
+    """Each image's map of its domain, by plain indexing."""
+    return src[np.arange(len(src)), c.argmax(1)]
+
+
+def _own_map_gradient(dis, x_hat, c):
+    """d sum(D_src(x_hat)[i, domain of c_i]) / d x_hat by plain backprop."""
+    v = chainer.Variable(x_hat)
+    src = dis(v)[0]
+    chainer.functions.sum(src[np.arange(len(x_hat)), c.argmax(1)]).backward()
+    dis.cleargrads()
+    return v.grad
+
+
+def test_a_per_domain_critic_scores_each_image_on_its_domains_map():
+    # --dis-head per-domain: D_src has one map per domain; a real image is
+    # scored on its own domain's map, a translation on its target's, and the
+    # penalty is taken on the target's map (the one G's gradient comes from).
+    updater, x, c_org, c_trg = _setup([3], per_domain=True)
+    gen, dis = updater.generator, updater.discriminator
+    alpha = np.random.RandomState(3).uniform(size=(len(x), 1, 1, 1))
+    loss, obs = _reported(updater.dis_loss, dis, 'dis', x, c_org, c_trg)
+    src_real, cls_real = _scores(dis, x)
+    assert src_real.shape[1] == 3
+    fake = gen(x, c_trg).array
+    real = _own_map(src_real, c_org)
+    faked = _own_map(_scores(dis, fake)[0], c_trg)
+    x_hat = alpha * x + (1 - alpha) * fake
+    grad = _own_map_gradient(dis, x_hat, c_trg).reshape(len(x), -1)
+    gp = ((np.sqrt((grad ** 2).sum(1) + 1e-12) - 1) ** 2).mean()
+    cls = _cls_loss(cls_real, c_org, [3])
+    assert obs['dis/loss_real'] == pytest.approx(-real.mean(), rel=RTOL)
+    assert obs['dis/loss_fake'] == pytest.approx(faked.mean(), rel=RTOL)
+    assert obs['dis/loss_gp'] == pytest.approx(gp, rel=RTOL)
+    assert loss == pytest.approx(faked.mean() - real.mean() + cls + 10 * gp,
+                                 rel=RTOL)
+    # The other maps differ, so scoring on a wrong one would show.
+    other = _own_map(src_real, c_trg)
+    assert abs(other.mean() - real.mean()) > 1e3 * RTOL * abs(real.mean())
+
+    g_loss, g_obs = _reported(updater.gen_loss, gen, 'gen', x, c_org, c_trg)
+    assert g_obs['gen/loss_fake'] == pytest.approx(-faked.mean(), rel=RTOL)
+
+
+def test_a_per_domain_r1_penalty_is_taken_on_the_reals_own_maps():
+    updater, x, c_org, c_trg = _setup([3], per_domain=True,
+                                      adversarial='r1')
+    dis = updater.discriminator
+    _, obs = _reported(updater.dis_loss, dis, 'dis', x, c_org, c_trg)
+    cells = _scores(dis, x)[0][0, 0].size
+    grad = _own_map_gradient(dis, x, c_org).reshape(len(x), -1) / cells
+    assert obs['dis/loss_gp'] == pytest.approx((grad ** 2).sum(1).mean(),
+                                               rel=RTOL)
 
 
 def test_an_unknown_adversarial_loss_is_refused_by_name():

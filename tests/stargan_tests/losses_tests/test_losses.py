@@ -162,3 +162,19 @@ def test_reconstruction_loss_is_mean_absolute_error():
     y = np.full((1, 3, 2, 2), -0.5, np.float32)
     assert float(losses.reconstruction_loss(x, y).array) == pytest.approx(
         0.5)
+
+
+def test_domain_scores_keep_a_shared_map_and_pick_each_images_own():
+    rng = np.random.RandomState(0)
+    shared = chainer.Variable(rng.randn(3, 1, 2, 2).astype(np.float32))
+    c = np.eye(4, dtype=np.float32)[[2, 0, 3]]
+    assert losses.domain_scores(shared, c) is shared
+    src = chainer.Variable(rng.randn(3, 4, 2, 2).astype(np.float32))
+    picked = losses.domain_scores(src, c)
+    assert picked.shape == (3, 1, 2, 2)
+    # The masked sum adds three exact zeros to the picked value.
+    np.testing.assert_array_equal(picked.array[:, 0],
+                                  src.array[[0, 1, 2], [2, 0, 3]])
+    F.sum(picked).backward()
+    np.testing.assert_array_equal(src.grad, np.broadcast_to(
+        c[:, :, None, None], src.shape))  # only the picked maps learn

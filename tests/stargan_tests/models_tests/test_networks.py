@@ -51,6 +51,15 @@ def test_classification_head_adapts_to_image_size(size):
     assert cls.shape == (2, 3)
 
 
+def test_a_per_domain_discriminator_has_a_real_fake_map_per_label():
+    x = np.zeros((2, 3, 32, 32), np.float32)
+    src, _ = networks.Discriminator(32, 3, conv_dim=4, n_down=4)(x)
+    assert src.shape == (2, 1, 2, 2)
+    src, cls = networks.Discriminator(32, 3, conv_dim=4, n_down=4,
+                                      per_domain=True)(x)
+    assert src.shape == (2, 3, 2, 2) and cls.shape == (2, 3)
+
+
 def test_discriminator_rejects_sizes_it_cannot_classify():
     with pytest.raises(ValueError, match=r'image size 40 .* = 16'):
         networks.Discriminator(40, 3, conv_dim=4, n_down=4)
