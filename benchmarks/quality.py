@@ -46,6 +46,7 @@ COLUMNS = (('target acc', 'target_accuracy', 3),
            ('Frechet', 'frechet_distance', 3),
            ('floor', 'frechet_floor', 3),
            ('Frechet / floor', 'frechet_ratio', 2),
+           ('spread', 'spread_ratio', 3),
            ('reconstruction L1', 'reconstruction_l1', 4),
            ('identity', 'identity_score', 4),
            ('ground-truth L1', 'ground_truth_l1', 4),
@@ -187,9 +188,8 @@ def score_run(run_dir, args, device):
 def _cell(value, digits):
     if value is None:
         return '-'
-    if digits == 0:
-        return str(int(round(value)))
-    return '{:.{}f}'.format(value, digits)
+    return str(int(round(value))) if digits == 0 else '{:.{}f}'.format(
+        value, digits)
 
 
 def markdown_table(rows):

@@ -19,6 +19,11 @@ HEADLINE = [
      'is better)'),
     ('kernel_distance', 'kernel (KID-style) distance, same features (lower '
      'is better)'),
+    ('spread_ratio', 'total variance of the translations over that of the '
+     'real images, same features: 1 varies as real faces do, below 1 the '
+     'translations are more alike than real faces'),
+    ('frechet_mean_share', 'share of the Frechet distance that comes from '
+     'the translations\' mean sitting elsewhere; the rest is their spread'),
     ('identity_score', 'mean distance in classifier features between each '
      'source and its translation: 0 changes nothing, a colour-only change '
      'stays low; a real change of domain moves these features too, so read '
@@ -104,18 +109,20 @@ def _number(value, digits=4):
 
 
 def _domain_table(result):
-    """Frechet (with floor and ratio, where known), kernel distance and
-    identity score per target domain."""
+    """Frechet (with floor and ratio, where known), kernel distance, spread
+    ratio and identity score per target domain."""
     fd = result['frechet_distance_per_domain']
     kid = result['kernel_distance_per_domain']
     floor = result.get('frechet_floor_per_domain', {})
     ratio = result.get('frechet_ratio_per_domain', {})
     ident = result.get('identity_score_per_target', {})
+    spread = result.get('spread_ratio_per_domain', {})
     return _table([[d, _number(fd[d]), _number(floor.get(d)),
                     _number(ratio.get(d), 2), _number(kid[d], 5),
-                    _number(ident.get(d))] for d in fd],
+                    _number(spread.get(d), 3), _number(ident.get(d))]
+                   for d in fd],
                   ['domain', 'Frechet', 'floor', 'ratio', 'kernel',
-                   'identity'])
+                   'spread', 'identity'])
 
 
 def _direction_table(per):

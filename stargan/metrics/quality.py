@@ -7,6 +7,8 @@ estimate for two real samples of one distribution (real training images vs
 the real test images of a domain, as many training images as there are
 translations): a perfect generator would score about that, so
 ``distance / floor`` reads as "how many times the noise level". The
+*spread ratio* (:func:`frechet_terms`) says whether translations are too
+alike: their total feature variance over the real images'. The
 *identity score* is how far a translation moved in a classifier's features
 from its own source image: 0 for no change, low for a change of colour
 only. In a domain classifier's features a real change of domain moves it
@@ -59,6 +61,27 @@ def frechet_with_floor(f_real, f_fake, f_reference):
     floor = distances.frechet_distance_of_features(f_real, f_reference)
     return {'distance': distance, 'floor': floor,
             'ratio': distance / floor if floor > 0 else None}
+
+
+def frechet_terms(f_real, f_fake):
+    """What a Frechet distance is made of, to say why it is large.
+
+    Args:
+        f_real (numpy.ndarray): ``(N, D)`` features of real images, N >= 2.
+        f_fake (numpy.ndarray): ``(K, D)`` features of translations, K >= 2.
+
+    Returns:
+        dict: ``mean_term``, the squared distance between the two means (the
+        translations sit elsewhere), and ``spread_ratio``, the total
+        variance of the translations over that of the real images (below 1
+        they are more alike than real images are; the rest of the distance
+        is mostly that). Floats.
+    """
+    a, b = numpy.asarray(f_real, float), numpy.asarray(f_fake, float)
+    diff = a.mean(0) - b.mean(0)
+    spread = numpy.var(b, axis=0, ddof=1).sum() / numpy.var(
+        a, axis=0, ddof=1).sum()
+    return {'mean_term': float(diff @ diff), 'spread_ratio': float(spread)}
 
 
 def identity_distances(f_source, f_translated):

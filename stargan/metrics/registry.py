@@ -126,17 +126,22 @@ def feature_distances(data):
     domain and translations into it, in the classifier's features.
 
     Returns ``frechet_distance`` and ``kernel_distance`` (means over
-    domains), ``kernel_distance_std`` and per-domain dicts. With training
-    images (``data.reference``) also the real-vs-real floor (training vs
-    test images of the domain, as many as the translations compared):
-    ``frechet_floor`` (mean over domains), ``frechet_ratio`` (mean distance
-    over mean floor) and their per-domain dicts.
+    domains), ``kernel_distance_std``, ``spread_ratio`` and
+    ``frechet_mean_share`` (:func:`stargan.metrics.quality.frechet_terms`:
+    the mean over domains of the translations' variance over the reals',
+    and the share of the summed distances that their means' offsets make),
+    and per-domain dicts. With training images (``data.reference``) also
+    the real-vs-real floor (training vs test images of the domain, as many
+    as the translations compared): ``frechet_floor`` (mean over domains),
+    ``frechet_ratio`` (mean distance over mean floor) and their per-domain
+    dicts.
     """
-    fd, kid, kid_std, floor, ratio = {}, {}, {}, {}, {}
+    fd, kid, kid_std, floor, ratio, terms = {}, {}, {}, {}, {}, {}
     for name, j, v, reals, fakes in _domains(data):
         f_real, f_fake = data.features(reals), data.features(fakes)
         fd[name] = distances.frechet_distance_of_features(f_real, f_fake)
         kid[name], kid_std[name] = distances.kernel_distance(f_real, f_fake)
+        terms[name] = quality.frechet_terms(f_real, f_fake)
         ref = _reference(data, j, v, len(fakes))
         if ref is not None:
             one = quality.frechet_with_floor(f_real, f_fake,
@@ -144,11 +149,17 @@ def feature_distances(data):
             floor[name], ratio[name] = one['floor'], one['ratio']
     if not fd:
         return {'skipped': 'too few test images per domain (need 2+)'}
+    spread = {d: t['spread_ratio'] for d, t in terms.items()}
     out = {'frechet_distance': _mean(fd.values()),
            'kernel_distance': _mean(kid.values()),
            'kernel_distance_std': _mean(kid_std.values()),
+           'spread_ratio': _mean(spread.values()),
            'frechet_distance_per_domain': fd,
-           'kernel_distance_per_domain': kid}
+           'kernel_distance_per_domain': kid,
+           'spread_ratio_per_domain': spread}
+    if sum(fd.values()) > 0:
+        out['frechet_mean_share'] = (sum(t['mean_term'] for t in
+                                         terms.values()) / sum(fd.values()))
     if floor:
         out.update(frechet_floor=_mean(floor.values()),
                    frechet_floor_per_domain=floor,

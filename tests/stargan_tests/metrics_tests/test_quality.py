@@ -50,3 +50,20 @@ def test_reference_rows_are_a_seeded_subset_of_the_mask():
     assert list(rows) == list(quality.reference_rows(mask, 5, seed=3))
     assert list(quality.reference_rows(mask, 100)) == list(
         np.flatnonzero(mask))
+
+
+def test_frechet_terms_split_an_offset_from_a_narrower_spread():
+    real = _gaussian(200, 0., 0, dim=6)
+    shift = np.arange(6.)
+    narrow = real.mean(0) + 0.5 * (real - real.mean(0)) + shift
+    terms = quality.frechet_terms(real, narrow)
+    # Halving every deviation quarters each variance; float64 rounding of
+    # a 200-term sum is ~1e-13 relative.
+    assert terms['spread_ratio'] == pytest.approx(0.25, rel=1e-9)
+    assert terms['mean_term'] == pytest.approx(shift @ shift, rel=1e-9)
+    # A pure offset: the whole distance is the mean term.
+    moved = quality.frechet_terms(real, real + shift)
+    assert moved['spread_ratio'] == pytest.approx(1., rel=1e-9)
+    assert moved['mean_term'] == pytest.approx(
+        quality.frechet_with_floor(real, real + shift, real)['distance'],
+        rel=1e-6)

@@ -86,6 +86,16 @@ def test_feature_distances_rank_translators(synthetic_judge, test_set):
         x, c), ['feature_distances'])
     assert good['frechet_distance'] < noise['frechet_distance'] / 5
     assert good['kernel_distance'] < noise['kernel_distance'] / 5
+    # Renderings vary as real faces do; one grey picture for every face
+    # does not vary at all, and its distance is not all offset.
+    assert 0.5 < good['spread_ratio'] < 2
+    grey = metrics.compute(_data(
+        synthetic_judge, lambda v, _: chainer.Variable(np.zeros_like(v)),
+        x, c), ['feature_distances'])
+    assert grey['spread_ratio'] == 0
+    assert set(grey['spread_ratio_per_domain']) == set(
+        grey['frechet_distance_per_domain'])
+    assert 0 < grey['frechet_mean_share'] < 1
 
 
 def test_unknown_metric_is_named():
