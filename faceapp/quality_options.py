@@ -97,6 +97,12 @@ def add_adversarial_arguments(group):
         'not only to be classified as it. Needs one exclusive group of '
         'domains (a folder per domain, or one synthetic attribute); the '
         'classification head stays. Measured in docs/QUALITY.md'))
+    group.add_argument('--dis-minibatch-std', action='store_true', help=(
+        'give D\'s heads one more feature, how much the images of its batch '
+        'vary (ProGAN\'s minibatch standard deviation), so D can tell a '
+        'batch of translations that are all alike from real images, which '
+        'vary. Not with --communicator: each process would see only its '
+        'own share of the batch'))
 
 
 def add_generator_arguments(group):
@@ -152,6 +158,10 @@ def check(opts):
     if opts.get('dis_head', 'shared') not in DIS_HEADS:
         raise ValueError('--dis-head must be one of {}, got {!r}'.format(
             ', '.join(DIS_HEADS), opts['dis_head']))
+    if opts.get('dis_minibatch_std') and opts.get('communicator'):
+        raise ValueError('--dis-minibatch-std cannot train with '
+                         '--communicator: D would measure the spread of each '
+                         'process\'s share of the batch, not of the batch')
     if opts['model'] == 'stargan':
         return
     if upsample != 'deconv':
@@ -169,6 +179,9 @@ def check(opts):
                          '--model {} has its own generators (leave '
                          '--generator out)'.format(opts['generator'],
                                                    opts['model']))
+    if opts.get('dis_minibatch_std'):
+        raise ValueError('--dis-minibatch-std works with --model stargan '
+                         'only, not --model {}'.format(opts['model']))
     if opts.get('dis_head', 'shared') != 'shared':
         raise ValueError('--dis-head {} works with --model stargan only; '
                          '--model {} has its own discriminators (leave '

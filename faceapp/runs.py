@@ -190,7 +190,8 @@ def make_stargan(opts, n_labels):
         upsample=opts.get('upsample', 'deconv'))
     dis = networks.Discriminator(
         opts['image_size'], n_labels, opts['d_conv_dim'], opts['d_down'],
-        per_domain=opts.get('dis_head', 'shared') == 'per-domain')
+        per_domain=opts.get('dis_head', 'shared') == 'per-domain',
+        minibatch_std=opts.get('dis_minibatch_std', False))
     return gen, dis
 
 
@@ -248,6 +249,14 @@ def check_generator_kind(path, opts):
     shape = snapshots.array_shape(path, DIS_PREFIX + 'src/W')
     saved = 'per-domain' if shape and shape[0] > 1 else 'shared'
     _refuse_other(path, 'dis-head', saved, opts.get('dis_head', 'shared'))
+    # The heads read one more channel with the batch's spread.
+    saved = bool(shape) and shape[1] == opts['d_conv_dim'] * 2 ** (
+        opts['d_down'] - 1) + 1
+    if saved != opts.get('dis_minibatch_std', False):
+        raise snapshots.UnsafeFileError(
+            '{} holds a discriminator {} --dis-minibatch-std; resume it '
+            '{} the flag'.format(path, *(('with', 'with') if saved else
+                                         ('without', 'without'))))
 
 
 def saved_generator_kind(path, gen_prefix):

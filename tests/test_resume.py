@@ -173,11 +173,14 @@ def test_resume_with_the_r1_objective_is_bitwise_identical(tmp_path):
         assert json.load(f)['adversarial'] == 'r1'
 
 
-def test_resume_with_a_per_domain_critic_is_bitwise_identical(tmp_path):
-    final = _whole_then_stopped_and_resumed(
-        tmp_path, ['--dis-head', 'per-domain'])
+@pytest.mark.parametrize('flags, maps, inputs', [
+    (['--dis-head', 'per-domain'], 5, 32),  # a map per expression
+    (['--dis-minibatch-std'], 1, 33)])  # the batch's spread read too
+def test_resume_with_the_critic_options_is_bitwise_identical(
+        tmp_path, flags, maps, inputs):
+    final = _whole_then_stopped_and_resumed(tmp_path, flags)
     shape = snapshots.array_shape(final, 'updater/model:dis/src/W')
-    assert shape[0] == 5  # a map per expression of the synthetic faces
+    assert shape[:2] == (maps, inputs)
 
 
 @pytest.mark.parametrize('kind, heads', [('attention', ('a_out/',)),

@@ -137,6 +137,23 @@ def test_cyclegan_refuses_the_stargan_generators(capsys, tmp_path, flag,
     assert 'Traceback' not in err and not os.listdir(str(tmp_path))
 
 
+@pytest.mark.parametrize('first, then', [([], ['--dis-minibatch-std']),
+                                         (['--dis-minibatch-std'], [])])
+def test_resuming_with_or_without_the_spread_feature_is_refused(
+        capsys, tmp_path, first, then):
+    out = str(tmp_path / 'run')
+    assert train.main(TINY + first + ['--out', out]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        train.main(TINY + then + ['--iterations', '4', '--out', out,
+                                  '--resume', 'auto'])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert 'holds a discriminator {} --dis-minibatch-std'.format(
+        'with' if first else 'without') in err
+    assert not os.path.exists(os.path.join(out, 'snapshot_iter_4'))
+
+
 @pytest.mark.parametrize('labels', [['--attributes', 'expression', 'hair'],
                                     JOINT])
 def test_a_per_domain_critic_needs_one_group_of_domains(capsys, tmp_path,

@@ -222,6 +222,25 @@ class Generator(chainer.Chain):
         return F.relu(self.n_u2(self.up2(h)))
 
 
+def minibatch_stddev(h, eps=1e-8):
+    """``h`` with one more channel, the same in every cell: the mean of each
+    feature's standard deviation over the batch (ProGAN, Karras et al.
+    2018), so a critic can see fakes that are all alike.
+
+    Args:
+        h (~chainer.Variable): float32 ``(N, C, H, W)``.
+        eps (float): Keeps the square root differentiable at 0.
+
+    Returns:
+        ~chainer.Variable: float32 ``(N, C + 1, H, W)``.
+    """
+    dev = h - F.broadcast_to(F.mean(h, axis=0, keepdims=True), h.shape)
+    spread = F.mean(F.sqrt(F.mean(dev * dev, axis=0) + eps))
+    plane = F.broadcast_to(F.reshape(spread, (1, 1, 1, 1)),
+                           (h.shape[0], 1) + h.shape[2:])
+    return F.concat([h, plane], axis=1)
+
+
 class Discriminator(chainer.Chain):
     """PatchGAN critic with an auxiliary domain classifier (ACGAN-style).
 
@@ -233,6 +252,8 @@ class Discriminator(chainer.Chain):
     one map per label, each judging realism as an image *of that domain*
     (StarGAN v2's multi-task discriminator);
     :func:`stargan.losses.stargan.domain_scores` picks an image's map.
+    With ``minibatch_std`` the heads also read :func:`minibatch_stddev`
+    of the last features, so the scores of one image depend on its batch.
 
     Args:
         image_size (int): Input height and width; divisible by 2**n_down.
@@ -240,10 +261,11 @@ class Discriminator(chainer.Chain):
         conv_dim (int): Channels of the first layer (64 in the paper).
         n_down (int): Stride-2 layers (6 in the paper at 128 px).
         per_domain (bool): L real/fake maps instead of one.
+        minibatch_std (bool): Give the heads the batch's spread.
     """
 
     def __init__(self, image_size, c_dim, conv_dim=64, n_down=6,
-                 per_domain=False):
+                 per_domain=False, minibatch_std=False):
         super().__init__()
         if image_size % (2 ** n_down) or image_size < 2 ** n_down:
             raise ValueError(
@@ -252,15 +274,16 @@ class Discriminator(chainer.Chain):
                     image_size, 2 ** n_down, n_down))
         k = image_size // 2 ** n_down
         chans = [3] + [conv_dim * 2 ** i for i in range(n_down)]
+        self.minibatch_std = minibatch_std
+        top = chans[-1] + int(minibatch_std)
         with self.init_scope():
             self.body = chainer.Sequential()
             for cin, cout in zip(chans[:-1], chans[1:]):
                 self.body.append(links.Convolution2D(cin, cout, 4, 2, 1))
                 self.body.append(functools.partial(F.leaky_relu, slope=0.01))
-            self.src = links.Convolution2D(chans[-1], c_dim if per_domain
-                                           else 1, 3, 1, 1, nobias=True)
-            self.cls = links.Convolution2D(chans[-1], c_dim, k, 1, 0,
-                                           nobias=True)
+            self.src = links.Convolution2D(top, c_dim if per_domain else 1,
+                                           3, 1, 1, nobias=True)
+            self.cls = links.Convolution2D(top, c_dim, k, 1, 0, nobias=True)
 
     def forward(self, x):
         """Scores realism and classifies domains.
@@ -273,4 +296,6 @@ class Discriminator(chainer.Chain):
             S / 2**n_down)`` critic scores and float32 ``(N, L)`` logits.
         """
         h = self.body(x)
+        if self.minibatch_std:
+            h = minibatch_stddev(h)
         return self.src(h), F.reshape(self.cls(h), (x.shape[0], -1))

@@ -49,6 +49,10 @@ def test_a_zero_size_is_refused_for_both_models(given, key):
      'stargan only'),
     (dict(dis_head='conditional'), "--dis-head must be one of shared, "
                                    "per-domain, got 'conditional'"),
+    (dict(CYCLEGAN, dis_minibatch_std=True), '--dis-minibatch-std works '
+     'with --model stargan only'),
+    (dict(dis_minibatch_std=True, communicator='naive'),
+     '--dis-minibatch-std cannot train with --communicator'),
 ])
 def test_bad_options_are_one_option_error(given, message):
     with pytest.raises(options.OptionError, match=message):

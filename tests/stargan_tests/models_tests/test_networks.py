@@ -60,6 +60,34 @@ def test_a_per_domain_discriminator_has_a_real_fake_map_per_label():
     assert src.shape == (2, 3, 2, 2) and cls.shape == (2, 3)
 
 
+def test_minibatch_stddev_appends_the_batchs_spread():
+    rng = np.random.RandomState(0)
+    h = rng.randn(3, 4, 2, 2).astype(np.float32)
+    got = networks.minibatch_stddev(h).array
+    assert got.shape == (3, 5, 2, 2)
+    np.testing.assert_array_equal(got[:, :4], h)
+    want = np.sqrt(h.astype(np.float64).var(axis=0) + 1e-8).mean()
+    # A few float32 operations on values of order 1, means of <= 16 terms.
+    np.testing.assert_allclose(got[:, 4], want, rtol=1e-5)
+    same = np.broadcast_to(h[:1], h.shape)  # no spread at all
+    assert networks.minibatch_stddev(same).array[:, 4].max() < 1e-3
+
+
+def test_with_minibatch_std_an_images_scores_depend_on_its_batch():
+    rng = np.random.RandomState(1)
+    x = rng.uniform(-1, 1, (3, 3, 16, 16)).astype(np.float32)
+    other = x.copy()
+    other[2] = rng.uniform(-1, 1, (3, 16, 16))
+    for coupled in (False, True):
+        np.random.seed(0)
+        dis = networks.Discriminator(16, 3, conv_dim=4, n_down=3,
+                                     minibatch_std=coupled)
+        dis.src.W.array[:, -1] += 1.  # make the spread channel count
+        a, b = dis(x)[0].array[0], dis(other)[0].array[0]
+        assert (not np.array_equal(a, b)) == coupled
+    assert dis.src.W.shape[1] == 4 * 2 ** 2 + 1
+
+
 def test_discriminator_rejects_sizes_it_cannot_classify():
     with pytest.raises(ValueError, match=r'image size 40 .* = 16'):
         networks.Discriminator(40, 3, conv_dim=4, n_down=4)
