@@ -185,7 +185,13 @@ def make_stargan(opts, n_labels):
     """Returns ``(generator, discriminator)`` sized by a run's options
     (``generator``: its kind, plain for runs that predate the choice;
     ``upsample``: deconv for runs that predate it)."""
-    gen = generators.GENERATORS[opts.get('generator', 'plain')](
+    kind = opts.get('generator', 'plain')
+    if kind not in generators.GENERATORS:
+        raise ValueError(
+            'the run\'s options name --generator {}, which this version does '
+            'not build (it builds {}); use the version that trained it'
+            .format(kind, ', '.join(sorted(generators.GENERATORS))))
+    gen = generators.GENERATORS[kind](
         n_labels, opts['g_conv_dim'], opts['g_res'],
         upsample=opts.get('upsample', 'deconv'))
     dis = networks.Discriminator(

@@ -252,3 +252,23 @@ def test_report_for_a_cyclegan_run(cyclegan_run, tmp_path):
     exported = json.load(open(str(out / 'metrics.json')))
     assert exported['snapshot'].endswith('generator.npz')
     assert exported['per_direction'] == newest['per_direction']
+
+
+def test_a_generator_kind_this_version_lacks_is_one_line(run_dir, tmp_path,
+                                                         capsys):
+    # A run of another version names a --generator this one does not build.
+    other = tmp_path / 'other'
+    os.makedirs(str(other))
+    for name in os.listdir(run_dir):
+        if name.startswith('snapshot_iter_'):
+            os.symlink(os.path.join(run_dir, name), str(other / name))
+    with open(os.path.join(run_dir, 'args.json')) as f:
+        opts = json.load(f)
+    (other / 'args.json').write_text(json.dumps(dict(opts,
+                                                     generator='guided')))
+    with pytest.raises(SystemExit) as e:
+        evaluate.main(_argv(str(other), tmp_path, tmp_path / 'eval'))
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert 'name --generator guided, which this version does not build' in err
+    assert 'Traceback' not in err and not (tmp_path / 'eval').exists()
