@@ -133,10 +133,7 @@ def main(argv=None):
     p.add_argument('captions', help='the collection\'s train_tag_dict.txt')
     quality.add_judge_arguments(p)
     args = p.parse_args(argv)
-    if not os.path.isfile(os.path.join(args.run, 'args.json')):
-        p.error('{}: no args.json there; pass a directory train.py wrote'
-                .format(args.run))
-    try:
+    try:  # read_options names a missing or unreadable args.json
         captions = anime_hair_set.read_captions(args.captions)
         names, result = measure(
             run_files.read_options(args.run), captions, args.n_test,

@@ -146,11 +146,30 @@ def add_generator_arguments(group):
         'network of runs before the choice'))
 
 
+#: Options only StarGAN uses: ``(key, the value that leaves it unused,
+#: the refusal of another value with another --model)``.
+STARGAN_ONLY = (
+    ('upsample', 'deconv', '--upsample {value} works with --model stargan '
+     'only; --model {model} has its own generators (leave --upsample out)'),
+    ('adversarial', 'wgan-gp', '--adversarial works with --model stargan '
+     'only; --model {model} has --gan-loss'),
+    ('augment', 'none', '--augment works with --model stargan only, not '
+     '--model {model}'),
+    ('generator', 'plain', '--generator {value} works with --model stargan '
+     'only; --model {model} has its own generators (leave --generator '
+     'out)'),
+    ('dis_minibatch_std', False, '--dis-minibatch-std works with --model '
+     'stargan only, not --model {model}'),
+    ('dis_head', 'shared', '--dis-head {value} works with --model stargan '
+     'only; --model {model} has its own discriminators (leave --dis-head '
+     'out)'))
+
+
 def check(opts):
-    """Rejects an unknown ``--upsample`` or ``--dis-head``, and
-    ``--adversarial``, ``--dis-head per-domain``,
-    ``--augment``, ``--generator attention`` and ``--upsample resize`` with
-    a model that does not use them (ValueError naming the flag)."""
+    """Rejects an unknown ``--upsample`` or ``--dis-head``,
+    ``--dis-minibatch-std`` with ``--communicator``, and any of
+    :data:`STARGAN_ONLY` set with another model (ValueError naming the
+    flag)."""
     upsample = opts.get('upsample', 'deconv')
     if upsample not in networks.UPSAMPLES:
         raise ValueError('--upsample must be one of {}, got {!r}'.format(
@@ -164,29 +183,10 @@ def check(opts):
                          'process\'s share of the batch, not of the batch')
     if opts['model'] == 'stargan':
         return
-    if upsample != 'deconv':
-        raise ValueError('--upsample {} works with --model stargan only; '
-                         '--model {} has its own generators (leave '
-                         '--upsample out)'.format(upsample, opts['model']))
-    if opts.get('adversarial', 'wgan-gp') != 'wgan-gp':
-        raise ValueError('--adversarial works with --model stargan only; '
-                         '--model {} has --gan-loss'.format(opts['model']))
-    if opts.get('augment', 'none') != 'none':
-        raise ValueError('--augment works with --model stargan only, not '
-                         '--model {}'.format(opts['model']))
-    if opts.get('generator', 'plain') != 'plain':
-        raise ValueError('--generator {} works with --model stargan only; '
-                         '--model {} has its own generators (leave '
-                         '--generator out)'.format(opts['generator'],
-                                                   opts['model']))
-    if opts.get('dis_minibatch_std'):
-        raise ValueError('--dis-minibatch-std works with --model stargan '
-                         'only, not --model {}'.format(opts['model']))
-    if opts.get('dis_head', 'shared') != 'shared':
-        raise ValueError('--dis-head {} works with --model stargan only; '
-                         '--model {} has its own discriminators (leave '
-                         '--dis-head out)'.format(opts['dis_head'],
-                                                  opts['model']))
+    for key, unused, refusal in STARGAN_ONLY:
+        value = opts.get(key, unused)
+        if value != unused:
+            raise ValueError(refusal.format(value=value, model=opts['model']))
 
 
 def check_dis_head(opts, group_sizes):
