@@ -232,7 +232,7 @@ def check_generator_kind(path, opts):
     ``opts['generator']`` builds (a plain model would load an attention
     run's snapshot and silently drop its mask head), of another
     ``opts['upsample']``, or whose discriminator has another
-    ``opts['dis_head']``.
+    ``opts['dis_head']`` or ``opts['dis_minibatch_std']``.
 
     Args:
         path (str): A trainer snapshot.
