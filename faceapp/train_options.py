@@ -98,7 +98,7 @@ def build_parser(description):
     train.add_argument('--lambda-cls',
                        type=arg_types.non_negative_float, default=1.,
                        help='weight of domain classification (with '
-                       '--dis-head per-domain, 0.25 measured best in '
+                       '--dis-head per-domain, 0.5 measured best in '
                        'docs/QUALITY.md)')
     train.add_argument('--lambda-rec',
                        type=arg_types.non_negative_float, default=10.,
