@@ -120,6 +120,7 @@ def _resolve_cyclegan(opts):
     opts.update({k: preset[k] for k in MODEL_KEYS['cyclegan']})
     fill_schedule(opts)
     opts['eval_interval'] = 0  # eval/* needs a G(x, c)
+    quality_options.resolve_other_model(opts)
     check_cyclegan(opts)
 
 

@@ -69,8 +69,15 @@ def add_quality_arguments(parser):
     add_generator_arguments(q)
 
 
-#: ``--dis-head`` choices: D's real/fake maps.
-DIS_HEADS = ('shared', 'per-domain')
+#: ``--dis-head`` choices: D's real/fake maps (auto: chosen by the labels,
+#: see :func:`resolve_dis_head`).
+DIS_HEADS = ('auto', 'shared', 'per-domain')
+#: ``--lambda-cls`` where the command line leaves it out, by D's real/fake
+#: head: the paper's 1 with the shared map. With a map per domain the maps
+#: check the domain too, and 0.5 keeps the classification loss from pulling
+#: every translation towards the most typical face of its domain (measured
+#: best on hair colours and expressions in docs/QUALITY.md).
+LAMBDA_CLS = {'shared': 1., 'per-domain': .5}
 
 
 def add_adversarial_arguments(group):
@@ -86,7 +93,7 @@ def add_adversarial_arguments(group):
                        default=1.0, help=(
         'with --adversarial r1: weight gamma of the penalty gamma / 2 * '
         'E|grad D(x)|^2 (StarGAN v2: 1)'))
-    group.add_argument('--dis-head', choices=DIS_HEADS, default='shared',
+    group.add_argument('--dis-head', choices=DIS_HEADS, default='auto',
                        help=(
         'D\'s real/fake output. shared (the paper\'s): one map judges '
         'every image alike, and the classification head alone checks the '
@@ -94,9 +101,13 @@ def add_adversarial_arguments(group):
         'map per domain, each judging whether an image is a real image of '
         'its domain (a translation is judged by its target\'s map), so '
         'translations are pushed to look like that domain\'s real images, '
-        'not only to be classified as it. Needs one exclusive group of '
-        'domains (a folder per domain, or one synthetic attribute); the '
-        'classification head stays. Measured in docs/QUALITY.md'))
+        'not only to be classified as it; it needs one exclusive group of '
+        'domains (a folder per domain, or one synthetic attribute), and '
+        'the classification head stays. auto (the default): per-domain '
+        'where the labels are one such group, else shared; a resumed run '
+        'keeps its snapshot\'s head. per-domain was closer to real faces '
+        'with every generator on hair colours and on expressions in '
+        'docs/QUALITY.md'))
     group.add_argument('--dis-minibatch-std', action='store_true', help=(
         'give D\'s heads one more feature, how much the images of its batch '
         'vary (ProGAN\'s minibatch standard deviation), so D can tell a '
@@ -187,6 +198,39 @@ def check(opts):
         value = opts.get(key, unused)
         if value != unused:
             raise ValueError(refusal.format(value=value, model=opts['model']))
+
+
+def resolve_other_model(opts):
+    """Fills ``--dis-head auto`` and an unset ``--lambda-cls`` of a model
+    other than StarGAN, which uses neither: shared and the paper's 1, as
+    runs recorded them before the choice."""
+    if opts.get('dis_head') == 'auto':
+        opts['dis_head'] = 'shared'
+    if opts.get('lambda_cls') is None:
+        opts['lambda_cls'] = LAMBDA_CLS['shared']
+
+
+def resolve_dis_head(opts, group_sizes, saved=None):
+    """Fills ``--dis-head auto`` and an unset ``--lambda-cls`` of a StarGAN
+    run once its labels are known, in place (what args.json records), and
+    checks the head.
+
+    Args:
+        opts (dict): The run's resolved options.
+        group_sizes (list of int): The size of each exclusive label group.
+        saved (str): The head of the snapshot the run resumes, if any: auto
+            keeps it, so a run trained before the choice resumes as it was.
+
+    Raises:
+        ValueError: ``--dis-head per-domain`` with labels it cannot map.
+    """
+    if opts.get('dis_head', 'shared') == 'auto':
+        opts['dis_head'] = saved or (
+            'per-domain' if len(group_sizes) == 1 and group_sizes[0] >= 2
+            else 'shared')
+    if opts.get('lambda_cls') is None:
+        opts['lambda_cls'] = LAMBDA_CLS[opts.get('dis_head', 'shared')]
+    check_dis_head(opts, group_sizes)
 
 
 def check_dis_head(opts, group_sizes):

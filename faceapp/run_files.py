@@ -203,6 +203,10 @@ RUN_INDEPENDENT = {'resume', 'force', 'out', 'gpu', 'log_interval',
                    'sample_interval', 'snapshot_interval', 'eval_interval',
                    'n_samples', 'n_eval', 'cache_dir', 'iterations',
                    'decay_start', 'deterministic'}
+#: Options a run fills only once it has read its data (``--dis-head auto``,
+#: an unset ``--lambda-cls``): left at these values they take what the same
+#: data gave the earlier run, so they are no conflict.
+RESOLVED_WITH_DATA = {'dis_head': 'auto', 'lambda_cls': None}
 
 
 def conflicting_options(out_dir, opts):
@@ -222,9 +226,11 @@ def conflicting_options(out_dir, opts):
         old = read_options(out_dir)
     except DatasetError:
         return [ARGS_NAME + ': unreadable']
+    unset = {k for k, v in RESOLVED_WITH_DATA.items()
+             if k in opts and opts[k] == v}
     return ['{}: {!r} -> {!r}'.format(k, old.get(k), opts.get(k))
             for k in sorted(set(old) | set(opts))
-            if k not in RUN_INDEPENDENT and old.get(k) != opts.get(k)]
+            if k not in RUN_INDEPENDENT | unset and old.get(k) != opts.get(k)]
 
 
 def check_writable(out_dir):

@@ -251,10 +251,9 @@ def check_generator_kind(path, opts):
     shape = snapshots.array_shape(path, gen_prefix + 'up1/W')
     saved = 'resize' if shape and shape[-1] == 3 else 'deconv'
     _refuse_other(path, 'upsample', saved, opts.get('upsample', 'deconv'))
-    # dis/src/W is (maps, channels, 3, 3): one map, or one per domain.
+    _refuse_other(path, 'dis-head', saved_dis_head(path),
+                  opts.get('dis_head', 'shared'))
     shape = snapshots.array_shape(path, DIS_PREFIX + 'src/W')
-    saved = 'per-domain' if shape and shape[0] > 1 else 'shared'
-    _refuse_other(path, 'dis-head', saved, opts.get('dis_head', 'shared'))
     # The heads read one more channel with the batch's spread.
     saved = bool(shape) and shape[1] == opts['d_conv_dim'] * 2 ** (
         opts['d_down'] - 1) + 1
@@ -263,6 +262,15 @@ def check_generator_kind(path, opts):
             '{} holds a discriminator {} --dis-minibatch-std; resume it '
             '{} the flag'.format(path, *(('with', 'with') if saved else
                                          ('without', 'without'))))
+
+
+def saved_dis_head(path):
+    """The ``--dis-head`` of the discriminator a trainer snapshot holds:
+    per-domain for several real/fake maps, else shared (also for a
+    snapshot without StarGAN's discriminator)."""
+    # dis/src/W is (maps, channels, 3, 3): one map, or one per domain.
+    shape = snapshots.array_shape(path, DIS_PREFIX + 'src/W')
+    return 'per-domain' if shape and shape[0] > 1 else 'shared'
 
 
 def saved_generator_kind(path, gen_prefix):

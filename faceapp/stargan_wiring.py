@@ -22,6 +22,7 @@ from faceapp import judging
 from faceapp import quality_options
 from faceapp import reporting
 from faceapp import runs
+from faceapp import snapshots
 from stargan import attention
 from updaters import StarGANUpdater
 
@@ -57,7 +58,10 @@ def build(opts, train, test, device, comm=None):
     optimizers, updater, and the evaluation, reports and sample grid.
 
     Args:
-        opts (dict): Resolved options of ``train.py``.
+        opts (dict): Resolved options of ``train.py``; ``--dis-head auto``
+            and an unset ``--lambda-cls`` are filled in place, from the
+            labels of ``train`` (see
+            :func:`faceapp.quality_options.resolve_dis_head`).
         train: Labelled training dataset (a JointDataset for several).
         test: Labelled test dataset (sample grids and evaluation).
         device (chainer.backend.Device): Where models and batches live.
@@ -67,7 +71,9 @@ def build(opts, train, test, device, comm=None):
     Returns:
         dict: The parts :func:`faceapp.wiring.make_trainer` adds.
     """
-    quality_options.check_dis_head(opts, runs.group_sizes(train))
+    # Fills --dis-head auto and --lambda-cls in opts, before args.json.
+    quality_options.resolve_dis_head(opts, runs.group_sizes(train),
+                                     resumed_dis_head(opts))
     gen, dis = MODELS[opts['model']](opts, len(train.label_names))
     gen.to_device(device)
     dis.to_device(device)
@@ -104,6 +110,17 @@ def build(opts, train, test, device, comm=None):
         plots=reporting.PLOTS,
         grid=lambda: sample_grid(opts, train, test, shown, device),
         eval_plots=eval_plots if evaluating else {})
+
+
+def resumed_dis_head(opts):
+    """The real/fake head of the snapshot that a run with ``--dis-head
+    auto`` resumes (None for a new run or an explicit head)."""
+    if not opts.get('resume') or opts.get('dis_head') != 'auto':
+        return None
+    try:
+        return runs.saved_dis_head(opts['resume'])
+    except snapshots.UnsafeFileError as e:
+        raise ValueError('--resume: {}'.format(e))
 
 
 def print_keys(test):

@@ -96,9 +96,10 @@ def build_parser(description):
                        help='D steps per G step (default: the preset\'s; '
                        'paper: 5)')
     train.add_argument('--lambda-cls',
-                       type=arg_types.non_negative_float, default=1.,
-                       help='weight of domain classification (with '
-                       '--dis-head per-domain, 0.5 measured best in '
+                       type=arg_types.non_negative_float, default=None,
+                       help='weight of domain classification (default: 1, '
+                       'the paper\'s, with D\'s shared real/fake map; 0.5 '
+                       'with --dis-head per-domain, measured best there in '
                        'docs/QUALITY.md)')
     train.add_argument('--lambda-rec',
                        type=arg_types.non_negative_float, default=10.,

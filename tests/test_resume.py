@@ -174,8 +174,9 @@ def test_resume_with_the_r1_objective_is_bitwise_identical(tmp_path):
 
 
 @pytest.mark.parametrize('flags, maps, inputs', [
-    (['--dis-head', 'per-domain'], 5, 32),  # a map per expression
-    (['--dis-minibatch-std'], 1, 33)])  # the batch's spread read too
+    ([], 5, 32),  # --dis-head auto: a map per expression
+    (['--dis-head', 'per-domain', '--dis-minibatch-std'], 5, 33),
+    (['--dis-head', 'shared', '--dis-minibatch-std'], 1, 33)])
 def test_resume_with_the_critic_options_is_bitwise_identical(
         tmp_path, flags, maps, inputs):
     final = _whole_then_stopped_and_resumed(tmp_path, flags)

@@ -47,8 +47,8 @@ def test_a_zero_size_is_refused_for_both_models(given, key):
      '--model stargan only'),
     (dict(CYCLEGAN, adversarial='r1'), '--adversarial works with --model '
      'stargan only'),
-    (dict(dis_head='conditional'), "--dis-head must be one of shared, "
-                                   "per-domain, got 'conditional'"),
+    (dict(dis_head='conditional'), "--dis-head must be one of auto, "
+                                   "shared, per-domain, got 'conditional'"),
     (dict(CYCLEGAN, dis_minibatch_std=True), '--dis-minibatch-std works '
      'with --model stargan only'),
     (dict(dis_minibatch_std=True, communicator='naive'),
@@ -66,5 +66,10 @@ def test_upsampling_defaults_to_the_papers_deconvolution():
 
 def test_the_adversarial_loss_defaults_to_the_papers_wgan_gp():
     assert options.resolve({})['adversarial'] == 'wgan-gp'
-    assert options.resolve({})['dis_head'] == 'shared'
+    # StarGAN's head is chosen once the labels are known (see
+    # tests/faceapp_tests/test_dis_head_auto.py); CycleGAN has none.
+    assert options.resolve({})['dis_head'] == 'auto'
+    assert options.resolve({})['lambda_cls'] is None
+    cyclegan = options.resolve(dict(model='cyclegan', domains=['a', 'b']))
+    assert (cyclegan['dis_head'], cyclegan['lambda_cls']) == ('shared', 1.)
     assert options.resolve({})['lambda_r1'] == 1.0

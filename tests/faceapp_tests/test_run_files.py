@@ -39,6 +39,18 @@ def test_options_are_written_as_before_and_read_back(tmp_path):
             'batch_size: 2 -> 4', 'seed: 3 -> 9']
 
 
+def test_options_filled_from_the_data_conflict_only_when_given(tmp_path):
+    # args.json holds --dis-head auto and --lambda-cls as the data filled
+    # them; the same command again leaves them unset.
+    opts = {'seed': 3, 'dis_head': 'per-domain', 'lambda_cls': .5}
+    run_files.write_options(opts, str(tmp_path))
+    again = dict(opts, dis_head='auto', lambda_cls=None)
+    assert run_files.conflicting_options(str(tmp_path), again) == []
+    assert run_files.conflicting_options(
+        str(tmp_path), dict(again, dis_head='shared', lambda_cls=1.)) == [
+            "dis_head: 'per-domain' -> 'shared'", 'lambda_cls: 0.5 -> 1.0']
+
+
 def test_missing_or_broken_options_are_named(tmp_path):
     with pytest.raises(DatasetError, match=(
             r'cannot read the run options .*args.json \(.*\); evaluate a '

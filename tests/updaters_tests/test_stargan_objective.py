@@ -17,6 +17,7 @@ import pytest
 
 import chainer
 
+from faceapp import quality_options
 from faceapp import train_options
 from stargan.models import stargan as networks
 from updaters import StarGANUpdater
@@ -27,11 +28,24 @@ LAMBDAS = dict(lambda_cls=1., lambda_rec=10., lambda_gp=10.)
 RTOL = 1e-9
 
 
+def _train_py_weights(dis_head, group_sizes):
+    """train.py's weights with no flag given, as a run resolves them."""
+    opts = dict(vars(train_options.build_parser(None).parse_args([])),
+                dis_head=dis_head)
+    quality_options.resolve_dis_head(opts, group_sizes)
+    return {k: opts[k] for k in LAMBDAS}
+
+
 def test_train_py_and_the_updater_default_to_the_papers_weights():
-    args = train_options.build_parser(None).parse_args([])
-    assert {k: getattr(args, k) for k in LAMBDAS} == LAMBDAS
+    # The paper's weights with the paper's D: one shared real/fake map
+    # (--dis-head shared, and auto when the labels are several groups).
+    assert _train_py_weights('shared', [5]) == LAMBDAS
+    assert _train_py_weights('auto', [3, 2]) == LAMBDAS
     params = inspect.signature(StarGANUpdater).parameters
     assert {k: params[k].default for k in LAMBDAS} == LAMBDAS
+    # A map per domain checks the domain too: the classification weighs
+    # half (docs/QUALITY.md); the other weights stay the paper's.
+    assert _train_py_weights('auto', [5]) == dict(LAMBDAS, lambda_cls=.5)
 
 
 def _setup(group_sizes, n=4, size=16, per_domain=False, **kwargs):
@@ -178,11 +192,15 @@ def _own_map_gradient(dis, x_hat, c):
     return v.grad
 
 
-def test_a_per_domain_critic_scores_each_image_on_its_domains_map():
+@pytest.mark.parametrize('lambda_cls', [1., .5])
+def test_a_per_domain_critic_scores_each_image_on_its_domains_map(
+        lambda_cls):
     # --dis-head per-domain: D_src has one map per domain; a real image is
     # scored on its own domain's map, a translation on its target's, and the
     # penalty is taken on the target's map (the one G's gradient comes from).
-    updater, x, c_org, c_trg = _setup([3], per_domain=True)
+    # 0.5: train.py's weight with these maps.
+    updater, x, c_org, c_trg = _setup([3], per_domain=True,
+                                      lambda_cls=lambda_cls)
     gen, dis = updater.generator, updater.discriminator
     alpha = np.random.RandomState(3).uniform(size=(len(x), 1, 1, 1))
     loss, obs = _reported(updater.dis_loss, dis, 'dis', x, c_org, c_trg)
@@ -198,14 +216,18 @@ def test_a_per_domain_critic_scores_each_image_on_its_domains_map():
     assert obs['dis/loss_real'] == pytest.approx(-real.mean(), rel=RTOL)
     assert obs['dis/loss_fake'] == pytest.approx(faked.mean(), rel=RTOL)
     assert obs['dis/loss_gp'] == pytest.approx(gp, rel=RTOL)
-    assert loss == pytest.approx(faked.mean() - real.mean() + cls + 10 * gp,
-                                 rel=RTOL)
+    assert loss == pytest.approx(
+        faked.mean() - real.mean() + lambda_cls * cls + 10 * gp, rel=RTOL)
     # The other maps differ, so scoring on a wrong one would show.
     other = _own_map(src_real, c_trg)
     assert abs(other.mean() - real.mean()) > 1e3 * RTOL * abs(real.mean())
 
     g_loss, g_obs = _reported(updater.gen_loss, gen, 'gen', x, c_org, c_trg)
     assert g_obs['gen/loss_fake'] == pytest.approx(-faked.mean(), rel=RTOL)
+    g_cls = _cls_loss(_scores(dis, fake)[1], c_trg, [3])
+    rec = np.abs(x - gen(fake, c_org).array).mean()
+    assert g_loss == pytest.approx(
+        -faked.mean() + lambda_cls * g_cls + 10 * rec, rel=RTOL)
 
 
 def test_a_per_domain_r1_penalty_is_taken_on_the_reals_own_maps():
