@@ -34,6 +34,7 @@ from benchmarks import layers  # NOQA: E402
 from benchmarks import measures
 from benchmarks import onnx_versus
 from benchmarks import step_times
+from faceapp import arg_types
 from faceapp import onnx_export
 from stargan import presets
 
@@ -54,7 +55,7 @@ ConvFlopCounter = measures.ConvFlopCounter
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=arg_types.HelpFormatter)
     p.add_argument('--preset', action='append', choices=sorted(
         presets.PRESETS), help=(
             'preset(s) to time (default: all but paper; with --compare-conv: '

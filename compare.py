@@ -35,7 +35,7 @@ from stargan import presets  # NOQA: E402
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=arg_types.HelpFormatter)
     p.add_argument('--domains', nargs='+', required=True, metavar='NAME',
                    help='two or more label names to translate between')
     data = p.add_argument_group('data (as in train.py)')

@@ -24,6 +24,7 @@ devices.preload_cuda_libraries()  # before chainer (below) imports CuPy
 from datasets import atomic  # NOQA: E402
 from datasets.folder import DatasetError  # NOQA: E402
 from extensions import joint_eval  # NOQA: E402
+from faceapp import arg_types  # NOQA: E402
 from faceapp import compare_eval  # NOQA: E402
 from faceapp import inception  # NOQA: E402
 from faceapp import judging  # NOQA: E402
@@ -40,7 +41,7 @@ from stargan import metrics  # NOQA: E402
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=arg_types.HelpFormatter)
     p.add_argument('snapshot', help=(
         'a run dir of train.py (its newest complete snapshot is used), or a '
         'trainer snapshot (snapshot_iter_N) or generator file written by '

@@ -20,6 +20,8 @@ import os
 import re
 import sys
 
+from faceapp import arg_types
+
 #: Hair colours a caption may name.
 COLOURS = ('aqua', 'black', 'blonde', 'blue', 'brown', 'gray', 'green',
            'orange', 'pink', 'purple', 'red', 'white')
@@ -85,7 +87,7 @@ def link_set(chosen, out):
 def parse_args(argv):
     p = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=arg_types.HelpFormatter)
     p.add_argument('src', help='the collection: holds train_tag_dict.txt '
                    'and data/faces/<number>.jpg')
     p.add_argument('out', help='output folder (must not exist)')

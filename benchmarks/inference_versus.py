@@ -27,6 +27,7 @@ devices.preload_cuda_libraries()  # before chainer (measures) imports CuPy
 
 from benchmarks import measures  # noqa: E402
 from benchmarks import timing  # noqa: E402
+from faceapp import arg_types  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -58,7 +59,7 @@ def pytorch(python, batch, n_labels, rounds):
 def main(argv=None):
     p = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=arg_types.HelpFormatter)
     p.add_argument('--rounds', type=int, default=5,
                    help='rounds, each timing both frameworks')
     p.add_argument('--torch-python', default='/tmp/torchvenv/bin/python',

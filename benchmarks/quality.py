@@ -28,6 +28,7 @@ from faceapp import devices
 devices.preload_cuda_libraries()  # before chainer (faceapp) imports CuPy
 
 from datasets import atomic  # noqa: E402
+from faceapp import arg_types  # noqa: E402
 from faceapp import judging  # noqa: E402
 from faceapp import outputs  # noqa: E402
 from faceapp import report  # noqa: E402
@@ -82,7 +83,7 @@ def build_parser():
         epilog='Configurations are train.py options; --out, --iterations, '
                '--gpu and the budget are set here (--eval-interval 0 '
                'unless a configuration sets it).',
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=arg_types.HelpFormatter)
     p.add_argument('--config', type=parse_config, action='append',
                    metavar="NAME='OPTIONS'", help=(
                        'a configuration: a name and train.py options (e.g. '

@@ -8,6 +8,17 @@ import argparse
 import math
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` with each flag's default, except where it is None: there
+    the help says what takes its place (a preset's value, a choice made from
+    the data), and "(default: None)" would only contradict it."""
+
+    def _get_help_string(self, action):
+        if action.default is None:
+            return action.help
+        return super()._get_help_string(action)
+
+
 def _number(text, kind):
     try:
         value = kind(text)

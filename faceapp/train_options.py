@@ -39,7 +39,7 @@ def build_parser(description):
     """
     p = argparse.ArgumentParser(
         description=description,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=arg_types.HelpFormatter)
     data = p.add_argument_group('data')
     data.add_argument('--dataset', action='append', default=None,
                       metavar='PATH', help=(

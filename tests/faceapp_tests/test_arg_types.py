@@ -4,6 +4,7 @@ import argparse
 import pytest
 
 from faceapp import arg_types
+from faceapp import train_options
 
 
 @pytest.mark.parametrize('check, good, bad', [
@@ -28,3 +29,20 @@ def test_a_refusal_names_the_flag_and_exits_2(capsys):
     assert e.value.code == 2
     assert 'x.py: error: argument --test-fraction: must be more than 0 and ' \
         'less than 1, got 1.5' in capsys.readouterr().err
+
+
+def test_help_shows_defaults_but_not_none():
+    parser = argparse.ArgumentParser(formatter_class=arg_types.HelpFormatter)
+    parser.add_argument('--beta', type=float, default=0.999, help='decay')
+    parser.add_argument('--batch', type=int, default=None,
+                        help='default: the preset\'s')
+    text = ' '.join(parser.format_help().split())
+    assert '--beta BETA decay (default: 0.999)' in text
+    assert "--batch BATCH default: the preset's" in text
+    assert 'None' not in text
+
+
+def test_train_py_help_has_no_none_default():
+    text = train_options.build_parser(None).format_help()
+    assert '(default: None)' not in text
+    assert '(default: 0.999)' in ' '.join(text.split())  # --ema-beta
