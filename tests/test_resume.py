@@ -174,7 +174,7 @@ def test_resume_with_the_r1_objective_is_bitwise_identical(tmp_path):
 
 
 @pytest.mark.parametrize('flags, maps, inputs', [
-    ([], 5, 32),  # --dis-head auto: a map per expression
+    (['--dis-head', 'auto'], 5, 32),  # a map per expression
     (['--dis-head', 'per-domain', '--dis-minibatch-std'], 5, 33),
     (['--dis-head', 'shared', '--dis-minibatch-std'], 1, 33)])
 def test_resume_with_the_critic_options_is_bitwise_identical(

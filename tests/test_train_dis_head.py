@@ -1,7 +1,7 @@
-"""``--dis-head auto`` (the default) and the unset ``--lambda-cls``: a
-map per domain and weight 0.5 where the labels are one exclusive group,
-the paper's shared map and weight 1 elsewhere; a resumed run keeps its
-snapshot's head."""
+"""``--dis-head auto`` and the unset ``--lambda-cls``: a map per domain
+and weight 0.5 where the labels are one exclusive group, the paper's
+shared map and weight 1 elsewhere; a resumed run keeps its snapshot's
+head. Without ``--dis-head`` a run has the paper's map and weight."""
 import json
 import os
 
@@ -57,12 +57,15 @@ def _maps(out, iteration):
     return runs.saved_dis_head(path)
 
 
-@pytest.mark.parametrize('labels, head, weight', [
-    ([], 'per-domain', .5),
-    (['--attributes', 'expression', 'hair'], 'shared', 1.)])
-def test_train_py_records_the_resolved_head(tmp_path, labels, head, weight):
+@pytest.mark.parametrize('flags, head, weight', [
+    ([], 'shared', 1.),  # the default: the paper's D and weights
+    (['--dis-head', 'per-domain'], 'per-domain', .5),
+    (['--dis-head', 'auto'], 'per-domain', .5),
+    (['--dis-head', 'auto', '--attributes', 'expression', 'hair'], 'shared',
+     1.)])
+def test_train_py_records_the_resolved_head(tmp_path, flags, head, weight):
     out = str(tmp_path / 'run')
-    assert train.main(TINY + labels + ['--out', out]) == 0
+    assert train.main(TINY + flags + ['--out', out]) == 0
     args = _args(out)
     assert (args['dis_head'], args['lambda_cls']) == (head, weight)
     assert _maps(out, 2) == head
@@ -74,7 +77,7 @@ def test_a_resumed_run_keeps_its_snapshots_head(tmp_path, first):
     out = str(tmp_path / 'run')
     assert train.main(TINY + ['--dis-head', first, '--out', out]) == 0
     assert train.main(TINY + ['--iterations', '4', '--out', out,
-                              '--resume', 'auto']) == 0
+                              '--dis-head', 'auto', '--resume', 'auto']) == 0
     assert _maps(out, 4) == first
     assert _args(out)['dis_head'] == first
     assert _args(out)['lambda_cls'] == quality_options.LAMBDA_CLS[first]

@@ -66,9 +66,9 @@ def test_upsampling_defaults_to_the_papers_deconvolution():
 
 def test_the_adversarial_loss_defaults_to_the_papers_wgan_gp():
     assert options.resolve({})['adversarial'] == 'wgan-gp'
-    # StarGAN's head is chosen once the labels are known (see
-    # tests/faceapp_tests/test_dis_head_auto.py); CycleGAN has none.
-    assert options.resolve({})['dis_head'] == 'auto'
+    # --lambda-cls follows the head once the labels are known (see
+    # tests/test_train_dis_head.py); CycleGAN has none.
+    assert options.resolve({})['dis_head'] == 'shared'
     assert options.resolve({})['lambda_cls'] is None
     cyclegan = options.resolve(dict(model='cyclegan', domains=['a', 'b']))
     assert (cyclegan['dis_head'], cyclegan['lambda_cls']) == ('shared', 1.)

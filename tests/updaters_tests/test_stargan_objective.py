@@ -38,8 +38,9 @@ def _train_py_weights(dis_head, group_sizes):
 
 def test_train_py_and_the_updater_default_to_the_papers_weights():
     # The paper's weights with the paper's D: one shared real/fake map
-    # (--dis-head shared, and auto when the labels are several groups).
-    assert _train_py_weights('shared', [5]) == LAMBDAS
+    # (the default, and auto when the labels are several groups).
+    default = train_options.build_parser(None).parse_args([]).dis_head
+    assert _train_py_weights(default, [5]) == LAMBDAS
     assert _train_py_weights('auto', [3, 2]) == LAMBDAS
     params = inspect.signature(StarGANUpdater).parameters
     assert {k: params[k].default for k in LAMBDAS} == LAMBDAS
