@@ -76,7 +76,7 @@ DIS_HEADS = ('auto', 'shared', 'per-domain')
 #: head: the paper's 1 with the shared map. With a map per domain the maps
 #: check the domain too, and 0.5 keeps the classification loss from pulling
 #: every translation towards the most typical face of its domain (measured
-#: best on hair colours and expressions in docs/QUALITY.md).
+#: best of 0 to 1 on the real hair colours in docs/QUALITY.md).
 LAMBDA_CLS = {'shared': 1., 'per-domain': .5}
 
 
@@ -228,11 +228,16 @@ def resolve_dis_head(opts, group_sizes, saved=None):
     """
     if opts.get('dis_head', 'shared') == 'auto':
         opts['dis_head'] = saved or (
-            'per-domain' if len(group_sizes) == 1 and group_sizes[0] >= 2
-            else 'shared')
+            'per-domain' if one_group(group_sizes) else 'shared')
     if opts.get('lambda_cls') is None:
         opts['lambda_cls'] = LAMBDA_CLS[opts.get('dis_head', 'shared')]
     check_dis_head(opts, group_sizes)
+
+
+def one_group(group_sizes):
+    """Whether labels of these group sizes are one exclusive group of two
+    or more domains, the labels a map per domain can stand for."""
+    return len(group_sizes) == 1 and group_sizes[0] >= 2
 
 
 def check_dis_head(opts, group_sizes):
@@ -241,7 +246,7 @@ def check_dis_head(opts, group_sizes):
     a map per label means a domain per label."""
     if opts.get('dis_head', 'shared') == 'shared':
         return
-    if len(group_sizes) != 1 or group_sizes[0] < 2:
+    if not one_group(group_sizes):
         raise ValueError(
             '--dis-head per-domain needs one exclusive group of domains (a '
             'folder per domain, or one synthetic attribute); these labels '
