@@ -7,10 +7,13 @@ Works for one dataset and for several at once (the paper's mask vector,
 inputs of every dataset every domain of every dataset, and evaluation judges
 each dataset's labels with its own classifier.
 """
+import os
+
 import numpy
 
 import chainer
 
+from datasets.folder import DatasetError
 from datasets.iterators import prefetch
 from datasets.iterators import shard
 from datasets import joint
@@ -21,6 +24,7 @@ from extensions.samples import SampleGrid
 from faceapp import judging
 from faceapp import quality_options
 from faceapp import reporting
+from faceapp import run_files
 from faceapp import runs
 from faceapp import snapshots
 from stargan import attention
@@ -72,6 +76,8 @@ def build(opts, train, test, device, comm=None):
         dict: The parts :func:`faceapp.wiring.make_trainer` adds.
     """
     # Fills --dis-head auto and --lambda-cls in opts, before args.json.
+    if opts.get('lambda_cls') is None:
+        opts['lambda_cls'] = resumed_lambda_cls(opts)
     quality_options.resolve_dis_head(opts, runs.group_sizes(train),
                                      resumed_dis_head(opts))
     gen, dis = MODELS[opts['model']](opts, len(train.label_names))
@@ -121,6 +127,20 @@ def resumed_dis_head(opts):
         return runs.saved_dis_head(opts['resume'])
     except snapshots.UnsafeFileError as e:
         raise ValueError('--resume: {}'.format(e))
+
+
+def resumed_lambda_cls(opts):
+    """The ``--lambda-cls`` of the run a resumed run continues, read from
+    the args.json beside its snapshot, so that a run trained before the
+    weight followed the head goes on with its own (None for a new run or
+    without that file)."""
+    if not opts.get('resume'):
+        return None
+    run_dir = os.path.dirname(os.path.abspath(opts['resume']))
+    try:
+        return run_files.read_options(run_dir).get('lambda_cls')
+    except DatasetError:
+        return None
 
 
 def print_keys(test):

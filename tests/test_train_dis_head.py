@@ -81,3 +81,18 @@ def test_a_resumed_run_keeps_its_snapshots_head(tmp_path, first):
     assert _maps(out, 4) == first
     assert _args(out)['dis_head'] == first
     assert _args(out)['lambda_cls'] == quality_options.LAMBDA_CLS[first]
+
+
+def test_a_resumed_run_keeps_its_own_classification_weight(tmp_path):
+    # A per-domain run from before the weight followed the head (1) goes on
+    # with 1 when the resuming command leaves --lambda-cls out.
+    out = str(tmp_path / 'run')
+    head = ['--dis-head', 'per-domain']
+    assert train.main(TINY + head + ['--lambda-cls', '1', '--out', out]) == 0
+    assert train.main(TINY + head + ['--iterations', '4', '--out', out,
+                                     '--resume', 'auto']) == 0
+    assert _args(out)['lambda_cls'] == 1.
+    assert train.main(TINY + head + ['--iterations', '6', '--out', out,
+                                     '--lambda-cls', '.25',
+                                     '--resume', 'auto']) == 0
+    assert _args(out)['lambda_cls'] == .25  # a given weight wins
