@@ -9,7 +9,8 @@ and as one Markdown table (also OUT/quality.md, OUT/quality.json): the
 judge's target accuracy and its accuracy on real test images, the Frechet
 distance in its features with the real-vs-real floor and their ratio, the
 reconstruction error, the identity score and, on the synthetic faces, the
-L1 to the true rendering.
+L1 to the true rendering. OUT/samples.png shows every run's last sample grid
+side by side (:mod:`benchmarks.side_by_side`).
 
     python -m benchmarks.quality --iterations 3000 --out quality \\
         --config small='--preset small' \\
@@ -27,6 +28,7 @@ import time
 from faceapp import devices
 devices.preload_cuda_libraries()  # before chainer (faceapp) imports CuPy
 
+from benchmarks import side_by_side  # noqa: E402
 from datasets import atomic  # noqa: E402
 from faceapp import arg_types  # noqa: E402
 from faceapp import judging  # noqa: E402
@@ -229,12 +231,15 @@ def run_config(name, options, args, device):
 
 
 def write_tables(out, rows):
-    """OUT/quality.md (the table) and OUT/quality.json (every number)."""
+    """OUT/quality.md (the table), OUT/quality.json (every number) and
+    OUT/samples.png (the runs' last sample grids side by side)."""
     table = markdown_table(rows)
     with atomic.atomic_open(os.path.join(out, 'quality.md'), 'w') as f:
         f.write(table + '\n')
     atomic.write_json_atomic({n: r for n, r in rows},
                              os.path.join(out, 'quality.json'))
+    side_by_side.write([(n, os.path.join(out, n, 'samples_latest.png'))
+                        for n, _ in rows], os.path.join(out, 'samples.png'))
     return table
 
 

@@ -5,8 +5,10 @@ import math
 import os
 
 import pytest
+from PIL import Image
 
 from benchmarks import quality
+from benchmarks import side_by_side
 
 TINY = '--preset tiny --n-train 30 --n-test 15 --n-samples 2'
 
@@ -47,6 +49,12 @@ def test_a_table_row_per_configuration_with_finite_numbers(tmp_path,
     table = open(str(tmp_path / 'q' / 'quality.md')).read()
     assert '| plain |' in table and '| cyclegan |' in table
     assert os.path.exists(str(tmp_path / 'q' / 'plain' / 'generator.npz'))
+    # Both runs' last grids, side by side, at their own sizes.
+    grids = [Image.open(str(tmp_path / 'q' / n / 'samples_latest.png'))
+             for n in ('plain', 'cyclegan')]
+    both = Image.open(str(tmp_path / 'q' / 'samples.png'))
+    assert both.width == side_by_side.GAP + sum(
+        g.width + side_by_side.GAP for g in grids)
 
 
 def test_a_minute_budget_is_turned_into_iterations(tmp_path, capsys):
@@ -58,7 +66,7 @@ def test_a_minute_budget_is_turned_into_iterations(tmp_path, capsys):
     assert int(rows['tiny'][header.index('iterations')]) >= 1
     # The probe's folder is gone; only the run and the tables remain.
     assert sorted(os.listdir(str(tmp_path / 'q'))) == [
-        'quality.json', 'quality.md', 'tiny']
+        'quality.json', 'quality.md', 'samples.png', 'tiny']
 
 
 def test_bad_configurations_are_refused_in_one_line(refused, tmp_path):
