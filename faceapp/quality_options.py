@@ -105,11 +105,14 @@ def add_adversarial_arguments(group):
         'domains (a folder per domain, or one synthetic attribute), and '
         'the classification head stays. auto: per-domain where the labels '
         'are one such group, else shared; a resumed run keeps its '
-        'snapshot\'s head. Measured in docs/QUALITY.md: per-domain was '
-        'closer to real faces with every generator on the real hair '
-        'colours (6.0x the floor against 10.2x for plain); on train.py\'s '
-        'drawn faces it reached the target more often but kept less of '
-        'each face, so the default stays the paper\'s'))
+        'snapshot\'s head (a rule about labels, not attributes: it takes '
+        'the maps for expressions too). Measured in docs/QUALITY.md: '
+        'per-domain is the choice for colour attributes (real hair '
+        'colours: 6.0x the floor against 10.2x for plain, with every '
+        'generator); for expressions the shared map was better (smiles in '
+        'photos: 2.0x against 2.4x; train.py\'s drawn faces: a lower '
+        'ground-truth L1 on two seeds), so the default stays the '
+        'paper\'s'))
     group.add_argument('--dis-minibatch-std', action='store_true', help=(
         'give D\'s heads one more feature, how much the images of its batch '
         'vary (ProGAN\'s minibatch standard deviation), so D can tell a '
