@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 
+from benchmarks.anime_hair_set import link_set
 from faceapp import arg_types
 
 #: Domain folder -> its pictures' folder inside the repository.
@@ -37,16 +38,6 @@ def choose(src, per_domain):
                        if n.lower().endswith('.jpg'))
         chosen[domain] = [os.path.join(folder, n) for n in names[:per_domain]]
     return chosen
-
-
-def link_set(chosen, out):
-    """Symlinks ``OUT/<domain>/<name>`` to each chosen picture."""
-    for domain, paths in chosen.items():
-        folder = os.path.join(out, domain)
-        os.makedirs(folder)
-        for path in paths:
-            os.symlink(os.path.abspath(path),
-                       os.path.join(folder, os.path.basename(path)))
 
 
 def parse_args(argv):
