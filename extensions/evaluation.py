@@ -7,6 +7,8 @@ import numpy
 import chainer
 from chainer import training
 
+from stargan import forward
+from stargan.labels import groups as label_utils
 from stargan import metrics
 from stargan.models import classifier as clf_lib
 
@@ -83,12 +85,40 @@ def make_eval_data(generator, classifier, x, c, group_sizes, label_names,
         ground_truth=ground_truth)
 
 
+def discriminator_accuracy(discriminator, x, c, group_sizes,
+                           device='@numpy', batch_size=32):
+    """How often D's classification head labels real images right.
+
+    On held-out images this is the figure to set beside ``dis/acc``, the
+    same accuracy on D's training batches: a gap that widens as training
+    goes on says D's classifier is memorising its training images, and
+    G can then please it with changes no independent judge sees.
+
+    Args:
+        discriminator (callable): ``D(x) -> (src, cls)``, ``cls`` float32
+            ``(N, L)`` logits.
+        x (numpy.ndarray): float32 ``(N, 3, S, S)`` real images.
+        c (numpy.ndarray): float32 ``(N, L)`` their labels.
+        group_sizes (sequence of int): Label layout.
+        device: Where D lives.
+        batch_size (int): Images per forward pass.
+
+    Returns:
+        float: Accuracy in [0, 1] over all images and label groups.
+    """
+    logits = forward.forward_in_batches(
+        lambda batch: discriminator(batch)[1], (x,), device, batch_size)
+    return label_utils.accuracy(logits, c, group_sizes)
+
+
 class Evaluate(training.Extension):
     """Reports ``eval/<metric>`` for a fixed set of test images.
 
     Runs before LogReport in the same iteration, so the values appear in the
     log and can be plotted; ``eval/judge_accuracy`` is the judge's accuracy
-    on real test images. The judging classifier is obtained on the first
+    on real test images, and ``eval/dis_accuracy`` (with a
+    ``discriminator``) D's own classifier's on the same images
+    (:func:`discriminator_accuracy`). The judging classifier is obtained on the first
     call, so training starts without waiting for it; a stop requested while
     it trains skips that evaluation.
 
@@ -103,13 +133,17 @@ class Evaluate(training.Extension):
         label_names (sequence of str): Label names.
         device: Where the generator lives.
         names (sequence of str): Metrics to run.
+        discriminator (callable or None): D, to report
+            ``eval/dis_accuracy``.
     """
 
     priority = training.PRIORITY_WRITER
 
     def __init__(self, generator, get_judge, x, c, group_sizes, label_names,
-                 device='@numpy', names=TRAINING_METRICS):
+                 device='@numpy', names=TRAINING_METRICS,
+                 discriminator=None):
         self.generator, self.get_judge, self.judge = generator, get_judge, None
+        self.discriminator = discriminator
         self.judge_accuracy = None
         self.x, self.c = x, c
         self.group_sizes, self.label_names = group_sizes, label_names
@@ -128,6 +162,10 @@ class Evaluate(training.Extension):
                               self.device)
         result = metrics.compute(data, self.names)
         result['judge_accuracy'] = self.judge_accuracy
+        if self.discriminator is not None:
+            result['dis_accuracy'] = discriminator_accuracy(
+                self.discriminator, self.x, self.c, self.group_sizes,
+                self.device)
         return {'eval/' + k: v for k, v in result.items()
                 if isinstance(v, float)}
 

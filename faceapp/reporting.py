@@ -22,6 +22,9 @@ EVAL_PLOTS = {
     'eval_target_accuracy.png': ['eval/target_accuracy'],
     'eval_distances.png': ['eval/frechet_distance',
                            'eval/reconstruction_l1'],
+    # D's classifier on its training batches and on held-out faces: a
+    # widening gap means it memorises the training set (docs/QUALITY.md).
+    'eval_dis_accuracy.png': ['dis/acc', 'eval/dis_accuracy'],
 }
 
 

@@ -110,7 +110,8 @@ def build(opts, train, test, device, comm=None):
         schedules=[(None, gen_opt, opts['g_lr']),
                    (None, dis_opt, opts['d_lr'])],
         evaluation=(lambda trainer: add_evaluation(
-            trainer, opts, train, test, shown, device, comm))
+            trainer, opts, train, test, shown, device, comm,
+            dis=updater.discriminator))
         if evaluating else None,
         print_keys=print_keys(test) if is_joint else reporting.PRINT_KEYS,
         plots=reporting.PLOTS,
@@ -178,11 +179,13 @@ def sample_grid(opts, train, test, gen, device):
                       device, edit_targets=columns)
 
 
-def add_evaluation(trainer, opts, train, test, gen, device, comm=None):
+def add_evaluation(trainer, opts, train, test, gen, device, comm=None,
+                   dis=None):
     """Reports eval/* metrics judged by domain classifiers: one for the
     dataset, or per dataset of a joint run (its own images and
     cross_accuracy on the others'). With a communicator every process
-    evaluates its share of the test images."""
+    evaluates its share of the test images. With ``dis`` (one dataset
+    only) D's classifier is scored on the test images too."""
     rank, size = multinode.shard_of(comm)
     n_eval = opts['n_eval']
     stop = trainer.stop_trigger
@@ -201,7 +204,7 @@ def add_evaluation(trainer, opts, train, test, gen, device, comm=None):
         x, c = evaluation.dataset_arrays(test, n_eval)
         ext = evaluation.Evaluate(gen, get, x[rank::size], c[rank::size],
                                   runs.group_sizes(train), train.label_names,
-                                  device)
+                                  device, discriminator=dis)
     if comm is not None:
         ext = multinode.MultiNodeEvaluate(ext, comm,
                                           len(range(rank, n_eval, size)))

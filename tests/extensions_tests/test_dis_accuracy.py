@@ -1,0 +1,60 @@
+"""D's classifier scored on held-out real images (eval/dis_accuracy)."""
+import numpy
+
+import chainer
+
+from extensions import evaluation
+
+
+class SignDiscriminator(object):
+    """A stand-in D whose class logits are ``[v, -v]`` for an image filled
+    with ``v``: it says domain 0 for positive images. It records the mode
+    it was called in."""
+
+    def __init__(self):
+        self.modes = []
+
+    def __call__(self, x):
+        self.modes.append((chainer.config.train,
+                           chainer.config.enable_backprop))
+        v = chainer.functions.mean(x, axis=(1, 2, 3))[:, None]
+        logits = chainer.functions.concat([v, -v], axis=1)
+        return chainer.functions.sum(v, axis=1), logits
+
+
+def _images(values):
+    return numpy.stack([numpy.full((3, 4, 4), v, numpy.float32)
+                        for v in values])
+
+
+def test_the_accuracy_counts_the_images_d_labels_right():
+    values = [0.5, -0.5, 0.2, -0.1, 0.9, 0.3, -0.7]
+    x = _images(values)
+    truth = [0, 1, 1, 1, 0, 1, 0]  # D says 0, 1, 0, 1, 0, 0, 1
+    c = numpy.eye(2, dtype=numpy.float32)[truth]
+    d = SignDiscriminator()
+    got = evaluation.discriminator_accuracy(d, x, c, [2], batch_size=3)
+    assert got == 4 / 7
+    assert len(d.modes) == 3  # batches of 3, 3 and 1
+    assert set(d.modes) == {(False, False)}  # test mode, no graph
+    # The batch size changes nothing.
+    assert evaluation.discriminator_accuracy(d, x, c, [2], batch_size=32) \
+        == got
+
+
+def test_the_evaluation_reports_it_only_with_a_discriminator():
+    x = _images([0.4, -0.4, 0.6, -0.2])
+    c = numpy.eye(2, dtype=numpy.float32)[[0, 0, 0, 1]]
+
+    def judge():
+        raise AssertionError('the test replaces the judged metrics')
+
+    with_d = evaluation.Evaluate(lambda x, c: x, judge, x, c, [2],
+                                 ['a', 'b'], names=[],
+                                 discriminator=SignDiscriminator())
+    without = evaluation.Evaluate(lambda x, c: x, judge, x, c, [2],
+                                  ['a', 'b'], names=[])
+    for ext in (with_d, without):
+        ext.judge, ext.judge_accuracy = object(), 0.5  # judged already
+    assert with_d.evaluate()['eval/dis_accuracy'] == 0.75
+    assert 'eval/dis_accuracy' not in without.evaluate()
