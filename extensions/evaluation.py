@@ -2,6 +2,9 @@
 extension reporting the main metrics (the judging classifier itself comes
 from :mod:`faceapp.judging`)."""
 
+import dataclasses
+import functools
+
 import numpy
 
 import chainer
@@ -85,18 +88,32 @@ def make_eval_data(generator, classifier, x, c, group_sizes, label_names,
         ground_truth=ground_truth)
 
 
-def discriminator_accuracy(discriminator, x, c, group_sizes,
-                           device='@numpy', batch_size=32):
-    """How often D's classification head labels real images right.
-
-    On held-out images this is the figure to set beside ``dis/acc``, the
-    same accuracy on D's training batches: a gap that widens as training
-    goes on says D's classifier is memorising its training images, and
-    G can then please it with changes no independent judge sees.
+def discriminator_logits(discriminator, x, device='@numpy', batch_size=32):
+    """D's class logits for many images, in test mode without a graph.
 
     Args:
-        discriminator (callable): ``D(x) -> (src, cls)``, ``cls`` float32
-            ``(N, L)`` logits.
+        discriminator (callable): ``D(x) -> (src, cls)``.
+        x (numpy.ndarray): float32 ``(N, 3, S, S)`` images.
+        device: Where D lives.
+        batch_size (int): Images per forward pass.
+
+    Returns:
+        numpy.ndarray: float32 ``(N, L)`` logits.
+    """
+    return forward.forward_in_batches(
+        lambda batch: discriminator(batch)[1], (x,), device, batch_size)
+
+
+def discriminator_accuracy(discriminator, x, c, group_sizes,
+                           device='@numpy', batch_size=32):
+    """How often D's classification head gives real images their labels.
+
+    On held-out images it is the figure to set beside ``dis/acc``, the
+    same accuracy on D's training batches: a gap says D memorises its
+    training images.
+
+    Args:
+        discriminator (callable): ``D(x) -> (src, cls)``.
         x (numpy.ndarray): float32 ``(N, 3, S, S)`` real images.
         c (numpy.ndarray): float32 ``(N, L)`` their labels.
         group_sizes (sequence of int): Label layout.
@@ -106,9 +123,9 @@ def discriminator_accuracy(discriminator, x, c, group_sizes,
     Returns:
         float: Accuracy in [0, 1] over all images and label groups.
     """
-    logits = forward.forward_in_batches(
-        lambda batch: discriminator(batch)[1], (x,), device, batch_size)
-    return label_utils.accuracy(logits, c, group_sizes)
+    return label_utils.accuracy(
+        discriminator_logits(discriminator, x, device, batch_size), c,
+        group_sizes)
 
 
 class Evaluate(training.Extension):
@@ -116,9 +133,12 @@ class Evaluate(training.Extension):
 
     Runs before LogReport in the same iteration, so the values appear in the
     log and can be plotted; ``eval/judge_accuracy`` is the judge's accuracy
-    on real test images, and ``eval/dis_accuracy`` (with a
-    ``discriminator``) D's own classifier's on the same images
-    (:func:`discriminator_accuracy`). The judging classifier is obtained on the first
+    on real test images. With a ``discriminator``, D's own classifier is
+    scored too (:func:`discriminator_accuracy`): ``eval/dis_accuracy`` on
+    the real test images, ``eval/dis_target_accuracy`` on their
+    translations. Far above ``eval/target_accuracy`` (the judge's on the
+    same translations), it says G pleases D's classifier with changes
+    the judge does not see. The judging classifier is obtained on the first
     call, so training starts without waiting for it; a stop requested while
     it trains skips that evaluation.
 
@@ -134,7 +154,7 @@ class Evaluate(training.Extension):
         device: Where the generator lives.
         names (sequence of str): Metrics to run.
         discriminator (callable or None): D, to report
-            ``eval/dis_accuracy``.
+            ``eval/dis_accuracy`` and ``eval/dis_target_accuracy``.
     """
 
     priority = training.PRIORITY_WRITER
@@ -163,11 +183,21 @@ class Evaluate(training.Extension):
         result = metrics.compute(data, self.names)
         result['judge_accuracy'] = self.judge_accuracy
         if self.discriminator is not None:
-            result['dis_accuracy'] = discriminator_accuracy(
-                self.discriminator, self.x, self.c, self.group_sizes,
-                self.device)
+            result.update(self._discriminator_scores(data))
         return {'eval/' + k: v for k, v in result.items()
                 if isinstance(v, float)}
+
+    def _discriminator_scores(self, data):
+        """D's classifier on the real test images, and as the judge of
+        their translations (target accuracy, computed as the judge's)."""
+        as_judge = dataclasses.replace(data, classify=functools.partial(
+            discriminator_logits, self.discriminator, device=self.device))
+        return {
+            'dis_accuracy': discriminator_accuracy(
+                self.discriminator, self.x, self.c, self.group_sizes,
+                self.device),
+            'dis_target_accuracy': metrics.compute(
+                as_judge, ['target_accuracy'])['target_accuracy']}
 
     def __call__(self, trainer):
         report_unless_stopped(self.evaluate)

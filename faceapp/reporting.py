@@ -22,9 +22,12 @@ EVAL_PLOTS = {
     'eval_target_accuracy.png': ['eval/target_accuracy'],
     'eval_distances.png': ['eval/frechet_distance',
                            'eval/reconstruction_l1'],
-    # D's classifier on its training batches and on held-out faces: a
-    # widening gap means it memorises the training set (docs/QUALITY.md).
-    'eval_dis_accuracy.png': ['dis/acc', 'eval/dis_accuracy'],
+    # D's classifier on its training batches, held-out faces and their
+    # translations, and the judge on the same translations: D far above
+    # the judge on translations means G fools D (docs/QUALITY.md).
+    'eval_dis_accuracy.png': ['dis/acc', 'eval/dis_accuracy',
+                              'eval/dis_target_accuracy',
+                              'eval/target_accuracy'],
 }
 
 

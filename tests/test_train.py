@@ -61,6 +61,7 @@ def test_evaluation_during_training_is_logged_and_plotted(tmp_path):
     assert 'eval/frechet_distance' in log[-1]
     assert 0 <= log[-1]['eval/judge_accuracy'] <= 1  # on real test images
     assert 0 <= log[-1]['eval/dis_accuracy'] <= 1  # D's classifier, the same
+    assert 0 <= log[-1]['eval/dis_target_accuracy'] <= 1  # on translations
     assert os.path.exists(os.path.join(out, 'eval_dis_accuracy.png'))
     assert os.path.exists(os.path.join(out, 'eval_target_accuracy.png'))
     assert len(os.listdir(str(tmp_path / 'cache'))) == 1  # judge cached

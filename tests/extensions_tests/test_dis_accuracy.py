@@ -1,4 +1,5 @@
-"""D's classifier scored on held-out real images (eval/dis_accuracy)."""
+"""D's classifier scored on held-out real images (eval/dis_accuracy) and
+on their translations (eval/dis_target_accuracy)."""
 import numpy
 
 import chainer
@@ -56,5 +57,10 @@ def test_the_evaluation_reports_it_only_with_a_discriminator():
                                   ['a', 'b'], names=[])
     for ext in (with_d, without):
         ext.judge, ext.judge_accuracy = object(), 0.5  # judged already
-    assert with_d.evaluate()['eval/dis_accuracy'] == 0.75
-    assert 'eval/dis_accuracy' not in without.evaluate()
+    got = with_d.evaluate()
+    assert got['eval/dis_accuracy'] == 0.75  # D says 0, 1, 0, 1
+    # The identity G leaves each face as it was, so D, asked whether the
+    # faces reached the other domain (1, 1, 1, 0), is right only once.
+    assert got['eval/dis_target_accuracy'] == 0.25
+    assert not {'eval/dis_accuracy', 'eval/dis_target_accuracy'} & set(
+        without.evaluate())
