@@ -67,6 +67,30 @@ def test_evaluation_during_training_is_logged_and_plotted(tmp_path):
     assert len(os.listdir(str(tmp_path / 'cache'))) == 1  # judge cached
 
 
+def test_a_snapshot_from_before_the_d_accuracy_plot_resumes(tmp_path):
+    # Snapshots written before eval_dis_accuracy.png existed hold no
+    # state of its PlotReport: the run resumes and draws the plot anew.
+    out, cache = str(tmp_path / 'run'), str(tmp_path / 'cache')
+    argv = TINY[:-2] + ['--eval-interval', '2', '--n-eval', '6',
+                        '--classifier-iterations', '3', '--cache-dir', cache]
+    assert train.main(argv + ['--iterations', '2', '--snapshot-interval', '2',
+                              '--out', out]) == 0
+    snap = os.path.join(out, 'snapshot_iter_2')
+    with np.load(snap) as f:
+        arrays = {k: f[k] for k in f.files}
+    gone = [k for k in arrays if k.startswith('extensions/PlotReport_5/')]
+    assert gone  # the plot's state is where the test looks for it
+    old = str(tmp_path / 'old_snapshot.npz')
+    np.savez(old, **{k: v for k, v in arrays.items() if k not in gone})
+    out2 = str(tmp_path / 'run2')
+    assert train.main(argv + ['--iterations', '4', '--out', out2,
+                              '--resume', old]) == 0
+    log = json.load(open(os.path.join(out2, 'log')))
+    assert [e['iteration'] for e in log if 'eval/dis_accuracy' in e] == [
+        2, 4]
+    assert os.path.exists(os.path.join(out2, 'eval_dis_accuracy.png'))
+
+
 def _exit_message(capsys, argv):
     with pytest.raises(SystemExit) as e:
         train.main(argv)

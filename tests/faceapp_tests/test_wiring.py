@@ -12,7 +12,10 @@ TINY = dict(preset='tiny', n_train=20, n_test=5, iterations=4)
 STARGAN = ['LinearShift', 'LinearShift_1', 'Evaluate', 'LogReport',
            'PrintReport', 'ProgressBar', 'PlotReport', 'PlotReport_1',
            'PlotReport_2', 'SampleGrid', 'snapshot', 'PlotReport_3',
-           'PlotReport_4', 'DivergenceGuard', 'progress']
+           'PlotReport_4', 'PlotReport_5', 'DivergenceGuard', 'progress']
+# PlotReport_5 (eval_dis_accuracy.png) came later: snapshots without it
+# resume with a fresh plot (faceapp.snapshots keeps an extension's state
+# when the file holds none of it).
 CYCLEGAN = ['lr_gen_ab', 'lr_gen_ba', 'lr_dis_a', 'lr_dis_b', 'lr_dis_emb',
             'LogReport', 'PrintReport', 'ProgressBar', 'PlotReport',
             'PlotReport_1', 'PlotReport_2', 'CycleGANSampleGrid', 'snapshot',
