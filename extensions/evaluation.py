@@ -135,8 +135,9 @@ class Evaluate(training.Extension):
     log and can be plotted; ``eval/judge_accuracy`` is the judge's accuracy
     on real test images. With a ``discriminator``, D's own classifier is
     scored too (:func:`discriminator_accuracy`): ``eval/dis_accuracy`` on
-    the real test images, ``eval/dis_target_accuracy`` on their
-    translations. Far above ``eval/target_accuracy`` (the judge's on the
+    the real test images, ``eval/dis_train_accuracy`` on real training
+    images (with ``train_images``), ``eval/dis_target_accuracy`` on the
+    test images' translations. Far above ``eval/target_accuracy`` (the judge's on the
     same translations), it says G pleases D's classifier with changes
     the judge does not see. The judging classifier is obtained on the first
     call, so training starts without waiting for it; a stop requested while
@@ -151,19 +152,26 @@ class Evaluate(training.Extension):
         c (numpy.ndarray): float32 ``(N, L)`` their labels.
         group_sizes (sequence of int): Label layout.
         label_names (sequence of str): Label names.
-        device: Where the generator lives.
+        device: Where the generator (and D) live.
         names (sequence of str): Metrics to run.
         discriminator (callable or None): D, to report
-            ``eval/dis_accuracy`` and ``eval/dis_target_accuracy``.
+            ``eval/dis_accuracy`` and ``eval/dis_target_accuracy``; a D
+            whose scores depend on the rest of its batch (minibatch
+            standard deviation) would be measured out of its training
+            conditions, so leave it out.
+        train_images (tuple or None): ``(x, c)``, float32 ``(M, 3, S, S)``
+            real training images and ``(M, L)`` labels, with a
+            ``discriminator``: also ``eval/dis_train_accuracy``, which
+            set beside ``eval/dis_accuracy`` shows D memorising.
     """
 
     priority = training.PRIORITY_WRITER
 
     def __init__(self, generator, get_judge, x, c, group_sizes, label_names,
                  device='@numpy', names=TRAINING_METRICS,
-                 discriminator=None):
+                 discriminator=None, train_images=None):
         self.generator, self.get_judge, self.judge = generator, get_judge, None
-        self.discriminator = discriminator
+        self.discriminator, self.train_images = discriminator, train_images
         self.judge_accuracy = None
         self.x, self.c = x, c
         self.group_sizes, self.label_names = group_sizes, label_names
@@ -188,16 +196,24 @@ class Evaluate(training.Extension):
                 if isinstance(v, float)}
 
     def _discriminator_scores(self, data):
-        """D's classifier on the real test images, and as the judge of
-        their translations (target accuracy, computed as the judge's)."""
+        """``{name: float}``: D's classifier on the real test (and
+        training) images, and as the judge of the test images'
+        translations (target accuracy, computed as the judge's). The
+        translations are the evaluated G's: the average of G's weights
+        where one is kept, not the G that D trains against."""
         as_judge = dataclasses.replace(data, classify=functools.partial(
             discriminator_logits, self.discriminator, device=self.device))
-        return {
-            'dis_accuracy': discriminator_accuracy(
-                self.discriminator, self.x, self.c, self.group_sizes,
-                self.device),
-            'dis_target_accuracy': metrics.compute(
-                as_judge, ['target_accuracy'])['target_accuracy']}
+        out = {'dis_accuracy': self._dis_accuracy(self.x, self.c),
+               'dis_target_accuracy': metrics.compute(
+                   as_judge, ['target_accuracy'])['target_accuracy']}
+        if self.train_images is not None:
+            out['dis_train_accuracy'] = self._dis_accuracy(
+                *self.train_images)
+        return out
+
+    def _dis_accuracy(self, x, c):
+        return discriminator_accuracy(self.discriminator, x, c,
+                                      self.group_sizes, self.device)
 
     def __call__(self, trainer):
         report_unless_stopped(self.evaluate)

@@ -22,10 +22,10 @@ EVAL_PLOTS = {
     'eval_target_accuracy.png': ['eval/target_accuracy'],
     'eval_distances.png': ['eval/frechet_distance',
                            'eval/reconstruction_l1'],
-    # D's classifier on its training batches, held-out faces and their
-    # translations, and the judge on the same translations: D far above
-    # the judge on translations means G fools D (docs/QUALITY.md).
-    'eval_dis_accuracy.png': ['dis/acc', 'eval/dis_accuracy',
+    # D's classifier on real training and held-out faces (a gap: D
+    # memorises) and on translations, beside the judge on the same
+    # translations (D far above it: G fools D), docs/QUALITY.md.
+    'eval_dis_accuracy.png': ['eval/dis_train_accuracy', 'eval/dis_accuracy',
                               'eval/dis_target_accuracy',
                               'eval/target_accuracy'],
 }

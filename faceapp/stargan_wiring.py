@@ -111,7 +111,10 @@ def build(opts, train, test, device, comm=None):
                    (None, dis_opt, opts['d_lr'])],
         evaluation=(lambda trainer: add_evaluation(
             trainer, opts, train, test, shown, device, comm,
-            dis=updater.discriminator))
+            # A minibatch-std D scores each image by its batch: evaluated
+            # in other batches it is not the D that trains, so not scored.
+            dis=None if opts.get('dis_minibatch_std') else
+            updater.discriminator))
         if evaluating else None,
         print_keys=print_keys(test) if is_joint else reporting.PRINT_KEYS,
         plots=reporting.PLOTS,
@@ -202,9 +205,12 @@ def add_evaluation(trainer, opts, train, test, gen, device, comm=None,
                                        shard=(rank, size))
     else:
         x, c = evaluation.dataset_arrays(test, n_eval)
+        seen = None if dis is None else tuple(
+            a[rank::size] for a in evaluation.dataset_arrays(train, n_eval))
         ext = evaluation.Evaluate(gen, get, x[rank::size], c[rank::size],
                                   runs.group_sizes(train), train.label_names,
-                                  device, discriminator=dis)
+                                  device, discriminator=dis,
+                                  train_images=seen)
     if comm is not None:
         ext = multinode.MultiNodeEvaluate(ext, comm,
                                           len(range(rank, n_eval, size)))

@@ -62,9 +62,22 @@ def test_evaluation_during_training_is_logged_and_plotted(tmp_path):
     assert 0 <= log[-1]['eval/judge_accuracy'] <= 1  # on real test images
     assert 0 <= log[-1]['eval/dis_accuracy'] <= 1  # D's classifier, the same
     assert 0 <= log[-1]['eval/dis_target_accuracy'] <= 1  # on translations
+    assert 0 <= log[-1]['eval/dis_train_accuracy'] <= 1  # real, seen in training
     assert os.path.exists(os.path.join(out, 'eval_dis_accuracy.png'))
     assert os.path.exists(os.path.join(out, 'eval_target_accuracy.png'))
     assert len(os.listdir(str(tmp_path / 'cache'))) == 1  # judge cached
+
+
+def test_a_minibatch_std_critic_is_not_scored_out_of_its_batches(tmp_path):
+    out = str(tmp_path / 'run')
+    argv = TINY[:-2] + ['--iterations', '2', '--eval-interval', '2',
+                        '--n-eval', '6', '--classifier-iterations', '3',
+                        '--cache-dir', str(tmp_path / 'cache'),
+                        '--dis-minibatch-std', '--out', out]
+    assert train.main(argv) == 0
+    log = json.load(open(os.path.join(out, 'log')))
+    assert 'eval/target_accuracy' in log[-1]
+    assert not [k for k in log[-1] if k.startswith('eval/dis_')]
 
 
 def test_a_snapshot_from_before_the_d_accuracy_plot_resumes(tmp_path):

@@ -43,24 +43,49 @@ def test_the_accuracy_counts_the_images_d_labels_right():
         == got
 
 
-def test_the_evaluation_reports_it_only_with_a_discriminator():
+def _evaluate(**kwargs):
     x = _images([0.4, -0.4, 0.6, -0.2])
     c = numpy.eye(2, dtype=numpy.float32)[[0, 0, 0, 1]]
 
     def judge():
         raise AssertionError('the test replaces the judged metrics')
 
-    with_d = evaluation.Evaluate(lambda x, c: x, judge, x, c, [2],
-                                 ['a', 'b'], names=[],
-                                 discriminator=SignDiscriminator())
-    without = evaluation.Evaluate(lambda x, c: x, judge, x, c, [2],
-                                  ['a', 'b'], names=[])
-    for ext in (with_d, without):
-        ext.judge, ext.judge_accuracy = object(), 0.5  # judged already
-    got = with_d.evaluate()
+    # G negates each face, so D reads every translation the other way.
+    ext = evaluation.Evaluate(lambda x, c: -x, judge, x, c, [2], ['a', 'b'],
+                              names=[], **kwargs)
+    ext.judge, ext.judge_accuracy = object(), 0.5  # judged already
+    return ext.evaluate()
+
+
+def test_the_evaluation_reports_it_only_with_a_discriminator():
+    train = (_images([0.1, 0.2, -0.3]),
+             numpy.eye(2, dtype=numpy.float32)[[0, 1, 1]])
+    got = _evaluate(discriminator=SignDiscriminator(), train_images=train)
     assert got['eval/dis_accuracy'] == 0.75  # D says 0, 1, 0, 1
-    # The identity G leaves each face as it was, so D, asked whether the
-    # faces reached the other domain (1, 1, 1, 0), is right only once.
-    assert got['eval/dis_target_accuracy'] == 0.25
-    assert not {'eval/dis_accuracy', 'eval/dis_target_accuracy'} & set(
-        without.evaluate())
+    # The targets are the other domain (1, 1, 1, 0) and D reads the
+    # negated faces as 1, 0, 1, 0: right three times in four (on the
+    # untranslated faces it would be right once).
+    assert got['eval/dis_target_accuracy'] == 0.75
+    assert got['eval/dis_train_accuracy'] == 2 / 3  # D says 0, 0, 1
+    assert 'eval/dis_train_accuracy' not in _evaluate(
+        discriminator=SignDiscriminator())
+    assert not {k for k in _evaluate() if k.startswith('eval/dis_')}
+
+
+def test_d_runs_where_the_evaluation_was_told_it_lives(monkeypatch):
+    seen = []
+    real = evaluation.forward.forward_in_batches
+
+    def spy(fn, arrays, device, *args, **kwargs):
+        seen.append(device)
+        return real(fn, arrays, '@numpy', *args, **kwargs)
+
+    monkeypatch.setattr(evaluation.forward, 'forward_in_batches', spy)
+    train = (_images([0.1]), numpy.eye(2, dtype=numpy.float32)[[0]])
+    # The device object itself, not the '@numpy' a lost argument defaults to.
+    device = chainer.get_device('@numpy')
+    _evaluate(discriminator=SignDiscriminator(), train_images=train,
+              device=device)
+    # D's passes: real test faces, training faces, and the translations
+    # into each of the two targets.
+    assert len(seen) == 4 and all(d is device for d in seen), seen
