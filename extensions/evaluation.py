@@ -108,9 +108,8 @@ def discriminator_accuracy(discriminator, x, c, group_sizes,
                            device='@numpy', batch_size=32):
     """How often D's classification head gives real images their labels.
 
-    On held-out images it is the figure to set beside ``dis/acc``, the
-    same accuracy on D's training batches: a gap says D memorises its
-    training images.
+    On held-out images set beside the same figure on training images, a
+    gap says D memorises its training images.
 
     Args:
         discriminator (callable): ``D(x) -> (src, cls)``.
@@ -137,9 +136,9 @@ class Evaluate(training.Extension):
     scored too (:func:`discriminator_accuracy`): ``eval/dis_accuracy`` on
     the real test images, ``eval/dis_train_accuracy`` on real training
     images (with ``train_images``), ``eval/dis_target_accuracy`` on the
-    test images' translations. Far above ``eval/target_accuracy`` (the judge's on the
-    same translations), it says G pleases D's classifier with changes
-    the judge does not see. The judging classifier is obtained on the first
+    test images' translations. The last far above
+    ``eval/target_accuracy`` (the judge's, on the same translations)
+    says G pleases D's classifier with changes the judge does not see. The judging classifier is obtained on the first
     call, so training starts without waiting for it; a stop requested while
     it trains skips that evaluation.
 

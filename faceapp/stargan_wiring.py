@@ -188,7 +188,8 @@ def add_evaluation(trainer, opts, train, test, gen, device, comm=None,
     dataset, or per dataset of a joint run (its own images and
     cross_accuracy on the others'). With a communicator every process
     evaluates its share of the test images. With ``dis`` (one dataset
-    only) D's classifier is scored on the test images too."""
+    only) D's classifier is scored too: on the test images, as many
+    training images and the translations."""
     rank, size = multinode.shard_of(comm)
     n_eval = opts['n_eval']
     stop = trainer.stop_trigger
