@@ -138,9 +138,10 @@ class Evaluate(training.Extension):
     images (with ``train_images``), ``eval/dis_target_accuracy`` on the
     test images' translations. The last far above
     ``eval/target_accuracy`` (the judge's, on the same translations)
-    says G pleases D's classifier with changes the judge does not see. The judging classifier is obtained on the first
-    call, so training starts without waiting for it; a stop requested while
-    it trains skips that evaluation.
+    says G pleases D's classifier with changes the judge does not see.
+    The judging classifier is obtained on the first call, so training
+    starts without waiting for it; a stop requested while it trains skips
+    that evaluation.
 
     Args:
         generator (callable): The generator being trained.

@@ -1,5 +1,6 @@
-"""D's classifier scored on held-out real images (eval/dis_accuracy) and
-on their translations (eval/dis_target_accuracy)."""
+"""D's classifier scored on held-out real images (eval/dis_accuracy), on
+training images (eval/dis_train_accuracy) and on the translations
+(eval/dis_target_accuracy)."""
 import numpy
 
 import chainer
